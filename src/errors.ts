@@ -1,0 +1,88 @@
+/**
+ * Typed errors. Every failure a user can cause (bad path, bad stream, bad option) surfaces as a
+ * `ScenecrfError` subclass with a stable `code`, so pipelines can branch on `err.code` instead of
+ * parsing messages.
+ */
+export type ScenecrfErrorCode =
+  | 'INPUT_NOT_FOUND'
+  | 'INPUT_EMPTY'
+  | 'INPUT_NOT_VIDEO'
+  | 'INPUT_CORRUPT'
+  | 'FFMPEG_NOT_FOUND'
+  | 'FFMPEG_FAILED'
+  | 'UNSUPPORTED'
+  | 'INVALID_OPTIONS'
+  | 'ABORTED';
+
+export class ScenecrfError extends Error {
+  readonly code: ScenecrfErrorCode;
+  constructor(code: ScenecrfErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The input path does not exist or is not a regular file. */
+export class InputNotFoundError extends ScenecrfError {
+  constructor(readonly path: string) {
+    super('INPUT_NOT_FOUND', `Input file not found: ${JSON.stringify(path)}`);
+  }
+}
+
+/** The input exists but has zero bytes. */
+export class EmptyInputError extends ScenecrfError {
+  constructor(readonly path: string) {
+    super('INPUT_EMPTY', `Input file is empty (0 bytes): ${JSON.stringify(path)}`);
+  }
+}
+
+/** The input is readable media but holds no video stream (e.g. audio only, text, image list). */
+export class NotAVideoError extends ScenecrfError {
+  constructor(readonly path: string, detail: string) {
+    super('INPUT_NOT_VIDEO', `Input has no decodable video stream: ${JSON.stringify(path)} (${detail})`);
+  }
+}
+
+/** The stream is truncated or corrupt: demuxing/decoding failed or produced no frames. */
+export class CorruptInputError extends ScenecrfError {
+  constructor(readonly path: string, detail: string, options?: { cause?: unknown }) {
+    super('INPUT_CORRUPT', `Input stream is unreadable or corrupt: ${JSON.stringify(path)} (${detail})`, options);
+  }
+}
+
+export class FfmpegNotFoundError extends ScenecrfError {
+  constructor(detail: string) {
+    super('FFMPEG_NOT_FOUND', `No usable ffmpeg found: ${detail}`);
+  }
+}
+
+/** ffmpeg exited non-zero for a reason not attributable to the input. */
+export class FfmpegError extends ScenecrfError {
+  constructor(readonly args: readonly string[], readonly exitCode: number | undefined, readonly stderrTail: string) {
+    super('FFMPEG_FAILED', `ffmpeg failed (exit ${exitCode ?? 'signal'}): ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+
+export class UnsupportedError extends ScenecrfError {
+  constructor(message: string) {
+    super('UNSUPPORTED', message);
+  }
+}
+
+export class InvalidOptionsError extends ScenecrfError {
+  constructor(what: string, issues: string) {
+    super('INVALID_OPTIONS', `Invalid ${what}: ${issues}`);
+  }
+}
+
+export class AbortError extends ScenecrfError {
+  constructor(reason?: unknown) {
+    super('ABORTED', `Operation aborted${reason instanceof Error ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : ''}`);
+  }
+}
+
+/** Throws AbortError if the signal has fired; call at loop boundaries of long work. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}

@@ -1,0 +1,63 @@
+/** How ffmpeg was found. Order of preference is the order of this union. */
+export type FfmpegSource = 'option' | 'env' | 'ffmpeg-static' | 'path' | 'wasm';
+
+export interface FfmpegCapabilities {
+  /** Encoder names as listed by `ffmpeg -encoders` (e.g. libsvtav1, libvpx-vp9). */
+  encoders: ReadonlySet<string>;
+  /** Filter names as listed by `ffmpeg -filters` (e.g. libvmaf, scdet, siti). */
+  filters: ReadonlySet<string>;
+}
+
+export interface FfmpegBackend {
+  source: FfmpegSource;
+  /** 'native' runs a child process; 'wasm' runs @ffmpeg/core in this process. */
+  kind: 'native' | 'wasm';
+  /** Executable path for native backends; the core module path for wasm. */
+  path: string;
+  /** ffprobe next to the ffmpeg binary or on PATH, when one exists (native only). */
+  ffprobePath?: string;
+  /** First line of `ffmpeg -version`. */
+  version: string;
+  capabilities: FfmpegCapabilities;
+}
+
+export interface VideoInfo {
+  path: string;
+  container: string;
+  codec: string;
+  width: number;
+  height: number;
+  pixFmt: string;
+  bitDepth: number;
+  /** Average frame rate as a rational and as a number. */
+  frameRate: { num: number; den: number };
+  fps: number;
+  /** Exact when counted (ffprobe -count_packets or decode); else estimated from duration. */
+  frameCount: number;
+  frameCountExact: boolean;
+  durationSeconds: number;
+  /** True when r_frame_rate and avg_frame_rate disagree or timestamps are irregular. */
+  variableFrameRate: boolean;
+}
+
+/** One decoded frame at analysis resolution. `luma` is 8-bit or 16-bit (10-bit input) samples. */
+export interface Frame {
+  index: number;
+  width: number;
+  height: number;
+  bitDepth: 8 | 10;
+  luma: Uint8Array | Uint16Array;
+  /** Present when chroma was requested: quarter-area planes (4:2:0 at analysis resolution). */
+  u?: Uint8Array | Uint16Array;
+  v?: Uint8Array | Uint16Array;
+}
+
+export interface FrameStreamOptions {
+  /** Analysis width; height follows the display aspect, both rounded to even. */
+  width: number;
+  height: number;
+  /** Keep 10-bit precision (gray10le / yuv420p10le) for high bit depth input. */
+  bitDepth: 8 | 10;
+  chroma: boolean;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // Tests spawn ffmpeg; two cores -> keep file-level parallelism modest.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
