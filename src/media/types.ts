@@ -35,6 +35,9 @@ export interface VideoInfo {
   /** Exact when counted (ffprobe -count_packets or decode); else estimated from duration. */
   frameCount: number;
   frameCountExact: boolean;
+  /** Frame count written in the container header, when it has one; a larger value than the
+   * decodable frames means the file was truncated. */
+  declaredFrameCount?: number;
   durationSeconds: number;
   /** True when r_frame_rate and avg_frame_rate disagree or timestamps are irregular. */
   variableFrameRate: boolean;

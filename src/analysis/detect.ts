@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { gridDistance, type FrameFeatures, type FrameSignature } from './features.js';
+
+/**
+ * Shot-boundary detection on per-frame signatures: pure and synchronous.
+ *
+ * Three detectors share one timeline and are reconciled at the end:
+ * - hard cuts: a frame-to-frame block difference that stands out from its neighbourhood
+ *   (adaptive ratio, so fast pans and zooms, whose every frame differs a lot, are not cut), then a
+ *   transient test that rejects flashes: if the picture after the jump matches the picture before
+ *   it within a short window, nothing changed shot;
+ * - fades: runs of solid (near-uniform) black or white frames between two different shots;
+ * - dissolves: a window whose middle frame is the average of its ends (a linear blend) while the
+ *   ends differ a lot and no single frame step explains the change.
+ */
+
+export type BoundaryKind = 'cut' | 'fade' | 'dissolve';
+
+export interface ShotBoundary {
+  /** First frame of the new shot. For gradual transitions, the middle of the transition. */
+  frame: number;
+  kind: BoundaryKind;
+  /** Altered frames [first, last] of a gradual transition (equal to frame for a cut). */
+  transitionStart: number;
+  transitionEnd: number;
+  /** Detector confidence, comparable within a kind; used to choose which boundary survives a merge. */
+  strength: number;
+}
+
+export const detectorOptionsSchema = z
+  .object({
+    /** Minimum frame-to-frame block difference (0–1) for a hard cut. */
+    cutThreshold: z.number().min(0).max(1).default(0.015),
+    /** How many times larger than the neighbourhood mean the difference must be. */
+    cutRatio: z.number().min(1).default(3),
+    /** Neighbourhood half-width, frames. */
+    cutWindow: z.number().int().min(1).max(30).default(2),
+    /** Window (seconds) inside which a return to the earlier picture marks a flash, not a cut. */
+    flashSeconds: z.number().min(0).max(2).default(0.4),
+    /** Frames closer than this are one boundary (the stronger survives). */
+    minShotFrames: z.number().int().min(1).default(6),
+    /** Block difference below which two frames around an event show the same shot. */
+    sameShotDistance: z.number().min(0).max(1).default(0.03),
+    /** Luma variance below which a frame is solid (fade hold). */
+    solidVariance: z.number().min(0).default(6),
+    /** Dissolve search half-widths, seconds. */
+    dissolveHalfWidths: z.array(z.number().positive()).default([0.25, 0.5]),
+    /** Minimum end-to-end block difference across a dissolve. */
+    dissolveMinChange: z.number().min(0).max(1).default(0.04),
+    /** Maximum blend residual relative to the end-to-end change. */
+    dissolveMaxResidual: z.number().min(0).max(1).default(0.4),
+    /** Maximum ratio of the middle frame's variance to the mean of the ends' variances. */
+    dissolveMaxVarianceRatio: z.number().min(0).max(1).default(0.85),
+    /** TI (8-bit units) that marks an edit inside otherwise perfectly static content (slides, screen capture). */
+    staticChangeTi: z.number().min(0).default(1),
+    enableFades: z.boolean().default(true),
+    enableDissolves: z.boolean().default(true),
+  })
+  .strict();
+
+export type DetectorOptions = z.input<typeof detectorOptionsSchema>;
+type Resolved = z.output<typeof detectorOptionsSchema>;
+
+export function detectShots(
+  signatures: readonly FrameSignature[],
+  features: readonly FrameFeatures[],
+  fps: number,
+  options: DetectorOptions = {},
+): ShotBoundary[] {
+  const o = detectorOptionsSchema.parse(options);
+  const n = signatures.length;
+  if (n < 2) return [];
+  const diff = new Float64Array(n);
+  for (let t = 1; t < n; t++) diff[t] = features[t]?.blockDiff ?? gridDistance(signatures[t - 1]!.grid, signatures[t]!.grid);
+
+  const fades = o.enableFades ? detectFades(signatures, diff, fps, o) : [];
+  const cuts = detectCuts(signatures, diff, fps, o);
+  cuts.push(...detectStaticChanges(features, fps, o).filter((c) => !cuts.some((k) => Math.abs(k.frame - c.frame) < o.minShotFrames)));
+  const dissolves = o.enableDissolves ? detectDissolves(signatures, diff, fps, o) : [];
+
+  // Gradual transitions explain the hard jumps inside them (a fade's last dark frame to its
+  // first lit one can look like a cut).
+  const gradual = [...fades, ...dissolves];
+  const inside = (f: number) => gradual.some((g) => f >= g.transitionStart - 1 && f <= g.transitionEnd + 1);
+  const all = [...fades, ...dissolves.filter((d) => !fades.some((f) => overlaps(f, d))), ...cuts.filter((c) => !inside(c.frame))];
+  return suppressClose(all, o.minShotFrames);
+}
+
+function overlaps(a: ShotBoundary, b: ShotBoundary): boolean {
+  return a.transitionStart <= b.transitionEnd + 1 && b.transitionStart <= a.transitionEnd + 1;
+}
+
+/** Keeps the strongest boundary of any group closer than `minGap` frames (gradual beats cut on ties of place). */
+function suppressClose(bs: ShotBoundary[], minGap: number): ShotBoundary[] {
+  const sorted = [...bs].sort((a, b) => b.strength - a.strength);
+  const kept: ShotBoundary[] = [];
+  for (const b of sorted) if (!kept.some((k) => Math.abs(k.frame - b.frame) < minGap)) kept.push(b);
+  return kept.sort((a, b) => a.frame - b.frame);
+}
+
+function detectCuts(sigs: readonly FrameSignature[], diff: Float64Array, fps: number, o: Resolved): ShotBoundary[] {
+  const n = sigs.length;
+  const out: ShotBoundary[] = [];
+  const flashK = Math.max(2, Math.round(o.flashSeconds * fps));
+  for (let t = 1; t < n; t++) {
+    const d = diff[t]!;
+    if (d < o.cutThreshold) continue;
+    let s = 0;
+    let c = 0;
+    for (let k = 1; k <= o.cutWindow; k++) {
+      if (t - k >= 1) { s += diff[t - k]!; c++; }
+      if (t + k < n) { s += diff[t + k]!; c++; }
+    }
+    const base = c ? s / c : 0;
+    if (d < o.cutRatio * base) continue;
+    // Local maximum only: a cut is one frame step.
+    if ((t > 1 && diff[t - 1]! > d) || (t + 1 < n && diff[t + 1]! > d)) continue;
+    if (isTransient(sigs, t, flashK, d)) continue;
+    out.push({ frame: t, kind: 'cut', transitionStart: t, transitionEnd: t, strength: d / Math.max(base, 1e-3) });
+  }
+  return out;
+}
+
+/**
+ * In perfectly still digital content (slides, screen recordings) nothing moves at all, so any
+ * change, even a few words, is an edit: TI jumps from ~0 to a visible value and falls back.
+ */
+function detectStaticChanges(features: readonly FrameFeatures[], fps: number, o: Resolved): ShotBoundary[] {
+  const out: ShotBoundary[] = [];
+  // Still for half a second on both sides: rules out frame-repeat judder and slow motion.
+  const w = Math.max(3, Math.round(0.5 * fps));
+  const quiet = 0.25 * o.staticChangeTi;
+  for (let t = w; t + w < features.length; t++) {
+    if (features[t]!.ti < o.staticChangeTi) continue;
+    let still = true;
+    for (let k = t - w + 1; k <= t + w && still; k++) if (k !== t && features[k]!.ti > quiet) still = false;
+    if (still) out.push({ frame: t, kind: 'cut', transitionStart: t, transitionEnd: t, strength: 1 });
+  }
+  return out;
+}
+
+/**
+ * True when some frame shortly after `t` looks like some frame shortly before it: the jump at `t`
+ * was a flash or a brief occlusion, not a change of shot.
+ */
+function isTransient(sigs: readonly FrameSignature[], t: number, k: number, jump: number): boolean {
+  const n = sigs.length;
+  for (let i = 1; i <= k && t - i >= 0; i++) {
+    for (let j = 0; j <= k - i + 1 && t + j < n; j++) {
+      if (i === 1 && j === 0) continue;
+      if (gridDistance(sigs[t - i]!.grid, sigs[t + j]!.grid) < 0.35 * jump) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether the pictures just before `before` and just after `after` belong to one shot. Allows for
+ * the drift that the shot's own motion would cause over the gap (so a flash during a pan is still
+ * one shot), estimated from the median frame step on both sides.
+ */
+function sameShotAcross(sigs: readonly FrameSignature[], diff: Float64Array, before: number, after: number, k: number, o: Resolved): boolean {
+  const n = sigs.length;
+  const steps: number[] = [];
+  for (let i = 1; i <= 6; i++) {
+    if (before - i + 1 >= 1) steps.push(diff[before - i + 1]!);
+    if (after + i < n) steps.push(diff[after + i]!);
+  }
+  steps.sort((x, y) => x - y);
+  const rate = steps.length ? steps[steps.length >> 1]! : 0;
+  let best = Infinity;
+  let gap = 0;
+  for (let i = 0; i < k && before - i >= 0; i++) {
+    for (let j = 0; j < k && after + j < n; j++) {
+      const dist = gridDistance(sigs[before - i]!.grid, sigs[after + j]!.grid);
+      if (dist < best) { best = dist; gap = after + j - (before - i); }
+    }
+  }
+  // Drift is only extrapolated over a flash-sized gap: across a long fade anything could change.
+  return best <= Math.max(o.sameShotDistance, Math.min(0.12, 1.2 * Math.min(gap, k) * rate));
+}
+
+function isSolid(s: FrameSignature, o: Resolved): boolean {
+  return s.variance <= o.solidVariance && (s.mean < 40 || s.mean > 215);
+}
+
+function detectFades(sigs: readonly FrameSignature[], diff: Float64Array, fps: number, o: Resolved): ShotBoundary[] {
+  const n = sigs.length;
+  const out: ShotBoundary[] = [];
+  const maxRamp = Math.round(3 * fps);
+  let t = 0;
+  while (t < n) {
+    if (!isSolid(sigs[t]!, o)) { t++; continue; }
+    let e = t;
+    while (e + 1 < n && isSolid(sigs[e + 1]!, o) && Math.abs(sigs[e + 1]!.mean - sigs[t]!.mean) < 30) e++;
+    const holdStart = t;
+    const holdEnd = e;
+    t = e + 1;
+    // Solid frames at the very start or end of the video are a leader/trailer, not a boundary.
+    if (holdStart === 0 || holdEnd === n - 1) continue;
+    // Ramps: variance grows monotonically away from the hold.
+    const grows = (from: FrameSignature, to: FrameSignature) => to.variance > from.variance * 1.01 + 0.1;
+    let a = holdStart;
+    while (a - 1 >= 0 && holdStart - a < maxRamp && grows(sigs[a]!, sigs[a - 1]!) && diff[a]! < 0.08) a--;
+    let b = holdEnd;
+    while (b + 1 < n && b - holdEnd < maxRamp && grows(sigs[b]!, sigs[b + 1]!) && diff[b + 1]! < 0.08) b++;
+    // The same picture on both sides: a flash or a blink inside one shot, not a boundary.
+    if (a > 0 && b + 1 < n && sameShotAcross(sigs, diff, a - 1, b + 1, Math.max(2, Math.round(o.flashSeconds * fps)), o)) continue;
+    out.push({ frame: Math.round((holdStart + holdEnd + 1) / 2), kind: 'fade', transitionStart: a, transitionEnd: b, strength: 10 });
+  }
+  return out;
+}
+
+function detectDissolves(sigs: readonly FrameSignature[], diff: Float64Array, fps: number, o: Resolved): ShotBoundary[] {
+  const n = sigs.length;
+  const hits: { t: number; h: number; score: number }[] = [];
+  for (const hs of o.dissolveHalfWidths) {
+    const h = Math.max(2, Math.round(hs * fps));
+    for (let t = h; t + h < n; t++) {
+      const a = sigs[t - h]!.grid;
+      const b = sigs[t + h]!.grid;
+      const change = gridDistance(a, b);
+      if (change < o.dissolveMinChange) continue;
+      // No single step may carry the change (that is a cut, handled elsewhere).
+      let maxStep = 0;
+      for (let k = t - h + 1; k <= t + h; k++) maxStep = Math.max(maxStep, diff[k]!);
+      if (maxStep > 0.5 * change) continue;
+      const resid = blendResidual(a, b, sigs[t]!.grid);
+      if (resid > o.dissolveMaxResidual * change) continue;
+      // A blend of two unrelated pictures has less contrast than either: the variance dips in the
+      // middle. A pan or zoom keeps its variance, which is what separates the two.
+      const endsVariance = (sigs[t - h]!.variance + sigs[t + h]!.variance) / 2;
+      if (sigs[t]!.variance > o.dissolveMaxVarianceRatio * endsVariance) continue;
+      // The shots on either side must be steadier than the transition (rejects pans/zooms).
+      const before = t - 2 * h >= 0 ? gridDistance(sigs[t - 2 * h]!.grid, a) : 0;
+      const after = t + 2 * h < n ? gridDistance(b, sigs[t + 2 * h]!.grid) : 0;
+      if (Math.max(before, after) > 0.6 * change) continue;
+      hits.push({ t, h, score: change * (1 - resid / change) });
+    }
+  }
+  // Group overlapping hits into one transition each.
+  hits.sort((x, y) => x.t - y.t);
+  const out: ShotBoundary[] = [];
+  let group: typeof hits = [];
+  const flush = () => {
+    if (!group.length) return;
+    const best = group.reduce((p, q) => (q.score > p.score ? q : p));
+    const lo = Math.min(...group.map((g) => g.t));
+    const hi = Math.max(...group.map((g) => g.t));
+    // The blend spans the hits' windows; report that span so cuts inside it are absorbed.
+    const start = Math.max(0, Math.min(...group.map((g) => g.t - g.h)));
+    const end = Math.min(n - 1, Math.max(...group.map((g) => g.t + g.h)));
+    out.push({ frame: Math.round((lo + hi) / 2), kind: 'dissolve', transitionStart: start, transitionEnd: end, strength: 5 + best.score });
+    group = [];
+  };
+  for (const hit of hits) {
+    if (group.length && hit.t - group[group.length - 1]!.t > 2) flush();
+    group.push(hit);
+  }
+  flush();
+  return out;
+}
+
+/** Mean |m − (a+b)/2| over blocks, 0–1: zero when m is the even blend of a and b. */
+function blendResidual(a: Uint8Array, b: Uint8Array, m: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < m.length; i++) s += Math.abs(m[i]! - (a[i]! + b[i]!) / 2);
+  return s / (255 * m.length);
+}

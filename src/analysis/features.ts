@@ -1,0 +1,214 @@
+/**
+ * Per-frame features on plain sample arrays: pure and synchronous so they can be tested on
+ * hand-made images. All values are in 8-bit units whatever the input depth (10-bit samples are
+ * scaled by 1/4), so thresholds and models work across bit depths.
+ */
+
+export interface FrameFeatures {
+  index: number;
+  /** Mean luma (0–255). */
+  mean: number;
+  /** Luma variance (8-bit units squared). */
+  variance: number;
+  /** Spatial information: standard deviation of the Sobel gradient magnitude (ITU-T P.910). */
+  si: number;
+  /** Temporal information: standard deviation of the difference to the previous frame (P.910); 0 for the first frame. */
+  ti: number;
+  /** Mean absolute difference of 2×2-smoothed luma to the previous frame (a VMAF-style motion measure, less noise-sensitive than TI). */
+  motion: number;
+  /** Fraction of pixels whose Sobel magnitude exceeds EDGE_THRESHOLD. */
+  edgeDensity: number;
+  /** Noise/grain sigma estimate (Immerkær 1996) over flat pixels only, so texture does not count as noise. */
+  noise: number;
+  /** Normalised L1 distance (0–1) between this frame's luma histogram and the previous one's. */
+  histDiff: number;
+  /** Mean absolute difference (0–1) of block means to the previous frame. */
+  blockDiff: number;
+}
+
+/** Compact per-frame description kept for shot detection (compared across arbitrary frame pairs). */
+export interface FrameSignature {
+  /** Block means (8-bit), `gridWidth × gridHeight`, row-major. */
+  grid: Uint8Array;
+  gridWidth: number;
+  gridHeight: number;
+  /** Luma histogram with HIST_BINS bins, normalised to sum 1. */
+  hist: Float32Array;
+  mean: number;
+  variance: number;
+}
+
+export const HIST_BINS = 64;
+/** Pixels per side of a signature block at analysis resolution. */
+export const BLOCK = 8;
+/** Sobel magnitude (8-bit units) above which a pixel counts as an edge. */
+export const EDGE_THRESHOLD = 100;
+/** Sobel magnitude below which a pixel is flat enough for the noise estimate. */
+export const FLAT_THRESHOLD = 40;
+
+export interface FrameState {
+  width: number;
+  height: number;
+  luma: Uint8Array | Uint16Array;
+  /** 2×2 box-averaged luma (sum of 4 samples, not divided). */
+  smooth: Uint32Array;
+  signature: FrameSignature;
+}
+
+export interface FrameResult {
+  features: FrameFeatures;
+  state: FrameState;
+}
+
+/**
+ * Computes the features of one frame given the previous frame's state (undefined for the first
+ * frame of a stream). `bitDepth` 10 means samples are 0–1023.
+ */
+export function computeFrameFeatures(
+  index: number,
+  luma: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  bitDepth: 8 | 10,
+  prev: FrameState | undefined,
+): FrameResult {
+  if (luma.length < width * height) throw new RangeError(`luma has ${luma.length} samples, expected ${width * height}`);
+  const scale = bitDepth === 10 ? 0.25 : 1;
+  const n = width * height;
+
+  // Pass 1: moments, histogram, block sums, 2×2 smoothing.
+  const histShift = bitDepth === 10 ? 4 : 2;
+  const histCounts = new Uint32Array(HIST_BINS);
+  const gw = Math.max(1, Math.floor(width / BLOCK));
+  const gh = Math.max(1, Math.floor(height / BLOCK));
+  const blockSums = new Float64Array(gw * gh);
+  const sw = width >> 1;
+  const sh = height >> 1;
+  const smooth = new Uint32Array(sw * sh);
+  // Column -> block lookup keeps divisions out of the per-pixel loop.
+  const colBlock = new Uint16Array(width);
+  for (let x = 0; x < width; x++) colBlock[x] = Math.min(gw - 1, Math.floor(x / BLOCK));
+  let sum = 0;
+  let sumSq = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const blockRow = Math.min(gh - 1, Math.floor(y / BLOCK)) * gw;
+    for (let x = 0; x < width; x++) {
+      const v = luma[row + x];
+      sum += v;
+      sumSq += v * v;
+      histCounts[v >> histShift]++;
+      blockSums[blockRow + colBlock[x]] += v;
+    }
+  }
+  for (let sy = 0; sy < sh; sy++) {
+    const r0 = 2 * sy * width;
+    const r1 = r0 + width;
+    const o = sy * sw;
+    for (let sx = 0; sx < sw; sx++) {
+      const x = 2 * sx;
+      smooth[o + sx] = luma[r0 + x] + luma[r0 + x + 1] + luma[r1 + x] + luma[r1 + x + 1];
+    }
+  }
+  const mean = (sum / n) * scale;
+  const variance = Math.max(0, (sumSq / n) * scale * scale - mean * mean);
+  const hist = new Float32Array(HIST_BINS);
+  for (let i = 0; i < HIST_BINS; i++) hist[i] = histCounts[i] / n;
+  const grid = new Uint8Array(gw * gh);
+  const bw = width / gw;
+  const bh = height / gh;
+  for (let by = 0; by < gh; by++) {
+    // Edge blocks absorb the remainder rows/columns; compute their true pixel counts.
+    const rows = by === gh - 1 ? height - (gh - 1) * Math.floor(bh) : Math.floor(bh);
+    for (let bx = 0; bx < gw; bx++) {
+      const cols = bx === gw - 1 ? width - (gw - 1) * Math.floor(bw) : Math.floor(bw);
+      grid[by * gw + bx] = Math.min(255, Math.round((blockSums[by * gw + bx] / (rows * cols)) * scale));
+    }
+  }
+
+  // Pass 2: Sobel (SI, edges) and the Immerkær Laplacian-difference operator on flat pixels.
+  const edgeT = EDGE_THRESHOLD / scale;
+  const flatT = FLAT_THRESHOLD / scale;
+  const edgeT2 = edgeT * edgeT;
+  const flatT2 = flatT * flatT;
+  let magSum = 0;
+  let magSumSq = 0;
+  let edges = 0;
+  let flatCount = 0;
+  let lapSum = 0;
+  for (let y = 1; y < height - 1; y++) {
+    let i = y * width + 1;
+    for (let x = 1; x < width - 1; x++, i++) {
+      const a = luma[i - width - 1], b = luma[i - width], c = luma[i - width + 1];
+      const d = luma[i - 1], e = luma[i], f = luma[i + 1];
+      const g = luma[i + width - 1], h = luma[i + width], k = luma[i + width + 1];
+      const gx = c + 2 * f + k - (a + 2 * d + g);
+      const gy = g + 2 * h + k - (a + 2 * b + c);
+      const m2 = gx * gx + gy * gy;
+      const mag = Math.sqrt(m2);
+      magSum += mag;
+      magSumSq += m2;
+      if (m2 > edgeT2) edges++;
+      else if (m2 < flatT2) {
+        const lap = a + c + g + k - 2 * (b + d + f + h) + 4 * e;
+        lapSum += lap < 0 ? -lap : lap;
+        flatCount++;
+      }
+    }
+  }
+  const inner = Math.max(1, (width - 2) * (height - 2));
+  const magMean = magSum / inner;
+  const si = Math.sqrt(Math.max(0, magSumSq / inner - magMean * magMean)) * scale;
+  const edgeDensity = edges / inner;
+  const noise = flatCount > 0 ? Math.sqrt(Math.PI / 2) * (lapSum / (6 * flatCount)) * scale : 0;
+
+  // Pass 3: temporal measures against the previous frame.
+  let ti = 0;
+  let motion = 0;
+  let histDiff = 0;
+  let blockDiff = 0;
+  if (prev && prev.width === width && prev.height === height) {
+    const p = prev.luma;
+    let dSum = 0;
+    let dSumSq = 0;
+    for (let i = 0; i < n; i++) {
+      const dv = luma[i] - p[i];
+      dSum += dv;
+      dSumSq += dv * dv;
+    }
+    const dMean = dSum / n;
+    ti = Math.sqrt(Math.max(0, dSumSq / n - dMean * dMean)) * scale;
+    const ps = prev.smooth;
+    let mSum = 0;
+    for (let i = 0; i < smooth.length; i++) {
+      const dv = smooth[i] - ps[i];
+      mSum += dv < 0 ? -dv : dv;
+    }
+    motion = smooth.length ? (mSum / (4 * smooth.length)) * scale : 0;
+    histDiff = histogramDistance(hist, prev.signature.hist);
+    blockDiff = gridDistance(grid, prev.signature.grid);
+  }
+
+  const signature: FrameSignature = { grid, gridWidth: gw, gridHeight: gh, hist, mean, variance };
+  return {
+    features: { index, mean, variance, si, ti, motion, edgeDensity, noise, histDiff, blockDiff },
+    state: { width, height, luma, smooth, signature },
+  };
+}
+
+/** Half the L1 distance between two normalised histograms: 0 identical, 1 disjoint. */
+export function histogramDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / 2;
+}
+
+/** Mean absolute difference of two block grids, in 0–1. */
+export function gridDistance(a: Uint8Array, b: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    s += d < 0 ? -d : d;
+  }
+  return s / (255 * a.length);
+}
