@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { CorruptInputError, InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { analysisSize, decodeFrames } from '../media/frames.js';
+import { probeVideo } from '../media/probe.js';
+import { resolveFfmpeg } from '../media/resolve.js';
+import type { FfmpegBackend, VideoInfo } from '../media/types.js';
+import { summarizeScene, type SceneComplexity } from './complexity.js';
+import { detectShots, detectorOptionsSchema, type ShotBoundary } from './detect.js';
+import { computeFrameFeatures, type FrameFeatures, type FrameSignature, type FrameState } from './features.js';
+import { buildScenes, type SceneStart } from './scenes.js';
+
+export const analyzeOptionsSchema = z
+  .object({
+    /** Explicit ffmpeg executable (first in the resolution order). */
+    ffmpegPath: z.string().min(1).optional(),
+    /** 'auto' = option → FFMPEG_PATH → ffmpeg-static → PATH → wasm; 'native' never uses wasm. */
+    backend: z.enum(['auto', 'native', 'wasm']).default('auto'),
+    /** Width frames are scaled to for analysis (aspect kept, never upscaled). */
+    analysisWidth: z.number().int().min(64).max(3840).default(320),
+    /** Scenes shorter than this many frames merge into a neighbour. */
+    minSceneLength: z.number().int().min(1).default(24),
+    /** Scenes longer than this many frames are split at their quietest frame. */
+    maxSceneLength: z.number().int().min(2).optional(),
+    /** Keep 10-bit precision for high bit depth input (else decoded as 8-bit). */
+    highBitDepth: z.boolean().default(true),
+    /** Return per-frame features too (memory: ~100 bytes per frame). */
+    keepFrameFeatures: z.boolean().default(false),
+    detector: detectorOptionsSchema.partial().default({}),
+  })
+  .strict()
+  .refine((o) => o.maxSceneLength === undefined || o.maxSceneLength >= 2 * o.minSceneLength, {
+    message: 'maxSceneLength must be at least twice minSceneLength',
+    path: ['maxSceneLength'],
+  });
+
+export type AnalyzeOptions = z.input<typeof analyzeOptionsSchema>;
+
+export interface AnalyzeProgress {
+  stage: 'probe' | 'analyze' | 'detect';
+  frame: number;
+  totalFrames: number;
+  /** Frames analysed per second so far. */
+  fps: number;
+  elapsedSeconds: number;
+  etaSeconds: number | undefined;
+}
+
+export interface AnalyzeControl {
+  signal?: AbortSignal;
+  onProgress?: (p: AnalyzeProgress) => void;
+}
+
+export interface Scene {
+  index: number;
+  startFrame: number;
+  /** Exclusive. */
+  endFrame: number;
+  frameCount: number;
+  /** Seconds, from the constant-rate frame index (frame / fps). */
+  startTime: number;
+  endTime: number;
+  startKind: SceneStart;
+  transition?: { startFrame: number; endFrame: number };
+  complexity: SceneComplexity;
+}
+
+export interface AnalysisResult {
+  video: VideoInfo;
+  backend: Pick<FfmpegBackend, 'source' | 'kind' | 'path' | 'version'>;
+  analysis: {
+    width: number;
+    height: number;
+    bitDepth: 8 | 10;
+    framesAnalyzed: number;
+    elapsedSeconds: number;
+    fps: number;
+  };
+  scenes: Scene[];
+  /** Every detected shot boundary, before the scene length limits were applied. */
+  shotBoundaries: ShotBoundary[];
+  /** Decoder complaints that did not stop decoding (damaged but readable input). */
+  warnings: string[];
+  frames?: FrameFeatures[];
+}
+
+/**
+ * Analyses a video: decodes it once at analysis resolution, computes per-frame features, detects
+ * shots, and summarises each scene's complexity.
+ */
+export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, control: AnalyzeControl = {}): Promise<AnalysisResult> {
+  const parsed = analyzeOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new InvalidOptionsError('analyzeVideo options', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  }
+  const o = parsed.data;
+  const { signal, onProgress } = control;
+  throwIfAborted(signal);
+  const started = performance.now();
+  const backend = await resolveFfmpeg({ ffmpegPath: o.ffmpegPath, backend: o.backend });
+  throwIfAborted(signal);
+  const video = await probeVideo(input, backend, signal);
+  const size = analysisSize(video.width, video.height, o.analysisWidth);
+  const bitDepth: 8 | 10 = o.highBitDepth && video.bitDepth > 8 ? 10 : 8;
+  const total = video.frameCount;
+
+  const features: FrameFeatures[] = [];
+  const signatures: FrameSignature[] = [];
+  const diagnostics = { warnings: [] as string[] };
+  let prev: FrameState | undefined;
+  let lastReport = 0;
+  const report = (stage: AnalyzeProgress['stage'], frame: number) => {
+    if (!onProgress) return;
+    const elapsed = (performance.now() - started) / 1000;
+    const fps = elapsed > 0 ? frame / elapsed : 0;
+    onProgress({ stage, frame, totalFrames: total, fps, elapsedSeconds: elapsed, etaSeconds: fps > 0 ? Math.max(0, (total - frame) / fps) : undefined });
+  };
+  report('probe', 0);
+  for await (const frame of decodeFrames(input, backend, { ...size, bitDepth, chroma: false, signal }, diagnostics)) {
+    const r = computeFrameFeatures(frame.index, frame.luma, frame.width, frame.height, frame.bitDepth, prev);
+    features.push(r.features);
+    // The detector needs only the signature; drop the pixel data of all but the previous frame.
+    signatures.push(r.state.signature);
+    prev = r.state;
+    const now = performance.now();
+    if (now - lastReport > 200) {
+      lastReport = now;
+      report('analyze', features.length);
+    }
+  }
+  throwIfAborted(signal);
+  const decoded = features.length;
+  const expected = video.declaredFrameCount ?? (video.frameCountExact ? video.frameCount : undefined);
+  if (expected !== undefined && decoded < expected - Math.max(2, Math.round(0.01 * expected))) {
+    throw new CorruptInputError(
+      input,
+      `truncated or damaged: ${decoded} of ${expected} frames decodable${diagnostics.warnings.length ? `; decoder said: ${diagnostics.warnings.at(-1)}` : ''}`,
+    );
+  }
+  report('detect', decoded);
+  const boundaries = detectShots(signatures, features, video.fps, o.detector);
+  const ranges = buildScenes(boundaries, features, decoded, { minSceneLength: o.minSceneLength, maxSceneLength: o.maxSceneLength });
+  const scenes: Scene[] = ranges.map((r, index) => ({
+    index,
+    startFrame: r.startFrame,
+    endFrame: r.endFrame,
+    frameCount: r.endFrame - r.startFrame,
+    startTime: r.startFrame / video.fps,
+    endTime: r.endFrame / video.fps,
+    startKind: r.startKind,
+    ...(r.transition ? { transition: r.transition } : {}),
+    complexity: summarizeScene(features, r.startFrame, r.endFrame),
+  }));
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  report('detect', decoded);
+  return {
+    video: { ...video, frameCount: decoded, frameCountExact: true },
+    backend: { source: backend.source, kind: backend.kind, path: backend.path, version: backend.version },
+    analysis: { ...size, bitDepth, framesAnalyzed: decoded, elapsedSeconds, fps: decoded / elapsedSeconds },
+    scenes,
+    shotBoundaries: boundaries,
+    warnings: diagnostics.warnings,
+    ...(o.keepFrameFeatures ? { frames: features } : {}),
+  };
+}

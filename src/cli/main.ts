@@ -1,0 +1,44 @@
+import { runAnalyze } from './analyze.js';
+import { ScenecrfError } from '../errors.js';
+
+const USAGE = `scenecrf — per-scene video pre-analysis for content-adaptive encoding
+
+Usage:
+  scenecrf analyze <input> [options]
+
+Commands:
+  analyze     find the shots of a video and measure each scene's complexity
+
+Run "scenecrf <command> --help" for the options of a command.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  if (command === 'analyze') return runAnalyze(rest);
+  process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ScenecrfError) {
+      process.stderr.write(`scenecrf: ${err.message}\n`);
+      process.exitCode = err.code === 'ABORTED' ? 130 : err.code === 'INVALID_OPTIONS' ? 2 : 1;
+    } else {
+      process.stderr.write(`scenecrf: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
