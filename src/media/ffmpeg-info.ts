@@ -264,7 +264,7 @@ export function inputErrorFromStderr(stderr: string, path: string): ScenecrfErro
     return new NotAVideoError(path, detail);
   }
   if (
-    /Invalid data found when processing input|moov atom not found|could not find codec parameters|EBML header parsing failed|Failed to read frame size|Invalid NAL unit size|error reading header|partial file|Truncating packet|Error while decoding stream|Decoding error|Invalid argument/i.test(
+    /Invalid data found when processing input|moov atom not found|could not find codec parameters|EBML header parsing failed|Failed to read frame size|Invalid NAL unit size|error reading header|partial file|Truncating packet|Error while decoding stream|Decoding error/i.test(
       stderr,
     )
   ) {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
-import { AbortError, CorruptInputError, FfmpegError, NotAVideoError } from '../errors.js';
-import { lastMeaningfulLine } from './process.js';
+import { AbortError, CorruptInputError, FfmpegError } from '../errors.js';
+import { ffmpegErrorDetail, inputErrorFromStderr } from './ffmpeg-info.js';
 import type { FfmpegBackend, Frame, FrameStreamOptions } from './types.js';
 
 /** Even dimensions that keep the display aspect, fitting `width` wide (never upscaling). */
@@ -106,14 +106,12 @@ export async function* decodeFrames(
     finished = true;
     if (result.isCanceled || opts.signal?.aborted) throw new AbortError(opts.signal?.reason);
     if (result.exitCode !== 0) {
-      const s = stderr.toLowerCase();
-      if (/matches no streams|does not contain any stream/.test(s)) throw new NotAVideoError(input, 'no video stream');
-      if (/invalid data|error while decoding|corrupt|moov atom not found|end of file|truncat|could not find codec|no such file/.test(s) || index === 0) {
-        throw new CorruptInputError(input, lastMeaningfulLine(stderr) || `ffmpeg exited ${result.exitCode}`);
-      }
+      const typed = inputErrorFromStderr(stderr, input);
+      if (typed) throw typed;
+      if (index === 0) throw new CorruptInputError(input, ffmpegErrorDetail(stderr));
       throw new FfmpegError(args, result.exitCode, stderr);
     }
-    if (index === 0) throw new CorruptInputError(input, lastMeaningfulLine(stderr) || 'no frame could be decoded');
+    if (index === 0) throw new CorruptInputError(input, ffmpegErrorDetail(stderr) || 'no frame could be decoded');
     if (filled !== 0) throw new CorruptInputError(input, `decoder output ended inside a frame (${filled} of ${frameBytes} bytes)`);
     if (diagnostics) diagnostics.warnings.push(...stderr.split('\n').map((l) => l.trim()).filter(Boolean).slice(-20));
   } finally {

@@ -1,8 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorruptInputError, EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
-import { parseFfmpegInputInfo } from './ffmpeg-info.js';
-import { lastMeaningfulLine, runTool } from './process.js';
+
+/** Maps a failed probe to the typed input error it points at (corrupt when nothing more specific). */
+function probeFailure(p: string, stderr: string): Error {
+  return inputErrorFromStderr(stderr, p) ?? new CorruptInputError(p, ffmpegErrorDetail(stderr));
+}
+import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, rateToRational } from './ffmpeg-info.js';
+import { runTool } from './process.js';
 import type { FfmpegBackend, VideoInfo } from './types.js';
 
 /** Checks the path before any tool sees it, so the common mistakes get precise errors. */
@@ -40,7 +45,6 @@ const ffprobeSchema = z.object({
         r_frame_rate: rational.optional(),
         avg_frame_rate: z.string().optional(),
         nb_frames: numeric.optional(),
-        nb_read_packets: numeric.optional(),
         duration: numeric.optional(),
       }),
     )
@@ -51,13 +55,6 @@ const ffprobeSchema = z.object({
     .default({}),
 });
 
-/** Bit depth implied by a pixel format name (yuv420p10le -> 10, gray12le -> 12, nv12 -> 8). */
-export function bitDepthOfPixFmt(pixFmt: string): number {
-  const m = /p(9|10|12|14|16)(le|be)?$/.exec(pixFmt) ?? /^gray(9|10|12|14|16)/.exec(pixFmt) ?? /^(?:x2)?(?:rgb|bgr)(10|12)/.exec(pixFmt);
-  if (m) return Number(m[1]);
-  if (pixFmt === 'p010le' || pixFmt === 'p010be') return 10;
-  return 8;
-}
 
 function parseRate(s: string | undefined): { num: number; den: number } | undefined {
   const m = s ? /^(\d+)\/(\d+)$/.exec(s) : null;
@@ -67,22 +64,7 @@ function parseRate(s: string | undefined): { num: number; den: number } | undefi
   return num > 0 && den > 0 ? { num, den } : undefined;
 }
 
-/** Converts a float rate such as 23.976 to the usual rational (24000/1001). */
-function rateFromFloat(fps: number): { num: number; den: number } {
-  for (const den of [1, 1001]) {
-    const num = Math.round(fps * den);
-    if (Math.abs(num / den - fps) < 0.005) return den === 1001 ? { num, den } : { num, den: 1 };
-  }
-  return { num: Math.round(fps * 1000), den: 1000 };
-}
 
-function classifyFailure(p: string, stderr: string): Error {
-  const s = stderr.toLowerCase();
-  if (/does not contain any stream|no video stream|stream specifier .* matches no streams|output file #0 does not contain/.test(s)) {
-    return new NotAVideoError(p, 'no video stream');
-  }
-  return new CorruptInputError(p, lastMeaningfulLine(stderr) || 'ffmpeg could not read it');
-}
 
 
 /**
@@ -94,7 +76,8 @@ export async function probeVideo(input: string, backend: FfmpegBackend, signal?:
   await assertReadableFile(input);
   if (backend.kind === 'wasm') {
     const { probeWasm } = await import('./wasm.js');
-    return probeWasm(input);
+    // The analysis decodes every frame anyway; counting them here would decode twice.
+    return probeWasm(input, { signal, countFrames: false });
   }
   if (backend.ffprobePath) return probeWithFfprobe(input, backend.ffprobePath, signal);
   return probeWithFfmpeg(input, backend.path, signal);
@@ -105,16 +88,15 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     ffprobe,
     [
       '-v', 'error',
-      '-count_packets',
       '-show_entries',
-      'stream=codec_type,codec_name,width,height,pix_fmt,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,nb_read_packets,duration:format=format_name,duration',
+      'stream=codec_type,codec_name,width,height,pix_fmt,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration:format=format_name,duration',
       '-of', 'json',
       // "file:" stops a name such as "-x.mp4" or "a:b.mp4" being read as an option or protocol.
       `file:${input}`,
     ],
     { signal, timeoutMs: 120_000 },
   );
-  if (r.exitCode !== 0) throw classifyFailure(input, r.stderr);
+  if (r.exitCode !== 0) throw probeFailure(input, r.stderr);
   let raw: unknown;
   try {
     raw = JSON.parse(r.stdout);
@@ -134,9 +116,10 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
   if (!frameRate) throw new CorruptInputError(input, 'video stream has no frame rate');
   const fps = frameRate.num / frameRate.den;
   const duration = Number(v.duration ?? format.duration ?? NaN);
-  const packets = v.nb_read_packets !== undefined ? Number(v.nb_read_packets) : undefined;
-  if (packets === 0) throw new CorruptInputError(input, 'video stream has no packets');
-  const frameCount = packets ?? (v.nb_frames !== undefined ? Number(v.nb_frames) : Math.round(duration * fps));
+  // The header's count when the container has one (mp4, mov); otherwise an estimate from the
+  // duration. Counting packets would read the whole file; the analysis counts decoded frames.
+  const declared = v.nb_frames !== undefined && Number(v.nb_frames) > 0 ? Number(v.nb_frames) : undefined;
+  const frameCount = declared ?? Math.max(1, Math.round(duration * fps));
   const variableFrameRate = !!(avg && rFps && Math.abs(avg.num / avg.den - rFps.num / rFps.den) > 0.01 * fps);
   return {
     path: input,
@@ -149,8 +132,8 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     frameRate,
     fps,
     frameCount,
-    frameCountExact: packets !== undefined,
-    declaredFrameCount: v.nb_frames !== undefined && Number(v.nb_frames) > 0 ? Number(v.nb_frames) : undefined,
+    frameCountExact: false,
+    declaredFrameCount: declared,
     durationSeconds: Number.isFinite(duration) ? duration : frameCount / fps,
     variableFrameRate,
   };
@@ -165,9 +148,9 @@ async function probeWithFfmpeg(input: string, ffmpeg: string, signal?: AbortSign
   const info = parseFfmpegInputInfo(r.stderr, input);
   if (!info.video) {
     if (/Input #0/.test(r.stderr)) throw new NotAVideoError(input, info.hasAudio ? 'audio only' : 'no video stream');
-    throw classifyFailure(input, r.stderr);
+    throw probeFailure(input, r.stderr);
   }
-  if (r.exitCode !== 0) throw classifyFailure(input, r.stderr);
+  if (r.exitCode !== 0) throw probeFailure(input, r.stderr);
   const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
   const counted = frames.at(-1);
   const fps = info.video.fps ?? info.video.tbr;
@@ -181,7 +164,7 @@ async function probeWithFfmpeg(input: string, ffmpeg: string, signal?: AbortSign
     height: info.video.height,
     pixFmt: info.video.pixFmt,
     bitDepth: info.video.bitDepth,
-    frameRate: rateFromFloat(fps),
+    frameRate: rateToRational(String(fps)) ?? { num: Math.round(fps * 1000), den: 1000 },
     fps,
     frameCount: counted ?? Math.round(duration * fps),
     frameCountExact: counted !== undefined,

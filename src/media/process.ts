@@ -36,13 +36,3 @@ export async function runTool(
   }
   return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
-
-/** The last stderr line worth showing a user (skips ffmpeg's version/config banner). */
-export function lastMeaningfulLine(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(ffmpeg|ffprobe) version|^built with|^configuration:|^lib\w+\s+\d/.test(l));
-  return lines.at(-1) ?? '';
-}
-

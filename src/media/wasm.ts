@@ -2,7 +2,7 @@
  * WebAssembly fallback backend: ffmpeg 5.1 from `@ffmpeg/core` (Emscripten, single-threaded) run
  * inside this Node process when no native ffmpeg is available. It is slow (no SIMD assembly, one
  * thread) and meant as the last resort; it has libx264/libx265/libvpx but no AV1 encoder and no
- * libvmaf.
+ * libvmaf, and its libvpx-vp9 encoder crashes (see BROKEN_WASM_ENCODERS).
  *
  * How @ffmpeg/core 0.12 behaves in Node 20 (found by experiment; the package targets browsers):
  * - The Emscripten glue is built for web workers only (ENVIRONMENT_IS_WORKER is hard-coded true) and
@@ -160,7 +160,7 @@ interface WorkerJob {
 type WorkerMessage =
   | { type: 'result'; index: number; exitCode: number; stdout: string; stderr: string; output?: Uint8Array }
   | { type: 'chunk'; data: Uint8Array }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string; log: string };
 
 interface CommandResult {
   exitCode: number;
@@ -178,8 +178,8 @@ const WORKER_SOURCE = String.raw`
 const { parentPort, workerData: job } = require('node:worker_threads');
 const fs = require('node:fs');
 
-function fatal(err) {
-  parentPort.postMessage({ type: 'fatal', message: String((err && err.stack) || err) });
+function fatal(err, logTail) {
+  parentPort.postMessage({ type: 'fatal', message: String((err && err.message) || err), log: logTail || '' });
   process.exit(1);
 }
 
@@ -299,7 +299,14 @@ async function main() {
     log = { out: makeLog(job.logLimit), err: makeLog(job.logLimit) };
     const sink = cmd.streamOutput ? createStreamSink(FS, cmd.streamOutput, i) : null;
     core.reset();
-    const exitCode = core.exec.apply(null, cmd.args);
+    let exitCode;
+    try {
+      exitCode = core.exec.apply(null, cmd.args);
+    } catch (err) {
+      // A trap such as "memory access out of bounds" leaves the instance unusable: report and stop.
+      fatal(err, log.err.text().split('\n').slice(-8).join('\n'));
+      return;
+    }
     if (sink) sink.finish();
     const output = cmd.readOutput ? takeFile(FS, cmd.readOutput) : undefined;
     parentPort.postMessage(
@@ -383,7 +390,9 @@ function startJob(core: WasmCore, input: WorkerInput | undefined, commands: Work
           finish(err);
         }
       } else if (msg.type === 'fatal') {
-        finish(new FfmpegError(currentArgs(), undefined, `wasm ffmpeg crashed: ${msg.message}`));
+        // Log first, crash reason last: FfmpegError's message shows the last lines.
+        const tail = msg.log ? `${msg.log}\n` : '';
+        finish(new FfmpegError(currentArgs(), undefined, `${tail}wasm ffmpeg crashed: ${msg.message}`));
       } else {
         results.push({ exitCode: msg.exitCode, stdout: msg.stdout, stderr: msg.stderr, output: msg.output });
         if (results.length === commands.length) finish();
@@ -431,7 +440,11 @@ function substituteInput(args: readonly string[], input: WorkerInput | undefined
 export interface WasmRunOptions {
   /** Host file mounted read-only in the wasm FS; `{input}` in args is replaced by its in-wasm path. */
   inputPath?: string;
-  /** In-wasm output path (e.g. "/out.raw") to read back after the run. */
+  /**
+   * In-wasm output path (e.g. "/out.raw") to read back after the run. It lives in MEMFS, i.e. the
+   * whole output is held in memory until the run ends: fine for small outputs; frames for analysis
+   * go through decodeFramesWasm, which streams.
+   */
   outputName?: string;
   signal?: AbortSignal;
   /** Terminates the run after this long (rejects with AbortError). */
@@ -479,6 +492,18 @@ export function createWasmBackend(): Promise<FfmpegBackend> {
   return backendPromise;
 }
 
+/**
+ * Encoders that @ffmpeg/core 0.12.10 lists but that crash the instance ("RuntimeError: memory
+ * access out of bounds", upstream ffmpegwasm/ffmpeg.wasm#679): libvpx-vp9 fails after a few frames
+ * even with -threads 1. They are left out of the capabilities so nothing selects them.
+ */
+const BROKEN_WASM_ENCODERS: readonly string[] = ['libvpx-vp9'];
+
+function withoutBrokenEncoders(encoders: Set<string>): Set<string> {
+  for (const name of BROKEN_WASM_ENCODERS) encoders.delete(name);
+  return encoders;
+}
+
 async function describeBackend(): Promise<FfmpegBackend> {
   const core = await loadWasmCore();
   let results: CommandResult[];
@@ -503,7 +528,7 @@ async function describeBackend(): Promise<FfmpegBackend> {
     path: core.corePath,
     version: versionLine.trim(),
     capabilities: {
-      encoders: parseCodecList(`${encoders.stdout}\n${encoders.stderr}`),
+      encoders: withoutBrokenEncoders(parseCodecList(`${encoders.stdout}\n${encoders.stderr}`)),
       filters: parseFilterList(`${filters.stdout}\n${filters.stderr}`),
     },
   };

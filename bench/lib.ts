@@ -1,0 +1,25 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+/** One line that says what machine a bench ran on, for bench/RESULTS.md. */
+export function machineLine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  let ffmpeg = 'unknown';
+  try {
+    ffmpeg = execFileSync(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-version'], { encoding: 'utf8' }).split('\n')[0] ?? ffmpeg;
+  } catch {
+    /* reported as unknown */
+  }
+  let os = process.platform;
+  try {
+    os = (readFileSync('/etc/os-release', 'utf8').match(/PRETTY_NAME="([^"]+)"/)?.[1] ?? os) as typeof os;
+  } catch {
+    /* not Linux */
+  }
+  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${os}, Node ${process.version}, ${ffmpeg}`;
+}
+
+export function fmt(n: number, digits = 3): string {
+  return n.toFixed(digits);
+}

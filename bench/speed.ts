@@ -1,0 +1,135 @@
+/**
+ * Analysis speed against decode-only speed, measured alternately in one run, and peak memory of
+ * a long (default 10-minute) 1080p analysis.
+ *
+ *   npm run bench:speed -- <1080p-video> [--runs 3] [--long-minutes 10]
+ *
+ * Decode-only is `ffmpeg -i X -f null -` with ffmpeg's default threading: exactly what ffmpeg
+ * costs before any analysis. Memory: the analysis runs in a child process; the sum of the resident
+ * sizes of that process and its ffmpeg child is sampled every 100 ms.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { analyzeVideo, probeVideo, resolveFfmpeg } from '../src/index.js';
+import { fmt, machineLine } from './lib.js';
+
+const run = promisify(execFile);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function decodeOnlySeconds(file: string): Promise<number> {
+  const t = performance.now();
+  await run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-']);
+  return (performance.now() - t) / 1000;
+}
+
+async function analysisSeconds(file: string): Promise<number> {
+  const t = performance.now();
+  await analyzeVideo(file, { backend: 'native' });
+  return (performance.now() - t) / 1000;
+}
+
+/** Sum of VmRSS (bytes) of a process and its direct children (Linux /proc). */
+function treeRss(pid: number): number {
+  const rss = (p: number) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let total = rss(pid);
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+      for (const k of kids ? kids.split(/\s+/) : []) total += rss(Number(k));
+    }
+  } catch {
+    /* process ended */
+  }
+  return total;
+}
+
+async function makeLongVideo(minutes: number): Promise<string> {
+  const dir = path.join('bench', 'out');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `synthetic-1080p-${minutes}min.mp4`);
+  if (existsSync(file)) return file;
+  console.log(`generating ${file} (once; cached)…`);
+  const tmp = `${file}.tmp.mp4`;
+  // Scene changes every 20 s (hue rotation of the pattern) so detection has work to do.
+  await run('ffmpeg', [
+    '-hide_banner', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=25:d=${minutes * 60}`,
+    '-vf', "hue=h='floor(t/20)*67'",
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '28', '-pix_fmt', 'yuv420p', tmp,
+  ]);
+  renameSync(tmp, file);
+  return file;
+}
+
+async function memoryRun(file: string): Promise<{ peak: number; quarters: number[]; frames: number; seconds: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', 'analyze-child.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let peak = 0;
+  const samples: { at: number; rss: number }[] = [];
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    const rss = treeRss(child.pid!);
+    peak = Math.max(peak, rss);
+    samples.push({ at: performance.now() - t0, rss });
+  }, 100);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`analysis child exited ${code}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const frames = (JSON.parse(out) as { frames: number }).frames;
+  const end = samples.at(-1)?.at ?? 1;
+  const quarters = [0.25, 0.5, 0.75, 1].map((q) => Math.max(...samples.filter((s) => s.at <= q * end).map((s) => s.rss), 0));
+  return { peak, quarters, frames, seconds };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+  const minutes = args.includes('--long-minutes') ? Number(args[args.indexOf('--long-minutes') + 1]) : 10;
+  if (!file) throw new Error('usage: npm run bench:speed -- <1080p-video> [--runs 3] [--long-minutes 10]');
+  console.log(`machine: ${machineLine()}`);
+  const backend = await resolveFfmpeg({ backend: 'native' });
+  const info = await probeVideo(file, backend);
+  console.log(`input: ${file} ${info.width}x${info.height} ${info.codec} ${info.frameCount} frames`);
+  await decodeOnlySeconds(file); // warm the page cache so neither side pays for disk reads
+  const dec: number[] = [];
+  const ana: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    dec.push(await decodeOnlySeconds(file));
+    ana.push(await analysisSeconds(file));
+  }
+  const decFps = info.frameCount / median(dec);
+  const anaFps = info.frameCount / median(ana);
+  console.log(`decode-only runs (s): ${dec.map((x) => fmt(x, 2)).join(', ')}`);
+  console.log(`analysis runs (s):    ${ana.map((x) => fmt(x, 2)).join(', ')}`);
+  console.log(`| decode-only | ${fmt(decFps, 1)} frames/s |\n| analysis | ${fmt(anaFps, 1)} frames/s |\n| ratio | **${fmt(anaFps / decFps, 2)}×** |`);
+  if (minutes > 0) {
+    const long = await makeLongVideo(minutes);
+    const m = await memoryRun(long);
+    const mb = (b: number) => fmt(b / 2 ** 20, 0);
+    console.log(
+      `memory, ${minutes}-minute 1080p (${m.frames} frames, ${fmt(m.frames / m.seconds, 0)} frames/s): peak ${mb(m.peak)} MB (node + ffmpeg); ` +
+        `max RSS by elapsed quarter: ${m.quarters.map(mb).join(' / ')} MB`,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
