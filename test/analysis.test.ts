@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { analyzeVideo, type AnalysisResult } from '../src/index.js';
+import { scoreBoundaries, type GroundTruth } from '../bench/score.js';
+import { hasNativeFfmpeg } from './helpers.js';
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+const truth = (name: string) => JSON.parse(readFileSync(fixture(name.replace(/\.\w+$/, '.json')), 'utf8')) as GroundTruth;
+
+const cache = new Map<string, Promise<AnalysisResult>>();
+/** Each fixture is analysed once per file (frames kept), shared by the assertions below. */
+function analyzed(name: string): Promise<AnalysisResult> {
+  let p = cache.get(name);
+  if (!p) {
+    p = analyzeVideo(fixture(name), { backend: 'native', keepFrameFeatures: true });
+    cache.set(name, p);
+  }
+  return p;
+}
+
+describe.skipIf(!hasNativeFfmpeg)('analyzeVideo on real fixture clips (native ffmpeg)', () => {
+  it('finds the hard cuts at the right frames', async () => {
+    const r = await analyzed('cuts.mp4');
+    expect(r.shotBoundaries.map((b) => [b.frame, b.kind])).toEqual(truth('cuts.mp4').cuts.map((c) => [c, 'cut']));
+    expect(r.scenes.map((s) => s.startFrame)).toEqual([0, ...truth('cuts.mp4').cuts]);
+    expect(r.video.frameCount).toBe(192);
+  });
+
+  it('reports a fade through black as one fade transition', async () => {
+    const r = await analyzed('fade.mp4');
+    const [[s, e]] = truth('fade.mp4').transitions as [[number, number, string]];
+    expect(r.shotBoundaries).toHaveLength(1);
+    const b = r.shotBoundaries[0]!;
+    expect(b.kind).toBe('fade');
+    expect(b.frame).toBeGreaterThanOrEqual(s);
+    expect(b.frame).toBeLessThanOrEqual(e);
+    expect(r.scenes[1]!.startKind).toBe('fade');
+    expect(r.scenes[1]!.transition!.startFrame).toBeLessThanOrEqual(s + 6);
+    expect(r.scenes[1]!.transition!.endFrame).toBeGreaterThanOrEqual(e - 6);
+  });
+
+  it('reports a cross-dissolve as one dissolve transition', async () => {
+    const r = await analyzed('dissolve.mp4');
+    const [[s, e]] = truth('dissolve.mp4').transitions as [[number, number, string]];
+    expect(r.shotBoundaries).toHaveLength(1);
+    expect(r.shotBoundaries[0]!.kind).toBe('dissolve');
+    expect(r.shotBoundaries[0]!.frame).toBeGreaterThanOrEqual(s - 1);
+    expect(r.shotBoundaries[0]!.frame).toBeLessThanOrEqual(e + 1);
+  });
+
+  it('does not cut on a white flash or a fast pan', async () => {
+    expect((await analyzed('flash.mp4')).shotBoundaries).toEqual([]);
+    expect((await analyzed('pan.mp4')).shotBoundaries).toEqual([]);
+    // The pan really is fast: its motion dwarfs the static clip's.
+    const pan = await analyzed('pan.mp4');
+    expect(pan.scenes[0]!.complexity.motion.max).toBeGreaterThan(10);
+  });
+
+  it('scores F1 = 1 on the demo clip with everything in it', async () => {
+    const r = await analyzed('demo.mp4');
+    const score = scoreBoundaries(r.shotBoundaries.map((b) => b.frame), truth('demo.mp4'));
+    expect(score.falseDetections).toEqual([]);
+    expect(score.missed).toEqual([]);
+  });
+
+  it('measures a still clip as still, and noise as raising SI, TI and grain', async () => {
+    const still = (await analyzed('static.mp4')).scenes[0]!.complexity;
+    const noisy = (await analyzed('noisy.mp4')).scenes[0]!.complexity;
+    expect(still.ti.mean).toBeLessThan(0.1);
+    expect(still.motion.mean).toBeLessThan(0.05);
+    expect(noisy.ti.mean).toBeGreaterThan(2);
+    expect(noisy.si.mean).toBeGreaterThan(still.si.mean);
+    expect(noisy.noise).toBeGreaterThan(still.noise + 0.5);
+    expect(noisy.score).toBeGreaterThan(still.score);
+  });
+
+  it('decodes 10-bit input at 10 bits and finds its cut', async () => {
+    const r = await analyzed('tenbit.mkv');
+    expect(r.video.bitDepth).toBe(10);
+    expect(r.analysis.bitDepth).toBe(10);
+    expect(r.shotBoundaries.map((b) => b.frame)).toEqual(truth('tenbit.mkv').cuts);
+    // Features stay in 8-bit units whatever the depth.
+    expect(r.scenes[0]!.complexity.lumaMean).toBeLessThan(256);
+  });
+
+  it('covers every frame once, keeps per-frame features on request, and reports progress', async () => {
+    const seen: number[] = [];
+    const r = await analyzeVideo(fixture('demo.mp4'), { backend: 'native', keepFrameFeatures: true, analysisWidth: 160 }, { onProgress: (p) => seen.push(p.frame) });
+    expect(r.frames).toHaveLength(480);
+    expect(r.frames!.map((f) => f.index)).toEqual([...Array(480).keys()]);
+    expect(r.scenes[0]!.startFrame).toBe(0);
+    expect(r.scenes.at(-1)!.endFrame).toBe(480);
+    for (let i = 1; i < r.scenes.length; i++) expect(r.scenes[i]!.startFrame).toBe(r.scenes[i - 1]!.endFrame);
+    expect(seen.at(-1)).toBe(480);
+    expect(r.analysis.width).toBe(160);
+  });
+
+  it('applies minimum and maximum scene lengths', async () => {
+    const r = await analyzeVideo(fixture('demo.mp4'), { backend: 'native', minSceneLength: 100, maxSceneLength: 200 });
+    for (const s of r.scenes) {
+      expect(s.frameCount).toBeGreaterThanOrEqual(100);
+      expect(s.frameCount).toBeLessThanOrEqual(200);
+    }
+    // Raw shot boundaries are still all reported.
+    expect(r.shotBoundaries.length).toBeGreaterThan(r.scenes.filter((s) => s.startKind !== 'split').length - 1);
+  });
+});
+
+describe('analyzeVideo with the WebAssembly backend', () => {
+  it('analyses a fixture with the wasm core and finds the same cuts', async () => {
+    const r = await analyzeVideo(fixture('cuts.mp4'), { backend: 'wasm' });
+    expect(r.backend.kind).toBe('wasm');
+    expect(r.backend.source).toBe('wasm');
+    expect(r.shotBoundaries.map((b) => b.frame)).toEqual(truth('cuts.mp4').cuts);
+    expect(r.video.frameCount).toBe(192);
+  }, 120_000);
+});
