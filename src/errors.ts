@@ -23,10 +23,10 @@ export class ScenecrfError extends Error {
   }
 }
 
-/** The input path does not exist or is not a regular file. */
+/** The input path does not exist or is not a regular file (`reason` says which, e.g. "it is a directory"). */
 export class InputNotFoundError extends ScenecrfError {
-  constructor(readonly path: string) {
-    super('INPUT_NOT_FOUND', `Input file not found: ${JSON.stringify(path)}`);
+  constructor(readonly path: string, reason?: string) {
+    super('INPUT_NOT_FOUND', `Input file not found: ${JSON.stringify(path)}${reason ? ` (${reason})` : ''}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CorruptInputError, InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { ffmpegErrorDetail } from '../media/ffmpeg-info.js';
 import { analysisSize, decodeFrames } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
@@ -84,6 +85,26 @@ export interface AnalysisResult {
 }
 
 /**
+ * How many frames the container says the video has, and how far short of that the decoded count
+ * may fall before the input counts as truncated. A stated frame count (mp4/mov header) or counted
+ * packets are exact. Containers without one (Matroska, WebM, MPEG-TS) state a duration instead;
+ * duration x nominal rate is looser, because the nominal rate of a variable-rate stream that is not
+ * flagged as such can be off by a few percent, and it is not used at all for flagged VFR input.
+ */
+function expectedFrames(video: VideoInfo): { frames: number; slack: number; what: string } | undefined {
+  const exact = video.declaredFrameCount ?? (video.frameCountExact ? video.frameCount : undefined);
+  if (exact !== undefined) return { frames: exact, slack: Math.max(2, Math.round(0.01 * exact)), what: `${exact} frames` };
+  const d = video.declaredDurationSeconds;
+  if (d === undefined || video.variableFrameRate) return undefined;
+  const frames = Math.round(d * video.fps);
+  return {
+    frames,
+    slack: Math.max(2, Math.round(0.05 * frames)),
+    what: `about ${frames} frames (${d.toFixed(2)} s stated by the container at ${Number(video.fps.toFixed(3))} fps)`,
+  };
+}
+
+/**
  * Analyses a video: decodes it once at analysis resolution, computes per-frame features, detects
  * shots, and summarises each scene's complexity.
  */
@@ -129,11 +150,11 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   }
   throwIfAborted(signal);
   const decoded = features.length;
-  const expected = video.declaredFrameCount ?? (video.frameCountExact ? video.frameCount : undefined);
-  if (expected !== undefined && decoded < expected - Math.max(2, Math.round(0.01 * expected))) {
+  const expected = expectedFrames(video);
+  if (expected && decoded < expected.frames - expected.slack) {
     throw new CorruptInputError(
       input,
-      `truncated or damaged: ${decoded} of ${expected} frames decodable${diagnostics.warnings.length ? `; decoder said: ${diagnostics.warnings.at(-1)}` : ''}`,
+      `truncated or damaged: only ${decoded} of ${expected.what} decodable${diagnostics.warnings.length ? `; decoder said: ${ffmpegErrorDetail(diagnostics.warnings.join('\n'))}` : ''}`,
     );
   }
   report('detect', decoded);

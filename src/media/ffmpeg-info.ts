@@ -194,7 +194,11 @@ export function ffmpegErrorDetail(stderr: string): string {
     .find((l) =>
       /invalid|error|not found|no such|could not|failed|unable|matches no streams|does not contain|unsupported|truncat|corrupt/i.test(l),
     );
-  return (err ?? lines[lines.length - 1] ?? 'no output').replace(/^\[[^\]]+\]\s*/, '').slice(0, 300);
+  return (err ?? lines[lines.length - 1] ?? 'no output')
+    .replace(/^\[[^\]]+\]\s*/, '')
+    // "file:<input>: Invalid data found ..." -> the reason only; callers name the file themselves.
+    .replace(/^file:.*: (?=[^:]+$)/, '')
+    .slice(0, 300);
 }
 
 /**
@@ -250,6 +254,18 @@ export function parseFinalProgress(stderr: string): { frame: number; timeSeconds
     const timeSeconds = t && !t[1] ? Number(t[2]) * 3600 + Number(t[3]) * 60 + Number(t[4]) : null;
     return { frame: Number(m[1]), timeSeconds };
   }
+  return null;
+}
+
+/**
+ * Why a container that ffmpeg opens with a "video" stream is still not a video, or null: still
+ * images (`png_pipe`, `jpeg_pipe`, `image2`, ...) decode to a single picture, and the text-mode art
+ * demuxers (`tty` for .txt/.ans, `bin`, `xbin`, `idf`, `adf`) render any text, or any bytes at all,
+ * as pictures.
+ */
+export function nonVideoFormat(container: string): string | null {
+  if (/^(?:image2|image2pipe|.+_pipe)$/.test(container)) return `still image (${container})`;
+  if (/^(?:tty|bin|xbin|idf|adf)$/.test(container)) return `text rendered as text-mode art by ffmpeg's "${container}" demuxer`;
   return null;
 }
 

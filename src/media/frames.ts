@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError } from '../errors.js';
 import { ffmpegErrorDetail, inputErrorFromStderr } from './ffmpeg-info.js';
+import { readAhead } from './read-ahead.js';
 import type { FfmpegBackend, Frame, FrameStreamOptions } from './types.js';
 
 /** Even dimensions that keep the display aspect, fitting `width` wide (never upscaling). */
@@ -15,7 +16,8 @@ export function ffmpegDecodeArgs(inputArg: string, opts: FrameStreamOptions, out
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-i', inputArg,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
+    // "V", not "v": the first video stream that is not cover art (the one the probe describes).
+    '-map', '0:V:0', '-an', '-sn', '-dn',
     // One output frame per decoded frame: no duplication or dropping for variable-rate input.
     '-vsync', 'passthrough',
     // Area averaging is the right low-pass for a large downscale and is cheap in swscale.
@@ -86,7 +88,8 @@ export async function* decodeFrames(
   let index = 0;
   let finished = false;
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    // Up to ~16 frames (at least 4 MiB) in flight keeps ffmpeg and the feature code overlapping.
+    for await (const chunk of readAhead(child.stdout!, Math.max(4 << 20, 16 * frameBytes))) {
       let off = 0;
       while (off < chunk.length) {
         const take = Math.min(frameBytes - filled, chunk.length - off);

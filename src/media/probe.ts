@@ -1,24 +1,26 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorruptInputError, EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
+import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, nonVideoFormat, parseFfmpegInputInfo, rateToRational } from './ffmpeg-info.js';
+import { runTool } from './process.js';
+import type { FfmpegBackend, VideoInfo } from './types.js';
 
 /** Maps a failed probe to the typed input error it points at (corrupt when nothing more specific). */
 function probeFailure(p: string, stderr: string): Error {
   return inputErrorFromStderr(stderr, p) ?? new CorruptInputError(p, ffmpegErrorDetail(stderr));
 }
-import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, rateToRational } from './ffmpeg-info.js';
-import { runTool } from './process.js';
-import type { FfmpegBackend, VideoInfo } from './types.js';
 
 /** Checks the path before any tool sees it, so the common mistakes get precise errors. */
 export async function assertReadableFile(p: string): Promise<void> {
   let s;
   try {
     s = await stat(p);
-  } catch {
-    throw new InputNotFoundError(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputNotFoundError(p, code === 'ENOENT' ? undefined : code === 'ENOTDIR' ? 'a parent path is not a directory' : (e as Error).message);
   }
-  if (!s.isFile()) throw new InputNotFoundError(p);
+  if (s.isDirectory()) throw new InputNotFoundError(p, 'it is a directory, not a file');
+  if (!s.isFile()) throw new InputNotFoundError(p, 'not a regular file');
   if (s.size === 0) throw new EmptyInputError(p);
 }
 
@@ -46,11 +48,16 @@ const ffprobeSchema = z.object({
         avg_frame_rate: z.string().optional(),
         nb_frames: numeric.optional(),
         duration: numeric.optional(),
+        start_time: numeric.optional(),
+        /** Cover art is a one-picture "video" stream flagged attached_pic; it is not the video. */
+        disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
+        /** Matroska/WebM keep the track length in a DURATION tag ("00:00:08.000000000"). */
+        tags: z.object({ DURATION: z.string().optional() }).partial().optional(),
       }),
     )
     .default([]),
   format: z
-    .object({ format_name: z.string().optional(), duration: numeric.optional() })
+    .object({ format_name: z.string().optional(), duration: numeric.optional(), start_time: numeric.optional() })
     .partial()
     .default({}),
 });
@@ -64,6 +71,14 @@ function parseRate(s: string | undefined): { num: number; den: number } | undefi
   return num > 0 && den > 0 ? { num, den } : undefined;
 }
 
+/** "HH:MM:SS.fraction" (Matroska DURATION tag) to seconds. */
+function parseClock(s: string | undefined): number | undefined {
+  const m = s ? /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(s.trim()) : null;
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
+}
+
+const positive = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined);
+
 
 
 
@@ -74,13 +89,20 @@ function parseRate(s: string | undefined): { num: number; den: number } | undefi
  */
 export async function probeVideo(input: string, backend: FfmpegBackend, signal?: AbortSignal): Promise<VideoInfo> {
   await assertReadableFile(input);
+  let info: VideoInfo;
   if (backend.kind === 'wasm') {
     const { probeWasm } = await import('./wasm.js');
     // The analysis decodes every frame anyway; counting them here would decode twice.
-    return probeWasm(input, { signal, countFrames: false });
+    info = await probeWasm(input, { signal, countFrames: false });
+  } else if (backend.ffprobePath) {
+    info = await probeWithFfprobe(input, backend.ffprobePath, signal);
+  } else {
+    info = await probeWithFfmpeg(input, backend.path, signal);
   }
-  if (backend.ffprobePath) return probeWithFfprobe(input, backend.ffprobePath, signal);
-  return probeWithFfmpeg(input, backend.path, signal);
+  // Still images and text-mode art are "video" streams to ffmpeg, but not videos to analyse.
+  const notVideo = nonVideoFormat(info.container);
+  if (notVideo) throw new NotAVideoError(input, notVideo);
+  return info;
 }
 
 async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSignal): Promise<VideoInfo> {
@@ -89,7 +111,8 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     [
       '-v', 'error',
       '-show_entries',
-      'stream=codec_type,codec_name,width,height,pix_fmt,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration:format=format_name,duration',
+      'stream=codec_type,codec_name,width,height,pix_fmt,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time' +
+        ':stream_disposition=attached_pic:stream_tags=DURATION:format=format_name,duration,start_time',
       '-of', 'json',
       // "file:" stops a name such as "-x.mp4" or "a:b.mp4" being read as an option or protocol.
       `file:${input}`,
@@ -106,16 +129,27 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
   const parsed = ffprobeSchema.safeParse(raw);
   if (!parsed.success) throw new CorruptInputError(input, `unexpected ffprobe output: ${parsed.error.issues[0]?.message}`);
   const { streams, format } = parsed.data;
-  const v = streams.find((s) => s.codec_type === 'video' && (s.width ?? 0) > 0);
-  if (!v) throw new NotAVideoError(input, streams.length ? `streams: ${streams.map((s) => s.codec_type).join(', ')}` : 'no streams');
-  // Still images (png/jpeg/bmp) are single-frame "video" to ffprobe; they are not videos to us.
-  if (format.format_name && /_pipe$|^image2$/.test(format.format_name)) throw new NotAVideoError(input, `still image (${format.format_name})`);
+  const isCoverArt = (s: (typeof streams)[number]) => s.disposition?.attached_pic === 1;
+  const v = streams.find((s) => s.codec_type === 'video' && (s.width ?? 0) > 0 && !isCoverArt(s));
+  if (!v) {
+    const kinds = streams.map((s) => (isCoverArt(s) ? 'cover art' : (s.codec_type ?? 'unknown')));
+    throw new NotAVideoError(input, kinds.length ? `streams: ${kinds.join(', ')}` : 'no streams');
+  }
   const avg = parseRate(v.avg_frame_rate);
   const rFps = v.r_frame_rate && v.r_frame_rate.den > 0 && v.r_frame_rate.num > 0 ? v.r_frame_rate : undefined;
   const frameRate = avg ?? rFps;
   if (!frameRate) throw new CorruptInputError(input, 'video stream has no frame rate');
   const fps = frameRate.num / frameRate.den;
-  const duration = Number(v.duration ?? format.duration ?? NaN);
+  // Length of the video stream itself: its own duration, else the Matroska DURATION tag (an end
+  // time, so minus the start), else the file's duration when no other stream can outlast the video.
+  const tagged = parseClock(v.tags?.DURATION);
+  const videoDuration =
+    positive(v.duration !== undefined ? Number(v.duration) : undefined) ??
+    positive(tagged !== undefined ? tagged - Math.max(0, Number(v.start_time ?? 0) || 0) : undefined) ??
+    (streams.every((s) => s === v || s.codec_type === 'attachment')
+      ? positive(format.duration !== undefined ? Number(format.duration) - Math.max(0, Number(format.start_time ?? 0) || 0) : undefined)
+      : undefined);
+  const duration = videoDuration ?? Number(format.duration ?? NaN);
   // The header's count when the container has one (mp4, mov); otherwise an estimate from the
   // duration. Counting packets would read the whole file; the analysis counts decoded frames.
   const declared = v.nb_frames !== undefined && Number(v.nb_frames) > 0 ? Number(v.nb_frames) : undefined;
@@ -134,6 +168,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     frameCount,
     frameCountExact: false,
     declaredFrameCount: declared,
+    declaredDurationSeconds: videoDuration,
     durationSeconds: Number.isFinite(duration) ? duration : frameCount / fps,
     variableFrameRate,
   };
@@ -141,7 +176,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
 
 async function probeWithFfmpeg(input: string, ffmpeg: string, signal?: AbortSignal): Promise<VideoInfo> {
   // A stream copy to the null muxer counts packets without decoding.
-  const r = await runTool(ffmpeg, ['-hide_banner', '-nostdin', '-i', `file:${input}`, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'], {
+  const r = await runTool(ffmpeg, ['-hide_banner', '-nostdin', '-i', `file:${input}`, '-map', '0:V:0', '-c', 'copy', '-f', 'null', '-'], {
     signal,
     timeoutMs: 300_000,
   });

@@ -38,6 +38,10 @@ export interface VideoInfo {
   /** Frame count written in the container header, when it has one; a larger value than the
    * decodable frames means the file was truncated. */
   declaredFrameCount?: number;
+  /** Length of the video stream as the container states it (stream duration, Matroska DURATION
+   * tag, or the file duration when nothing else can outlast the video). Lets the analysis detect
+   * truncated files in containers that store no frame count. */
+  declaredDurationSeconds?: number;
   durationSeconds: number;
   /** True when r_frame_rate and avg_frame_rate disagree or timestamps are irregular. */
   variableFrameRate: boolean;
