@@ -28,9 +28,9 @@ async function decodeOnlySeconds(file: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-async function analysisSeconds(file: string): Promise<number> {
+async function analysisSeconds(file: string, analysisWidth?: number): Promise<number> {
   const t = performance.now();
-  await analyzeVideo(file, { backend: 'native' });
+  await analyzeVideo(file, { backend: 'native', analysisWidth });
   return (performance.now() - t) / 1000;
 }
 
@@ -100,24 +100,34 @@ async function main() {
   const args = process.argv.slice(2);
   const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
+  // Extra analysis widths to compare in the same run (e.g. --widths 256,480); the default always runs.
+  const widths = args.includes('--widths') ? args[args.indexOf('--widths') + 1]!.split(',').map(Number) : [];
   const minutes = args.includes('--long-minutes') ? Number(args[args.indexOf('--long-minutes') + 1]) : 10;
   if (!file) throw new Error('usage: npm run bench:speed -- <1080p-video> [--runs 3] [--long-minutes 10]');
   console.log(`machine: ${machineLine()}`);
   const backend = await resolveFfmpeg({ backend: 'native' });
   const info = await probeVideo(file, backend);
   console.log(`input: ${file} ${info.width}x${info.height} ${info.codec} ${info.frameCount} frames`);
-  await decodeOnlySeconds(file); // warm the page cache so neither side pays for disk reads
+  // Warm the page cache and the JIT so neither side pays a one-off cost.
+  await decodeOnlySeconds(file);
+  await analysisSeconds(file);
   const dec: number[] = [];
   const ana: number[] = [];
+  const extra = widths.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
     dec.push(await decodeOnlySeconds(file));
     ana.push(await analysisSeconds(file));
+    for (let w = 0; w < widths.length; w++) extra[w]!.push(await analysisSeconds(file, widths[w]));
   }
   const decFps = info.frameCount / median(dec);
-  const anaFps = info.frameCount / median(ana);
-  console.log(`decode-only runs (s): ${dec.map((x) => fmt(x, 2)).join(', ')}`);
-  console.log(`analysis runs (s):    ${ana.map((x) => fmt(x, 2)).join(', ')}`);
-  console.log(`| decode-only | ${fmt(decFps, 1)} frames/s |\n| analysis | ${fmt(anaFps, 1)} frames/s |\n| ratio | **${fmt(anaFps / decFps, 2)}×** |`);
+  const row = (name: string, secs: number[]) => {
+    const fps = info.frameCount / median(secs);
+    return `| ${name} | ${secs.map((x) => fmt(x, 2)).join(', ')} | ${fmt(fps, 1)} | ${fmt(fps / decFps, 2)}× |`;
+  };
+  console.log('| run | wall seconds per run | frames/s (median) | vs decode-only |\n|---|---|---|---|');
+  console.log(row('decode-only `ffmpeg -i X -f null -`', dec));
+  console.log(row('scenecrf analysis (default, width 256)', ana));
+  widths.forEach((w, i) => console.log(row(`scenecrf analysis, width ${w}`, extra[i]!)));
   if (minutes > 0) {
     const long = await makeLongVideo(minutes);
     const m = await memoryRun(long);

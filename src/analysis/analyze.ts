@@ -4,7 +4,7 @@ import { ffmpegErrorDetail } from '../media/ffmpeg-info.js';
 import { analysisSize, decodeFrames } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
-import type { FfmpegBackend, VideoInfo } from '../media/types.js';
+import type { FfmpegBackend, FrameStreamOptions, VideoInfo } from '../media/types.js';
 import { summarizeScene, type SceneComplexity } from './complexity.js';
 import { detectShots, detectorOptionsSchema, type ShotBoundary } from './detect.js';
 import { computeFrameFeatures, type FrameFeatures, type FrameSignature, type FrameState } from './features.js';
@@ -17,7 +17,7 @@ export const analyzeOptionsSchema = z
     /** 'auto' = option → FFMPEG_PATH → ffmpeg-static → PATH → wasm; 'native' never uses wasm. */
     backend: z.enum(['auto', 'native', 'wasm']).default('auto'),
     /** Width frames are scaled to for analysis (aspect kept, never upscaled). */
-    analysisWidth: z.number().int().min(64).max(3840).default(320),
+    analysisWidth: z.number().int().min(64).max(3840).default(256),
     /** Scenes shorter than this many frames merge into a neighbour. */
     minSceneLength: z.number().int().min(1).default(24),
     /** Scenes longer than this many frames are split at their quietest frame. */
@@ -119,35 +119,54 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   const started = performance.now();
   const backend = await resolveFfmpeg({ ffmpegPath: o.ffmpegPath, backend: o.backend });
   throwIfAborted(signal);
-  const video = await probeVideo(input, backend, signal);
-  const size = analysisSize(video.width, video.height, o.analysisWidth);
-  const bitDepth: 8 | 10 = o.highBitDepth && video.bitDepth > 8 ? 10 : 8;
-  const total = video.frameCount;
+  // The probe (container facts) and the decoder start together: each ffmpeg process costs a few
+  // hundred milliseconds to start, and the native decoder negotiates its own output geometry.
+  const probing = probeVideo(input, backend, signal);
+  probing.catch(() => undefined); // observed below; never an unhandled rejection
+  let video: VideoInfo | undefined;
+  let streamOptions: FrameStreamOptions = { width: o.analysisWidth, bitDepth: o.highBitDepth ? 'auto' : 8, chroma: false, signal };
+  if (backend.kind === 'wasm') {
+    // The wasm decoder cannot negotiate: decide the geometry from the probe first.
+    video = await probing;
+    const size = analysisSize(video.width, video.height, o.analysisWidth);
+    streamOptions = { ...streamOptions, ...size, bitDepth: o.highBitDepth && video.bitDepth > 8 ? 10 : 8 };
+  }
 
   const features: FrameFeatures[] = [];
   const signatures: FrameSignature[] = [];
   const diagnostics = { warnings: [] as string[] };
+  let geometry: { width: number; height: number; bitDepth: 8 | 10 } | undefined;
   let prev: FrameState | undefined;
   let lastReport = 0;
   const report = (stage: AnalyzeProgress['stage'], frame: number) => {
     if (!onProgress) return;
+    const total = video?.frameCount ?? 0;
     const elapsed = (performance.now() - started) / 1000;
     const fps = elapsed > 0 ? frame / elapsed : 0;
-    onProgress({ stage, frame, totalFrames: total, fps, elapsedSeconds: elapsed, etaSeconds: fps > 0 ? Math.max(0, (total - frame) / fps) : undefined });
+    onProgress({ stage, frame, totalFrames: total, fps, elapsedSeconds: elapsed, etaSeconds: fps > 0 && total ? Math.max(0, (total - frame) / fps) : undefined });
   };
   report('probe', 0);
-  for await (const frame of decodeFrames(input, backend, { ...size, bitDepth, chroma: false, signal }, diagnostics)) {
-    const r = computeFrameFeatures(frame.index, frame.luma, frame.width, frame.height, frame.bitDepth, prev);
-    features.push(r.features);
-    // The detector needs only the signature; drop the pixel data of all but the previous frame.
-    signatures.push(r.state.signature);
-    prev = r.state;
-    const now = performance.now();
-    if (now - lastReport > 200) {
-      lastReport = now;
-      report('analyze', features.length);
+  try {
+    for await (const frame of decodeFrames(input, backend, streamOptions, diagnostics)) {
+      // Waiting here costs nothing: the first frame and the probe arrive at about the same time.
+      video ??= await probing;
+      geometry ??= { width: frame.width, height: frame.height, bitDepth: frame.bitDepth };
+      const r = computeFrameFeatures(frame.index, frame.luma, frame.width, frame.height, frame.bitDepth, prev);
+      features.push(r.features);
+      // The detector needs only the signature; drop the pixel data of all but the previous frame.
+      signatures.push(r.state.signature);
+      prev = r.state;
+      const now = performance.now();
+      if (now - lastReport > 200) {
+        lastReport = now;
+        report('analyze', features.length);
+      }
     }
+  } catch (e) {
+    // When both fail, the probe's error names the problem best (missing file, not a video…).
+    throw (await probing.then(() => undefined, (probeError: unknown) => probeError)) ?? e;
   }
+  video ??= await probing;
   throwIfAborted(signal);
   const decoded = features.length;
   const expected = expectedFrames(video);
@@ -158,15 +177,16 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
     );
   }
   report('detect', decoded);
-  const boundaries = detectShots(signatures, features, video.fps, o.detector);
+  const fps = video.fps;
+  const boundaries = detectShots(signatures, features, fps, o.detector);
   const ranges = buildScenes(boundaries, features, decoded, { minSceneLength: o.minSceneLength, maxSceneLength: o.maxSceneLength });
   const scenes: Scene[] = ranges.map((r, index) => ({
     index,
     startFrame: r.startFrame,
     endFrame: r.endFrame,
     frameCount: r.endFrame - r.startFrame,
-    startTime: r.startFrame / video.fps,
-    endTime: r.endFrame / video.fps,
+    startTime: r.startFrame / fps,
+    endTime: r.endFrame / fps,
     startKind: r.startKind,
     ...(r.transition ? { transition: r.transition } : {}),
     complexity: summarizeScene(features, r.startFrame, r.endFrame),
@@ -176,7 +196,7 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   return {
     video: { ...video, frameCount: decoded, frameCountExact: true },
     backend: { source: backend.source, kind: backend.kind, path: backend.path, version: backend.version },
-    analysis: { ...size, bitDepth, framesAnalyzed: decoded, elapsedSeconds, fps: decoded / elapsedSeconds },
+    analysis: { ...geometry!, framesAnalyzed: decoded, elapsedSeconds, fps: decoded / elapsedSeconds },
     scenes,
     shotBoundaries: boundaries,
     warnings: diagnostics.warnings,

@@ -32,7 +32,7 @@ export interface FrameSignature {
   grid: Uint8Array;
   gridWidth: number;
   gridHeight: number;
-  /** Luma histogram with HIST_BINS bins, normalised to sum 1. */
+  /** Histogram of 2×2-averaged luma with HIST_BINS bins, normalised to sum 1. */
   hist: Float32Array;
   mean: number;
   variance: number;
@@ -98,7 +98,6 @@ export function computeFrameFeatures(
       const v = luma[i];
       sum += v;
       sumSq += v * v;
-      histCounts[v >> histShift]++;
       const dv = v - p[i];
       dSum += dv;
       dSumSq += dv * dv;
@@ -108,10 +107,11 @@ export function computeFrameFeatures(
       const v = luma[i];
       sum += v;
       sumSq += v * v;
-      histCounts[v >> histShift]++;
     }
   }
-  // 2×2 smoothing, and block sums accumulated from it (a quarter of the additions).
+  // 2×2 smoothing, and the block sums and histogram taken from it (a quarter of the work; a
+  // histogram of 2×2 means is all the detector needs).
+  const cellHistShift = histShift + 2;
   const cellBlock = new Uint16Array(sw);
   for (let sx = 0; sx < sw; sx++) cellBlock[sx] = Math.min(gw - 1, Math.floor((2 * sx) / BLOCK));
   for (let sy = 0; sy < sh; sy++) {
@@ -124,12 +124,14 @@ export function computeFrameFeatures(
       const c = luma[r0 + x] + luma[r0 + x + 1] + luma[r1 + x] + luma[r1 + x + 1];
       smooth[o + sx] = c;
       blockSums[blockRow + cellBlock[sx]] += c;
+      histCounts[c >> cellHistShift]++;
     }
   }
   const mean = (sum / n) * scale;
   const variance = Math.max(0, (sumSq / n) * scale * scale - mean * mean);
   const hist = new Float32Array(HIST_BINS);
-  for (let i = 0; i < HIST_BINS; i++) hist[i] = histCounts[i] / n;
+  const cells = Math.max(1, sw * sh);
+  for (let i = 0; i < HIST_BINS; i++) hist[i] = histCounts[i] / cells;
   const grid = new Uint8Array(gw * gh);
   // Blocks are BLOCK×BLOCK pixels; the last row/column of blocks absorbs the remainder (of the
   // even-sized area the smoothed image covers).

@@ -16,7 +16,7 @@ Options:
   --frames                   include per-frame features in the JSON
   --min-scene-length <n>     merge scenes shorter than n frames (default 24)
   --max-scene-length <n>     split scenes longer than n frames at their quietest frame
-  --analysis-width <px>      analysis resolution width (default 320)
+  --analysis-width <px>      analysis resolution width (default 256)
   --backend <auto|native|wasm>  ffmpeg backend (default auto)
   --ffmpeg <path>            ffmpeg executable to use
   --quiet                    no progress bar or table

@@ -60,11 +60,12 @@ export interface Frame {
 }
 
 export interface FrameStreamOptions {
-  /** Analysis width; height follows the display aspect, both rounded to even. */
+  /** Analysis width. Without `height`: a maximum (never upscaled), rounded down to even. */
   width: number;
-  height: number;
-  /** Keep 10-bit precision (gray10le / yuv420p10le) for high bit depth input. */
-  bitDepth: 8 | 10;
+  /** Omit to keep the aspect ratio (native ffmpeg computes it, rounded to even). */
+  height?: number;
+  /** 8 or 10 bits per sample, or 'auto': 10 for deeper input, else 8 (native ffmpeg only). */
+  bitDepth: 8 | 10 | 'auto';
   chroma: boolean;
   signal?: AbortSignal;
 }

@@ -619,6 +619,9 @@ export async function probeWasm(path: string, opts: WasmProbeOptions = {}): Prom
   };
 }
 
+/** The wasm decoder needs the geometry up front (it cannot report ffmpeg's negotiated one). */
+export type WasmFrameStreamOptions = FrameStreamOptions & { height: number; bitDepth: 8 | 10 };
+
 interface FrameLayout {
   width: number;
   height: number;
@@ -629,7 +632,7 @@ interface FrameLayout {
   frameBytes: number;
 }
 
-function frameLayout(o: FrameStreamOptions): FrameLayout {
+function frameLayout(o: WasmFrameStreamOptions): FrameLayout {
   const { width, height, bitDepth, chroma } = o;
   const issues: string[] = [];
   if (!Number.isInteger(width) || width < 2 || width > 8192) issues.push(`width must be an integer in 2..8192 (got ${width})`);
@@ -708,7 +711,7 @@ class ChunkQueue {
  * in its own heap. It is still the slow, last-resort path: expect a 10 minute 1080p input to take
  * several times longer than native ffmpeg, so use small analysis sizes.
  */
-export async function* decodeFramesWasm(path: string, opts: FrameStreamOptions): AsyncGenerator<Frame, void, undefined> {
+export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptions): AsyncGenerator<Frame, void, undefined> {
   const layout = frameLayout(opts);
   const { signal } = opts;
   throwIfAborted(signal);
