@@ -121,9 +121,11 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   throwIfAborted(signal);
   // The probe (container facts) and the decoder start together: each ffmpeg process costs a few
   // hundred milliseconds to start, and the native decoder negotiates its own output geometry.
-  const probing = probeVideo(input, backend, signal);
-  probing.catch(() => undefined); // observed below; never an unhandled rejection
+  // The probe is niced: it should use the CPU the decoder leaves idle, not compete with it.
+  const probing = probeVideo(input, backend, signal, { background: true });
   let video: VideoInfo | undefined;
+  // Known as soon as it arrives (for progress totals) without ever making the frame loop wait.
+  probing.then((v) => (video ??= v), () => undefined);
   let streamOptions: FrameStreamOptions = { width: o.analysisWidth, bitDepth: o.highBitDepth ? 'auto' : 8, chroma: false, signal };
   if (backend.kind === 'wasm') {
     // The wasm decoder cannot negotiate: decide the geometry from the probe first.
@@ -148,8 +150,6 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   report('probe', 0);
   try {
     for await (const frame of decodeFrames(input, backend, streamOptions, diagnostics)) {
-      // Waiting here costs nothing: the first frame and the probe arrive at about the same time.
-      video ??= await probing;
       geometry ??= { width: frame.width, height: frame.height, bitDepth: frame.bitDepth };
       const r = computeFrameFeatures(frame.index, frame.luma, frame.width, frame.height, frame.bitDepth, prev);
       features.push(r.features);

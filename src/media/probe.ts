@@ -87,7 +87,13 @@ const positive = (n: number | undefined) => (n !== undefined && Number.isFinite(
  * count without decoding), otherwise parses ffmpeg's own banner and counts packets with a
  * stream copy. Variable frame rate is reported, not corrected: analysis indexes decoded frames.
  */
-export async function probeVideo(input: string, backend: FfmpegBackend, signal?: AbortSignal): Promise<VideoInfo> {
+export async function probeVideo(
+  input: string,
+  backend: FfmpegBackend,
+  signal?: AbortSignal,
+  /** `background`: run the native probe niced, for callers that decode at the same time. */
+  opts: { background?: boolean } = {},
+): Promise<VideoInfo> {
   await assertReadableFile(input);
   let info: VideoInfo;
   if (backend.kind === 'wasm') {
@@ -95,7 +101,7 @@ export async function probeVideo(input: string, backend: FfmpegBackend, signal?:
     // The analysis decodes every frame anyway; counting them here would decode twice.
     info = await probeWasm(input, { signal, countFrames: false });
   } else if (backend.ffprobePath) {
-    info = await probeWithFfprobe(input, backend.ffprobePath, signal);
+    info = await probeWithFfprobe(input, backend.ffprobePath, signal, opts.background);
   } else {
     info = await probeWithFfmpeg(input, backend.path, signal);
   }
@@ -105,7 +111,7 @@ export async function probeVideo(input: string, backend: FfmpegBackend, signal?:
   return info;
 }
 
-async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSignal): Promise<VideoInfo> {
+async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSignal, background = false): Promise<VideoInfo> {
   const r = await runTool(
     ffprobe,
     [
@@ -117,7 +123,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
       // "file:" stops a name such as "-x.mp4" or "a:b.mp4" being read as an option or protocol.
       `file:${input}`,
     ],
-    { signal, timeoutMs: 120_000 },
+    { signal, timeoutMs: 120_000, background },
   );
   if (r.exitCode !== 0) throw probeFailure(input, r.stderr);
   let raw: unknown;
