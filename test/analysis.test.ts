@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeVideo, type AnalysisResult } from '../src/index.js';
+import { analysisSize, analyzeVideo, decodeFrames, resolveFfmpeg, type AnalysisResult, type Frame } from '../src/index.js';
 import { scoreBoundaries, type GroundTruth } from '../bench/score.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -114,4 +114,33 @@ describe('analyzeVideo with the WebAssembly backend', () => {
     expect(r.shotBoundaries.map((b) => b.frame)).toEqual(truth('cuts.mp4').cuts);
     expect(r.video.frameCount).toBe(192);
   }, 120_000);
+});
+
+describe.skipIf(!hasNativeFfmpeg)('decodeFrames (native ffmpeg)', () => {
+  it('negotiates size and depth with ffmpeg, and returns chroma planes on request', async () => {
+    const backend = await resolveFfmpeg({ backend: 'native' });
+    const frames: Frame[] = [];
+    for await (const f of decodeFrames(fixture('cuts.mp4'), backend, { width: 250, bitDepth: 'auto', chroma: true })) frames.push(f);
+    expect(frames).toHaveLength(192);
+    const f = frames[0]!;
+    // 250 rounds down to even; the height keeps 16:9 as ffmpeg computes it (and as analysisSize predicts).
+    expect([f.width, f.height]).toEqual([250, 140]);
+    expect(analysisSize(320, 180, 250)).toEqual({ width: 250, height: 140 });
+    expect(f.bitDepth).toBe(8);
+    expect(f.luma).toBeInstanceOf(Uint8Array);
+    expect(f.u).toHaveLength(125 * 70);
+    expect(f.v).toHaveLength(125 * 70);
+    const ten: Frame[] = [];
+    for await (const t of decodeFrames(fixture('tenbit.mkv'), backend, { width: 1000, bitDepth: 'auto', chroma: false })) ten.push(t);
+    // Never upscaled; 10-bit input stays 10-bit.
+    expect([ten[0]!.width, ten[0]!.height, ten[0]!.bitDepth]).toEqual([320, 180, 10]);
+    expect(Math.max(...ten[0]!.luma)).toBeGreaterThan(255);
+  });
+
+  it('stops ffmpeg when the consumer breaks out early', async () => {
+    const backend = await resolveFfmpeg({ backend: 'native' });
+    let n = 0;
+    for await (const _ of decodeFrames(fixture('demo.mp4'), backend, { width: 128, bitDepth: 8, chroma: false })) if (++n === 5) break;
+    expect(n).toBe(5);
+  });
 });
