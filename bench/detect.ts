@@ -2,7 +2,7 @@
  * Shot-detection accuracy on the scene-cut corpus, against ffmpeg's scdet in the same run.
  *
  *   ../shared/corpus/build.sh /tmp/corpus
- *   npm run bench:detect -- /tmp/corpus [--json out.json]
+ *   npm run bench:detect -- /tmp/corpus [--json out.json] [--detector '{"cutRatio":2.5}'] [--analysis-width 320]
  *
  * Scores scenecrf's raw shot boundaries (the detector's output) and, for transparency, the scene
  * starts after the default 24-frame minimum scene length, which merges genuinely short shots.
@@ -26,9 +26,12 @@ async function scdetCuts(file: string, fps: number, threshold: number): Promise<
 
 async function main() {
   const args = process.argv.slice(2);
-  const dir = args.find((a) => !a.startsWith('--'));
+  const dir = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   if (!dir) throw new Error('usage: npm run bench:detect -- <corpus-dir> [--json out.json]');
   const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+  // Detector thresholds to try, as JSON (see detectorOptionsSchema), e.g. --detector '{"cutRatio":2.5}'.
+  const detector = args.includes('--detector') ? (JSON.parse(args[args.indexOf('--detector') + 1]!) as Record<string, unknown>) : {};
+  const analysisWidth = args.includes('--analysis-width') ? Number(args[args.indexOf('--analysis-width') + 1]) : undefined;
   const videos = readdirSync(dir)
     .filter((f) => f.endsWith('.mp4') && readdirSync(dir).includes(f.replace(/\.mp4$/, '.json')))
     .sort();
@@ -39,7 +42,7 @@ async function main() {
     const file = path.join(dir, v);
     const gt = JSON.parse(readFileSync(file.replace(/\.mp4$/, '.json'), 'utf8')) as GroundTruth;
     let t = performance.now();
-    const r = await analyzeVideo(file, { backend: 'native' });
+    const r = await analyzeVideo(file, { backend: 'native', detector, analysisWidth });
     const oursSec = (performance.now() - t) / 1000;
     t = performance.now();
     const sc = await scdetCuts(file, gt.fps, 10);
