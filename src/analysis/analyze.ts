@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { CorruptInputError, InvalidOptionsError, throwIfAborted } from '../errors.js';
-import { ffmpegErrorDetail } from '../media/ffmpeg-info.js';
+import { AbortError, CorruptInputError, InvalidOptionsError, NotAVideoError, throwIfAborted } from '../errors.js';
+import { ffmpegErrorDetail, nonVideoFormat, type ParsedInputInfo } from '../media/ffmpeg-info.js';
 import { analysisSize, decodeFrames } from '../media/frames.js';
-import { probeVideo } from '../media/probe.js';
+import { assertReadableFile, probeVideo, videoInfoFromBanner } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend, FrameStreamOptions, VideoInfo } from '../media/types.js';
 import { summarizeScene, type SceneComplexity } from './complexity.js';
@@ -104,6 +104,15 @@ function expectedFrames(video: VideoInfo): { frames: number; slack: number; what
   };
 }
 
+/** The banner's description, or undefined when it lacks what a VideoInfo needs. */
+function bannerInfo(info: ParsedInputInfo, input: string): VideoInfo | undefined {
+  try {
+    return videoInfoFromBanner(info, input);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Analyses a video: decodes it once at analysis resolution, computes per-frame features, detects
  * shots, and summarises each scene's complexity.
@@ -119,30 +128,30 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   const started = performance.now();
   const backend = await resolveFfmpeg({ ffmpegPath: o.ffmpegPath, backend: o.backend });
   throwIfAborted(signal);
-  // The probe (container facts) and the decoder start together: each ffmpeg process costs a few
-  // hundred milliseconds to start, and the native decoder negotiates its own output geometry.
-  // The probe is niced: it should use the CPU the decoder leaves idle, not compete with it.
-  const probing = probeVideo(input, backend, signal, { background: true });
   let video: VideoInfo | undefined;
-  // Known as soon as it arrives (for progress totals) without ever making the frame loop wait.
-  probing.then((v) => (video ??= v), () => undefined);
   let streamOptions: FrameStreamOptions = { width: o.analysisWidth, bitDepth: o.highBitDepth ? 'auto' : 8, chroma: false, signal };
   if (backend.kind === 'wasm') {
-    // The wasm decoder cannot negotiate: decide the geometry from the probe first.
-    video = await probing;
+    // The wasm decoder cannot negotiate: decide the geometry from a probe first.
+    video = await probeVideo(input, backend, signal);
     const size = analysisSize(video.width, video.height, o.analysisWidth);
     streamOptions = { ...streamOptions, ...size, bitDepth: o.highBitDepth && video.bitDepth > 8 ? 10 : 8 };
+  } else {
+    // Native ffmpeg describes the input in its own banner and negotiates the output geometry, so
+    // no probe process runs up front (each ffmpeg/ffprobe start costs ~0.2 s of CPU that the
+    // decoder would otherwise have). The cheap path checks still come first.
+    await assertReadableFile(input);
   }
 
   const features: FrameFeatures[] = [];
   const signatures: FrameSignature[] = [];
-  const diagnostics = { warnings: [] as string[] };
+  const diagnostics: { warnings: string[]; input?: ParsedInputInfo } = { warnings: [] };
   let geometry: { width: number; height: number; bitDepth: 8 | 10 } | undefined;
+  let estimatedTotal = video?.frameCount ?? 0;
   let prev: FrameState | undefined;
   let lastReport = 0;
   const report = (stage: AnalyzeProgress['stage'], frame: number) => {
     if (!onProgress) return;
-    const total = video?.frameCount ?? 0;
+    const total = video?.frameCount ?? estimatedTotal;
     const elapsed = (performance.now() - started) / 1000;
     const fps = elapsed > 0 ? frame / elapsed : 0;
     onProgress({ stage, frame, totalFrames: total, fps, elapsedSeconds: elapsed, etaSeconds: fps > 0 && total ? Math.max(0, (total - frame) / fps) : undefined });
@@ -150,7 +159,10 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   report('probe', 0);
   try {
     for await (const frame of decodeFrames(input, backend, streamOptions, diagnostics)) {
-      geometry ??= { width: frame.width, height: frame.height, bitDepth: frame.bitDepth };
+      if (!geometry) {
+        geometry = { width: frame.width, height: frame.height, bitDepth: frame.bitDepth };
+        if (!estimatedTotal && diagnostics.input) estimatedTotal = bannerInfo(diagnostics.input, input)?.frameCount ?? 0;
+      }
       const r = computeFrameFeatures(frame.index, frame.luma, frame.width, frame.height, frame.bitDepth, prev);
       features.push(r.features);
       // The detector needs only the signature; drop the pixel data of all but the previous frame.
@@ -163,12 +175,23 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
       }
     }
   } catch (e) {
-    // When both fail, the probe's error names the problem best (missing file, not a video…).
-    throw (await probing.then(() => undefined, (probeError: unknown) => probeError)) ?? e;
+    if (e instanceof AbortError || signal?.aborted) throw e;
+    // The probe names the problem best (not a video, unreadable, truncated header…).
+    throw (await probeVideo(input, backend, signal).then(() => undefined, (probeError: unknown) => probeError)) ?? e;
   }
-  video ??= await probing;
   throwIfAborted(signal);
   const decoded = features.length;
+  if (!video) {
+    const banner = diagnostics.input ? bannerInfo(diagnostics.input, input) : undefined;
+    // Still images and text-mode art decode as "video"; they are not videos to analyse.
+    const notVideo = banner && nonVideoFormat(banner.container);
+    if (notVideo) throw new NotAVideoError(input, notVideo);
+    // Only a decode that looks damaged or short against the stated duration needs the container's
+    // exact frame count (ffprobe) to tell truncation from, say, audio that outlasts the video.
+    const stated = banner ? Math.round(banner.durationSeconds * banner.fps) : 0;
+    const suspicious = !banner || diagnostics.warnings.length > 0 || decoded < stated - Math.max(2, Math.round(0.01 * stated));
+    video = suspicious ? await probeVideo(input, backend, signal) : banner;
+  }
   const expected = expectedFrames(video);
   if (expected && decoded < expected.frames - expected.slack) {
     throw new CorruptInputError(

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError } from '../errors.js';
-import { ffmpegErrorDetail, inputErrorFromStderr } from './ffmpeg-info.js';
+import { ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, type ParsedInputInfo } from './ffmpeg-info.js';
 import { readAhead } from './read-ahead.js';
 import type { FfmpegBackend, Frame, FrameStreamOptions } from './types.js';
 
@@ -64,6 +64,11 @@ export function parseOutputGeometry(stderr: string, chroma: boolean): FrameGeome
   return { width: Number(m[2]), height: Number(m[3]), bitDepth: /10le$/.test(m[1]!) ? 10 : 8, chroma };
 }
 
+/** ffmpeg's log without the "[info] " style tags that `-loglevel level+…` adds. */
+export function withoutLevelTags(stderr: string): string {
+  return stderr.replace(/\[(?:quiet|panic|fatal|error|warning|info|verbose|debug|trace)\] ?/g, '');
+}
+
 /** The decoder's complaints: stderr lines at error level or worse, without their level tag. */
 export function problemLines(stderr: string): string[] {
   return stderr
@@ -105,8 +110,11 @@ export async function* decodeFrames(
   input: string,
   backend: FfmpegBackend,
   opts: FrameStreamOptions,
-  /** Receives decoder error lines that did not stop decoding (damaged but readable input). */
-  diagnostics?: { warnings: string[] },
+  /**
+   * Receives decoder error lines that did not stop decoding (damaged but readable input) and, for
+   * native ffmpeg, the input description from its banner (so callers need not run a probe).
+   */
+  diagnostics?: { warnings: string[]; input?: ParsedInputInfo },
 ): AsyncGenerator<Frame> {
   if (backend.kind === 'wasm') {
     const { decodeFramesWasm, probeWasm } = await import('./wasm.js');
@@ -141,7 +149,16 @@ export async function* decodeFrames(
     tail = (tail + text).slice(-STDERR_KEEP);
     if (!geometry) {
       geometry = parseOutputGeometry(head, opts.chroma);
-      if (geometry) gotGeometry?.();
+      if (geometry) {
+        if (diagnostics) {
+          try {
+            diagnostics.input = parseFfmpegInputInfo(withoutLevelTags(head), input);
+          } catch {
+            // No usable banner: the caller falls back to a probe.
+          }
+        }
+        gotGeometry?.();
+      }
     }
   });
   child.stderr?.once('close', () => gotGeometry?.());

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorruptInputError, EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
-import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, nonVideoFormat, parseFfmpegInputInfo, rateToRational } from './ffmpeg-info.js';
+import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, nonVideoFormat, parseFfmpegInputInfo, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
 import { runTool } from './process.js';
 import type { FfmpegBackend, VideoInfo } from './types.js';
 
@@ -193,7 +193,16 @@ async function probeWithFfmpeg(input: string, ffmpeg: string, signal?: AbortSign
   }
   if (r.exitCode !== 0) throw probeFailure(input, r.stderr);
   const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
-  const counted = frames.at(-1);
+  return videoInfoFromBanner(info, input, frames.at(-1));
+}
+
+/**
+ * VideoInfo from ffmpeg's own "Input #0" banner (no ffprobe): what a decoder run already printed.
+ * `counted` is an exact frame count when the caller has one. The banner carries no per-stream
+ * frame count, so `declaredFrameCount` stays unknown.
+ */
+export function videoInfoFromBanner(info: ParsedInputInfo, input: string, counted?: number): VideoInfo {
+  if (!info.video) throw new NotAVideoError(input, info.hasAudio ? 'audio only' : 'no video stream');
   const fps = info.video.fps ?? info.video.tbr;
   if (!fps) throw new UnsupportedError(`cannot determine the frame rate of ${input}`);
   const duration = info.durationSeconds ?? (counted ?? 0) / fps;
@@ -205,9 +214,9 @@ async function probeWithFfmpeg(input: string, ffmpeg: string, signal?: AbortSign
     height: info.video.height,
     pixFmt: info.video.pixFmt,
     bitDepth: info.video.bitDepth,
-    frameRate: rateToRational(String(fps)) ?? { num: Math.round(fps * 1000), den: 1000 },
+    frameRate: info.video.frameRate ?? rateToRational(String(fps)) ?? { num: Math.round(fps * 1000), den: 1000 },
     fps,
-    frameCount: counted ?? Math.round(duration * fps),
+    frameCount: counted ?? Math.max(1, Math.round(duration * fps)),
     frameCountExact: counted !== undefined,
     durationSeconds: duration,
     variableFrameRate: !!(info.video.fps && info.video.tbr && Math.abs(info.video.fps - info.video.tbr) > 0.01 * info.video.fps),
