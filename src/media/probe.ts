@@ -83,16 +83,15 @@ const positive = (n: number | undefined) => (n !== undefined && Number.isFinite(
 
 
 /**
- * Reads the facts of the first video stream. Uses ffprobe when the backend has one (exact packet
- * count without decoding), otherwise parses ffmpeg's own banner and counts packets with a
- * stream copy. Variable frame rate is reported, not corrected: analysis indexes decoded frames.
+ * Reads the facts of the first video stream. Uses ffprobe when the backend has one (the header's
+ * frame count and per-stream durations, without reading the whole file), otherwise parses ffmpeg's
+ * own banner and counts packets with a stream copy. Variable frame rate is reported, not corrected:
+ * analysis indexes decoded frames.
  */
 export async function probeVideo(
   input: string,
   backend: FfmpegBackend,
   signal?: AbortSignal,
-  /** `background`: run the native probe niced, for callers that decode at the same time. */
-  opts: { background?: boolean } = {},
 ): Promise<VideoInfo> {
   await assertReadableFile(input);
   let info: VideoInfo;
@@ -101,7 +100,7 @@ export async function probeVideo(
     // The analysis decodes every frame anyway; counting them here would decode twice.
     info = await probeWasm(input, { signal, countFrames: false });
   } else if (backend.ffprobePath) {
-    info = await probeWithFfprobe(input, backend.ffprobePath, signal, opts.background);
+    info = await probeWithFfprobe(input, backend.ffprobePath, signal);
   } else {
     info = await probeWithFfmpeg(input, backend.path, signal);
   }
@@ -111,7 +110,7 @@ export async function probeVideo(
   return info;
 }
 
-async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSignal, background = false): Promise<VideoInfo> {
+async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSignal): Promise<VideoInfo> {
   const r = await runTool(
     ffprobe,
     [
@@ -123,7 +122,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
       // "file:" stops a name such as "-x.mp4" or "a:b.mp4" being read as an option or protocol.
       `file:${input}`,
     ],
-    { signal, timeoutMs: 120_000, background },
+    { signal, timeoutMs: 120_000 },
   );
   if (r.exitCode !== 0) throw probeFailure(input, r.stderr);
   let raw: unknown;

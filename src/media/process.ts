@@ -1,4 +1,3 @@
-import { setPriority } from 'node:os';
 import { execa } from 'execa';
 import { AbortError } from '../errors.js';
 
@@ -16,13 +15,7 @@ export interface RunResult {
 export async function runTool(
   file: string,
   args: readonly string[],
-  opts: {
-    signal?: AbortSignal;
-    timeoutMs?: number;
-    maxBuffer?: number;
-    /** Run niced: the tool then uses only CPU that more urgent work (a decoder) leaves idle. */
-    background?: boolean;
-  } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; maxBuffer?: number } = {},
 ): Promise<RunResult> {
   const child = execa(file, args, {
     reject: false,
@@ -32,13 +25,6 @@ export async function runTool(
     maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
     stripFinalNewline: false,
   });
-  if (opts.background && child.pid !== undefined) {
-    try {
-      setPriority(child.pid, 10);
-    } catch {
-      // Not permitted on this platform: it just runs at normal priority.
-    }
-  }
   const r = await child;
   if (r.isCanceled) throw new AbortError(opts.signal?.reason);
   if (r.timedOut) {
