@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analysisSize, analyzeVideo, decodeFrames, resolveFfmpeg, type AnalysisResult, type Frame } from '../src/index.js';
 import { scoreBoundaries, type GroundTruth } from '../bench/score.js';
 import { hasNativeFfmpeg } from './helpers.js';
@@ -142,5 +145,34 @@ describe.skipIf(!hasNativeFfmpeg)('decodeFrames (native ffmpeg)', () => {
     let n = 0;
     for await (const _ of decodeFrames(fixture('demo.mp4'), backend, { width: 128, bitDepth: 8, chroma: false })) if (++n === 5) break;
     expect(n).toBe(5);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('variable frame rate', () => {
+  // 72 frames: the first 36 one 24th of a second apart, the rest one 12th: 4.5 s in all.
+  let dir: string | undefined;
+  const make = (name: string) => {
+    dir ??= mkdtempSync(path.join(tmpdir(), 'scenecrf-vfr-'));
+    const out = path.join(dir, name);
+    execFileSync(process.env.FFMPEG_PATH ?? 'ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=24:d=3',
+      '-vf', "setpts='if(lt(N,36),N/24/TB,(36/24+(N-36)/12)/TB)'", '-vsync', 'vfr',
+      '-c:v', 'libx264', '-preset', 'ultrafast', out,
+    ]);
+    return out;
+  };
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['vfr.mkv', 'vfr.mp4'])('%s: every frame analysed, the variable rate reported, not taken for truncation', async (name) => {
+    const r = await analyzeVideo(make(name), { backend: 'native' });
+    expect(r.video.frameCount).toBe(72);
+    expect(r.video.variableFrameRate).toBe(true);
+    expect(r.scenes.at(-1)!.endFrame).toBe(72);
+  });
+
+  it('a constant-rate clip is not reported as variable', async () => {
+    expect((await analyzed('cuts.mp4')).video.variableFrameRate).toBe(false);
   });
 });

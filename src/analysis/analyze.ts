@@ -91,17 +91,22 @@ export interface AnalysisResult {
  * duration x nominal rate is looser, because the nominal rate of a variable-rate stream that is not
  * flagged as such can be off by a few percent, and it is not used at all for flagged VFR input.
  */
-function expectedFrames(video: VideoInfo): { frames: number; slack: number; what: string } | undefined {
+/**
+ * Why the decode looks truncated, or undefined. With a frame count in the container (mp4, mov) the
+ * decoded count must match it; otherwise the time the decoder reached is compared with the stated
+ * duration — counts say nothing for variable frame rate, where the stated fps is only nominal.
+ */
+function truncation(video: VideoInfo, decoded: number, reachedSeconds: number | undefined): string | undefined {
   const exact = video.declaredFrameCount ?? (video.frameCountExact ? video.frameCount : undefined);
-  if (exact !== undefined) return { frames: exact, slack: Math.max(2, Math.round(0.01 * exact)), what: `${exact} frames` };
-  const d = video.declaredDurationSeconds;
-  if (d === undefined || video.variableFrameRate) return undefined;
-  const frames = Math.round(d * video.fps);
-  return {
-    frames,
-    slack: Math.max(2, Math.round(0.05 * frames)),
-    what: `about ${frames} frames (${d.toFixed(2)} s stated by the container at ${Number(video.fps.toFixed(3))} fps)`,
-  };
+  if (exact !== undefined) {
+    return decoded < exact - Math.max(2, Math.round(0.01 * exact)) ? `only ${decoded} of ${exact} frames decodable` : undefined;
+  }
+  const stated = video.declaredDurationSeconds;
+  const reached = reachedSeconds ?? (video.variableFrameRate ? undefined : decoded / video.fps);
+  if (stated === undefined || reached === undefined) return undefined;
+  return reached < stated - Math.max(2 / video.fps, 0.05 * stated)
+    ? `only ${decoded} frames (${reached.toFixed(2)} s) decodable of ${stated.toFixed(2)} s stated by the container`
+    : undefined;
 }
 
 /** The banner's description, or undefined when it lacks what a VideoInfo needs. */
@@ -144,7 +149,7 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
 
   const features: FrameFeatures[] = [];
   const signatures: FrameSignature[] = [];
-  const diagnostics: { warnings: string[]; input?: ParsedInputInfo } = { warnings: [] };
+  const diagnostics: { warnings: string[]; input?: ParsedInputInfo; endTimeSeconds?: number } = { warnings: [] };
   let geometry: { width: number; height: number; bitDepth: 8 | 10 } | undefined;
   let estimatedTotal = video?.frameCount ?? 0;
   let prev: FrameState | undefined;
@@ -188,16 +193,23 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
     if (notVideo) throw new NotAVideoError(input, notVideo);
     // Only a decode that looks damaged or short against the stated duration needs the container's
     // exact frame count (ffprobe) to tell truncation from, say, audio that outlasts the video.
-    const stated = banner ? Math.round(banner.durationSeconds * banner.fps) : 0;
-    const suspicious = !banner || diagnostics.warnings.length > 0 || decoded < stated - Math.max(2, Math.round(0.01 * stated));
+    const reached = banner ? (diagnostics.endTimeSeconds ?? decoded / banner.fps) : 0;
+    const suspicious =
+      !banner || diagnostics.warnings.length > 0 || reached < banner.durationSeconds - Math.max(2 / banner.fps, 0.01 * banner.durationSeconds);
     video = suspicious ? await probeVideo(input, backend, signal) : banner;
   }
-  const expected = expectedFrames(video);
-  if (expected && decoded < expected.frames - expected.slack) {
+  const truncated = truncation(video, decoded, diagnostics.endTimeSeconds);
+  if (truncated) {
     throw new CorruptInputError(
       input,
-      `truncated or damaged: only ${decoded} of ${expected.what} decodable${diagnostics.warnings.length ? `; decoder said: ${ffmpegErrorDetail(diagnostics.warnings.join('\n'))}` : ''}`,
+      `truncated or damaged: ${truncated}${diagnostics.warnings.length ? `; decoder said: ${ffmpegErrorDetail(diagnostics.warnings.join('\n'))}` : ''}`,
     );
+  }
+  // Frames whose timestamps span more or less time than count / fps: the rate varies (containers
+  // such as Matroska state only a nominal rate, so the header alone cannot tell).
+  const end = diagnostics.endTimeSeconds;
+  if (end !== undefined && Math.abs(end - decoded / video.fps) > Math.max(2 / video.fps, 0.01 * end)) {
+    video = { ...video, variableFrameRate: true };
   }
   report('detect', decoded);
   const fps = video.fps;

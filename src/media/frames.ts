@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError } from '../errors.js';
-import { ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, type ParsedInputInfo } from './ffmpeg-info.js';
+import { ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, parseFinalProgress, type ParsedInputInfo } from './ffmpeg-info.js';
 import { readAhead } from './read-ahead.js';
 import type { FfmpegBackend, Frame, FrameStreamOptions } from './types.js';
 
@@ -114,7 +114,7 @@ export async function* decodeFrames(
    * Receives decoder error lines that did not stop decoding (damaged but readable input) and, for
    * native ffmpeg, the input description from its banner (so callers need not run a probe).
    */
-  diagnostics?: { warnings: string[]; input?: ParsedInputInfo },
+  diagnostics?: { warnings: string[]; input?: ParsedInputInfo; endTimeSeconds?: number },
 ): AsyncGenerator<Frame> {
   if (backend.kind === 'wasm') {
     const { decodeFramesWasm, probeWasm } = await import('./wasm.js');
@@ -205,7 +205,12 @@ export async function* decodeFrames(
     }
     if (index === 0) throw new CorruptInputError(input, ffmpegErrorDetail(problems) || 'no frame could be decoded');
     if (filled !== 0) throw new CorruptInputError(input, `decoder output ended inside a frame (${filled} of ${frameBytes} bytes)`);
-    if (diagnostics) diagnostics.warnings.push(...problems.split('\n').filter(Boolean).slice(-20));
+    if (diagnostics) {
+      diagnostics.warnings.push(...problems.split('\n').filter(Boolean).slice(-20));
+      // ffmpeg's final report: how far into the stream (seconds) the decoded frames reach.
+      const final = parseFinalProgress(withoutLevelTags(tail));
+      if (final?.timeSeconds != null) diagnostics.endTimeSeconds = final.timeSeconds;
+    }
   } finally {
     if (!finished) {
       child.kill();
