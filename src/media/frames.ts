@@ -22,7 +22,8 @@ export interface FrameGeometry {
   chroma: boolean;
 }
 
-function pixFmts(bitDepth: FrameStreamOptions['bitDepth'], chroma: boolean): string {
+/** The rawvideo pixel format(s) to ask ffmpeg for (a `|` list lets it choose). */
+export function pixFmts(bitDepth: FrameStreamOptions['bitDepth'], chroma: boolean): string {
   const eight = chroma ? 'yuv420p' : 'gray';
   const ten = chroma ? 'yuv420p10le' : 'gray10le';
   // 'auto' lets ffmpeg's format negotiation pick the least lossy: 10-bit only for deeper input.
@@ -77,24 +78,33 @@ export function problemLines(stderr: string): string[] {
     .map((l) => l.replace(/\[(?:error|fatal|panic)\] ?/, '').trim());
 }
 
-export function frameByteLength(opts: FrameGeometry): number {
-  const bytesPerSample = opts.bitDepth === 10 ? 2 : 1;
-  const luma = opts.width * opts.height;
-  const chroma = opts.chroma ? 2 * (opts.width / 2) * (opts.height / 2) : 0;
-  return (luma + chroma) * bytesPerSample;
+function chromaSamples(g: FrameGeometry): number {
+  return g.chroma ? Math.ceil(g.width / 2) * Math.ceil(g.height / 2) : 0;
 }
 
-/** Splits one raw frame buffer into typed planes without copying. */
-export function frameFromBuffer(buf: Uint8Array, index: number, opts: FrameGeometry): Frame {
-  const { width, height, bitDepth, chroma } = opts;
-  const n = width * height;
-  const c = (width / 2) * (height / 2);
-  const plane = (offset: number, count: number) =>
-    bitDepth === 10 ? new Uint16Array(buf.buffer, buf.byteOffset + offset * 2, count) : new Uint8Array(buf.buffer, buf.byteOffset + offset, count);
-  const frame: Frame = { index, width, height, bitDepth, luma: plane(0, n) };
-  if (chroma) {
-    frame.u = plane(n, c);
-    frame.v = plane(n + c, c);
+export function frameByteLength(g: FrameGeometry): number {
+  return (g.width * g.height + 2 * chromaSamples(g)) * (g.bitDepth === 10 ? 2 : 1);
+}
+
+/**
+ * Splits the raw frame at `offset` in `buf` into typed planes without copying (16-bit planes are
+ * little-endian, as ffmpeg writes gray10le / yuv420p10le). A 16-bit plane at an odd address is
+ * copied, since typed arrays need aligned views.
+ */
+export function frameFromBuffer(buf: Uint8Array, index: number, g: FrameGeometry, offset = 0): Frame {
+  const bytesPerSample = g.bitDepth === 10 ? 2 : 1;
+  const plane = (byteStart: number, samples: number): Uint8Array | Uint16Array => {
+    if (bytesPerSample === 1) return buf.subarray(byteStart, byteStart + samples);
+    const absolute = buf.byteOffset + byteStart;
+    if (absolute % 2 === 0) return new Uint16Array(buf.buffer, absolute, samples);
+    return new Uint16Array(buf.slice(byteStart, byteStart + samples * 2).buffer);
+  };
+  const n = g.width * g.height;
+  const c = chromaSamples(g);
+  const frame: Frame = { index, width: g.width, height: g.height, bitDepth: g.bitDepth, luma: plane(offset, n) };
+  if (c > 0) {
+    frame.u = plane(offset + n * bytesPerSample, c);
+    frame.v = plane(offset + (n + c) * bytesPerSample, c);
   }
   return frame;
 }

@@ -53,6 +53,7 @@ import {
   rateToRational,
   type ParsedInputInfo,
 } from './ffmpeg-info.js';
+import { frameByteLength, frameFromBuffer, pixFmts, type FrameGeometry } from './frames.js';
 import type { FfmpegBackend, Frame, FrameStreamOptions, VideoInfo } from './types.js';
 
 /** Placeholder in `runWasmFfmpeg` args that is replaced by the input's path inside the wasm FS. */
@@ -623,12 +624,7 @@ export async function probeWasm(path: string, opts: WasmProbeOptions = {}): Prom
 export type WasmFrameStreamOptions = FrameStreamOptions & { height: number; bitDepth: 8 | 10 };
 
 interface FrameLayout {
-  width: number;
-  height: number;
-  bitDepth: 8 | 10;
-  bytesPerSample: 1 | 2;
-  lumaSamples: number;
-  chromaSamples: number;
+  geometry: FrameGeometry;
   frameBytes: number;
 }
 
@@ -639,26 +635,8 @@ function frameLayout(o: WasmFrameStreamOptions): FrameLayout {
   if (!Number.isInteger(height) || height < 2 || height > 8192) issues.push(`height must be an integer in 2..8192 (got ${height})`);
   if (bitDepth !== 8 && bitDepth !== 10) issues.push(`bitDepth must be 8 or 10 (got ${String(bitDepth)})`);
   if (issues.length > 0) throw new InvalidOptionsError('frame stream options', issues.join('; '));
-  const bytesPerSample = bitDepth === 10 ? 2 : 1;
-  const lumaSamples = width * height;
-  const chromaSamples = chroma ? Math.ceil(width / 2) * Math.ceil(height / 2) : 0;
-  return {
-    width,
-    height,
-    bitDepth,
-    bytesPerSample,
-    lumaSamples,
-    chromaSamples,
-    frameBytes: (lumaSamples + 2 * chromaSamples) * bytesPerSample,
-  };
-}
-
-/** Views into `data` (no copy); 16-bit planes are little-endian as written by ffmpeg (gray10le/yuv420p10le). */
-function plane(data: Uint8Array, byteStart: number, samples: number, bytesPerSample: 1 | 2): Uint8Array | Uint16Array {
-  if (bytesPerSample === 1) return data.subarray(byteStart, byteStart + samples);
-  const absolute = data.byteOffset + byteStart;
-  if (absolute % 2 === 0) return new Uint16Array(data.buffer, absolute, samples);
-  return new Uint16Array(data.slice(byteStart, byteStart + samples * 2).buffer); // unaligned: copy (not expected)
+  const geometry: FrameGeometry = { width, height, bitDepth, chroma };
+  return { geometry, frameBytes: frameByteLength(geometry) };
 }
 
 /** A tiny single-consumer queue between worker messages and the generator. */
@@ -715,7 +693,7 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
   const layout = frameLayout(opts);
   const { signal } = opts;
   throwIfAborted(signal);
-  const format = opts.chroma ? (opts.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p') : opts.bitDepth === 10 ? 'gray10le' : 'gray';
+  const format = pixFmts(opts.bitDepth, opts.chroma);
   const outPath = '/frames.raw';
   const input = await prepareInput(path);
   const args = substituteInput(
@@ -726,7 +704,7 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
       '-map',
       '0:V:0',
       '-vf',
-      `scale=${layout.width}:${layout.height}:flags=area,format=${format}`,
+      `scale=${layout.geometry.width}:${layout.geometry.height}:flags=area,format=${format}`,
       '-fps_mode',
       'passthrough',
       '-f',
@@ -777,22 +755,10 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
         }
         return;
       }
-      const { frameBytes, lumaSamples, chromaSamples, bytesPerSample } = layout;
+      const { frameBytes, geometry } = layout;
       let off = 0;
       for (; off + frameBytes <= item.length; off += frameBytes) {
-        const frame: Frame = {
-          index: index++,
-          width: layout.width,
-          height: layout.height,
-          bitDepth: layout.bitDepth,
-          luma: plane(item, off, lumaSamples, bytesPerSample),
-        };
-        if (chromaSamples > 0) {
-          const uStart = off + lumaSamples * bytesPerSample;
-          frame.u = plane(item, uStart, chromaSamples, bytesPerSample);
-          frame.v = plane(item, uStart + chromaSamples * bytesPerSample, chromaSamples, bytesPerSample);
-        }
-        yield frame;
+        yield frameFromBuffer(item, index++, geometry, off);
         throwIfAborted(signal);
       }
       leftover += item.length - off;
