@@ -151,12 +151,13 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   const signatures: FrameSignature[] = [];
   const diagnostics: { warnings: string[]; input?: ParsedInputInfo; endTimeSeconds?: number } = { warnings: [] };
   let geometry: { width: number; height: number; bitDepth: 8 | 10 } | undefined;
-  let estimatedTotal = video?.frameCount ?? 0;
+  // Native: the decoder's banner description, read once when the first frame arrives.
+  let banner: VideoInfo | undefined;
   let prev: FrameState | undefined;
   let lastReport = 0;
   const report = (stage: AnalyzeProgress['stage'], frame: number) => {
     if (!onProgress) return;
-    const total = video?.frameCount ?? estimatedTotal;
+    const total = video?.frameCount ?? banner?.frameCount ?? 0;
     const elapsed = (performance.now() - started) / 1000;
     const fps = elapsed > 0 ? frame / elapsed : 0;
     onProgress({ stage, frame, totalFrames: total, fps, elapsedSeconds: elapsed, etaSeconds: fps > 0 && total ? Math.max(0, (total - frame) / fps) : undefined });
@@ -166,7 +167,7 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
     for await (const frame of decodeFrames(input, backend, streamOptions, diagnostics)) {
       if (!geometry) {
         geometry = { width: frame.width, height: frame.height, bitDepth: frame.bitDepth };
-        if (!estimatedTotal && diagnostics.input) estimatedTotal = bannerInfo(diagnostics.input, input)?.frameCount ?? 0;
+        if (!video && diagnostics.input) banner = bannerInfo(diagnostics.input, input);
       }
       const r = computeFrameFeatures(frame.index, frame.luma, frame.width, frame.height, frame.bitDepth, prev);
       features.push(r.features);
@@ -187,16 +188,16 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   throwIfAborted(signal);
   const decoded = features.length;
   if (!video) {
-    const banner = diagnostics.input ? bannerInfo(diagnostics.input, input) : undefined;
+    const described = banner ?? (diagnostics.input ? bannerInfo(diagnostics.input, input) : undefined);
     // Still images and text-mode art decode as "video"; they are not videos to analyse.
-    const notVideo = banner && nonVideoFormat(banner.container);
+    const notVideo = described && nonVideoFormat(described.container);
     if (notVideo) throw new NotAVideoError(input, notVideo);
     // Only a decode that looks damaged or short against the stated duration needs the container's
     // exact frame count (ffprobe) to tell truncation from, say, audio that outlasts the video.
-    const reached = banner ? (diagnostics.endTimeSeconds ?? decoded / banner.fps) : 0;
+    const reached = described ? (diagnostics.endTimeSeconds ?? decoded / described.fps) : 0;
     const suspicious =
-      !banner || diagnostics.warnings.length > 0 || reached < banner.durationSeconds - Math.max(2 / banner.fps, 0.01 * banner.durationSeconds);
-    video = suspicious ? await probeVideo(input, backend, signal) : banner;
+      !described || diagnostics.warnings.length > 0 || reached < described.durationSeconds - Math.max(2 / described.fps, 0.01 * described.durationSeconds);
+    video = suspicious ? await probeVideo(input, backend, signal) : described;
   }
   const truncated = truncation(video, decoded, diagnostics.endTimeSeconds);
   if (truncated) {
