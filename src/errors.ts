@@ -12,6 +12,8 @@ export type ScenecrfErrorCode =
   | 'FFMPEG_FAILED'
   | 'UNSUPPORTED'
   | 'INVALID_OPTIONS'
+  | 'MODEL_INVALID'
+  | 'FRAME_COUNT_MISMATCH'
   | 'ABORTED';
 
 export class ScenecrfError extends Error {
@@ -73,6 +75,23 @@ export class UnsupportedError extends ScenecrfError {
 export class InvalidOptionsError extends ScenecrfError {
   constructor(what: string, issues: string) {
     super('INVALID_OPTIONS', `Invalid ${what}: ${issues}`);
+  }
+}
+
+/** A model file (libvmaf JSON, scenecrf fusion or predictor model) is unreadable or malformed. */
+export class ModelInvalidError extends ScenecrfError {
+  constructor(readonly path: string, detail: string, options?: { cause?: unknown }) {
+    super('MODEL_INVALID', `Model file is invalid: ${JSON.stringify(path)} (${detail})`, options);
+  }
+}
+
+/** Reference and distorted videos decode to different numbers of frames. */
+export class FrameCountMismatchError extends ScenecrfError {
+  constructor(readonly referenceFrames: number, readonly distortedFrames: number) {
+    super(
+      'FRAME_COUNT_MISMATCH',
+      `Reference and distorted have different frame counts (${referenceFrames} vs ${distortedFrames}); scenecrf does not truncate silently`,
+    );
   }
 }
 
