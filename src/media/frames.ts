@@ -50,7 +50,7 @@ export function ffmpegDecodeArgs(inputArg: string, opts: FrameStreamOptions, out
     // Area averaging is the right low-pass for a large downscale. For luma-only analysis the plane
     // is extracted first: scaling gray→gray skips swscale's colour conversion path, which measured
     // ~10% faster end to end at 1080p.
-    '-vf', `${opts.chroma ? '' : 'extractplanes=y,'}scale=${size}:flags=area,format=pix_fmts=${pixFmts(opts.bitDepth, opts.chroma)}`,
+    '-vf', `${opts.chroma ? '' : 'extractplanes=y,'}scale=${size}:flags=${opts.scaleFlags ?? 'area'},format=pix_fmts=${pixFmts(opts.bitDepth, opts.chroma)}`,
     '-f', 'rawvideo',
     output,
   ];

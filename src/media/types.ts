@@ -67,5 +67,8 @@ export interface FrameStreamOptions {
   /** 8 or 10 bits per sample, or 'auto': 10 for deeper input, else 8 (native ffmpeg only). */
   bitDepth: 8 | 10 | 'auto';
   chroma: boolean;
+  /** swscale algorithm when the size changes: 'area' (default; the right low-pass for analysis
+   * downscales) or 'bicubic' (what VMAF users upscale a smaller distorted video with). */
+  scaleFlags?: 'area' | 'bicubic';
   signal?: AbortSignal;
 }

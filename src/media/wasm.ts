@@ -704,7 +704,7 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
       '-map',
       '0:V:0',
       '-vf',
-      `scale=${layout.geometry.width}:${layout.geometry.height}:flags=area,format=${format}`,
+      `scale=${layout.geometry.width}:${layout.geometry.height}:flags=${opts.scaleFlags ?? 'area'},format=${format}`,
       '-fps_mode',
       'passthrough',
       '-f',
