@@ -1,9 +1,8 @@
-import { access, constants, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeVideo, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze.js';
 import { InvalidOptionsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { assertWritableTarget, intOption, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
@@ -23,37 +22,6 @@ Options:
   -h, --help                 this help
 
 A file name that starts with "-" goes after "--": scenecrf analyze -- -clip.mp4`;
-
-function intOption(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new InvalidOptionsError(`--${name}`, `expected a whole number, got ${JSON.stringify(v)}`);
-  return Number(v);
-}
-
-/** Why `target` cannot be written, from a file system error. */
-function writeFailure(target: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `directory ${JSON.stringify(path.dirname(target))} does not exist`;
-  if (code === 'EISDIR') return 'it is a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOTDIR') return 'a parent path is not a directory';
-  return (e as Error).message;
-}
-
-/** Checks the --json target before the analysis runs, so a typo does not cost a long analysis. */
-async function assertWritableTarget(target: string): Promise<void> {
-  const fail = (why: string) => new InvalidOptionsError('--json', `cannot write ${JSON.stringify(target)}: ${why}`);
-  if (target === '') throw new InvalidOptionsError('--json', 'expected a file name or "-"');
-  const dir = path.dirname(path.resolve(target));
-  try {
-    if (!(await stat(dir)).isDirectory()) throw fail(`${JSON.stringify(path.dirname(target))} is not a directory`);
-    await access(dir, constants.W_OK);
-  } catch (e) {
-    throw e instanceof InvalidOptionsError ? e : fail(writeFailure(target, e));
-  }
-  const existing = await stat(target).catch(() => undefined);
-  if (existing?.isDirectory()) throw fail('it is a directory');
-}
 
 export async function runAnalyze(argv: string[]): Promise<number> {
   let parsed;
@@ -95,7 +63,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     keepFrameFeatures: values.frames,
   };
   const jsonToStdout = values.json === '-';
-  if (values.json !== undefined && !jsonToStdout) await assertWritableTarget(values.json);
+  if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
   const bar = progressBar(process.stderr, !values.quiet);
   let result: AnalysisResult;
   try {

@@ -1,13 +1,16 @@
 import { runAnalyze } from './analyze.js';
+import { runQuality } from './quality.js';
 import { ScenecrfError } from '../errors.js';
 
 const USAGE = `scenecrf — per-scene video pre-analysis for content-adaptive encoding
 
 Usage:
   scenecrf analyze <input> [options]
+  scenecrf quality <reference> <distorted> [options]
 
 Commands:
   analyze     find the shots of a video and measure each scene's complexity
+  quality     score a distorted video against its reference (VMAF, PSNR, SSIM, XPSNR)
 
 Run "scenecrf <command> --help" for the options of a command.`;
 
@@ -24,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'analyze') return runAnalyze(rest);
+  if (command === 'quality') return runQuality(rest);
   process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }

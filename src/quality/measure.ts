@@ -25,7 +25,7 @@ export const measureQualityOptionsSchema = z
     model: z.string().min(1).optional(),
     /** Scene ranges (end exclusive) to pool separately, e.g. analyzeVideo's scenes. */
     scenes: z
-      .array(z.object({ startFrame: z.number().int().min(0), endFrame: z.number().int().min(1) }).passthrough())
+      .array(z.object({ startFrame: z.number().int().min(0), endFrame: z.number().int().min(1) }))
       .refine((s) => s.every((x) => x.endFrame > x.startFrame), 'every scene needs endFrame > startFrame')
       .optional(),
     /** Score every n-th frame only (cheap probing). */

@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { analyzeVideo } from '../analysis/analyze.js';
+import { InvalidOptionsError } from '../errors.js';
+import { measureQuality, type MeasureQualityOptions, type QualityReport } from '../quality/measure.js';
+import type { PooledScore, SceneSpan } from '../quality/pooling.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { assertWritableTarget, intOption, writeFailure } from './options.js';
+import { formatTable, progressBar } from './progress.js';
+import { cliSignal } from './signal.js';
+
+const HELP = `Usage: scenecrf quality <reference> <distorted> [options]
+
+Scores <distorted> against <reference> per frame and prints pooled scores per scene and for
+the whole clip. A distorted video of another size is scaled to the reference (bicubic).
+
+Options:
+  --metric <vmaf|psnr|ssim|xpsnr>   what to measure (default vmaf)
+  --vmaf-backend <auto|builtin|libvmaf>
+                             auto: libvmaf when this ffmpeg has it, else scenecrf's builtin VMAF
+  --model <name|file>        VMAF model: a libvmaf model JSON or scenecrf fusion model file
+                             (builtin), or a libvmaf version name (libvmaf backend)
+  --scenes <file>            pool per scene: a JSON array of {startFrame, endFrame} (end
+                             exclusive), or any JSON with a "scenes" array (analyze --json, plans)
+  --analyze                  find the scenes of the reference with scenecrf's shot detection
+  --subsample <n>            score every n-th frame only
+  --threads <n>              threads (default: all cores)
+  --json <file>              write the full report as JSON ("-" for stdout)
+  --ffmpeg <path>            ffmpeg executable to use
+  --quiet                    no progress bar or table
+  -h, --help                 this help`;
+
+const scenesFileSchema = z.union([
+  z.array(z.object({ startFrame: z.number().int(), endFrame: z.number().int() }).passthrough()),
+  z.object({ scenes: z.array(z.object({ startFrame: z.number().int(), endFrame: z.number().int() }).passthrough()) }).passthrough(),
+]);
+
+async function readScenes(file: string): Promise<SceneSpan[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new InvalidOptionsError('--scenes', `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
+  }
+  const parsed = scenesFileSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidOptionsError('--scenes', `${JSON.stringify(file)} has no scene list ({startFrame, endFrame} objects)`);
+  const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.scenes;
+  return list.map((s) => ({ startFrame: s.startFrame, endFrame: s.endFrame }));
+}
+
+export async function runQuality(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        metric: { type: 'string' },
+        'vmaf-backend': { type: 'string' },
+        model: { type: 'string' },
+        scenes: { type: 'string' },
+        analyze: { type: 'boolean', default: false },
+        subsample: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'string' },
+        ffmpeg: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    throw new InvalidOptionsError('arguments', (e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length !== 2) {
+    process.stderr.write(`scenecrf quality: expected a reference and a distorted file, got ${positionals.length} file(s)\n\n${HELP}\n`);
+    return 2;
+  }
+  const [reference, distorted] = positionals as [string, string];
+  if (values.scenes && values.analyze) throw new InvalidOptionsError('arguments', '--scenes and --analyze are alternatives');
+  const jsonToStdout = values.json === '-';
+  if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
+  const bar = progressBar(process.stderr, !values.quiet);
+  let scenes = values.scenes ? await readScenes(values.scenes) : undefined;
+  if (values.analyze) {
+    try {
+      const analysis = await analyzeVideo(reference, { ffmpegPath: values.ffmpeg }, {
+        signal: cliSignal,
+        onProgress: (p) => bar.update(p.frame, p.totalFrames, p.fps, p.etaSeconds, 'scenes'),
+      });
+      scenes = analysis.scenes.map((s) => ({ startFrame: s.startFrame, endFrame: s.endFrame }));
+    } finally {
+      bar.done();
+    }
+  }
+  const options: MeasureQualityOptions = {
+    metric: values.metric as MeasureQualityOptions['metric'],
+    vmafBackend: values['vmaf-backend'] as MeasureQualityOptions['vmafBackend'],
+    model: values.model,
+    scenes,
+    subsample: intOption('subsample', values.subsample),
+    threads: intOption('threads', values.threads),
+    ffmpegPath: values.ffmpeg,
+  };
+  let report: QualityReport;
+  try {
+    report = await measureQuality(reference, distorted, {
+      ...options,
+      signal: cliSignal,
+      onProgress: (p) => {
+        const total = p.totalFrames ?? 0;
+        bar.update(p.frame, total, p.fps, total && p.fps ? (total - p.frame) / p.fps : undefined, options.metric ?? 'vmaf');
+      },
+    });
+  } finally {
+    bar.done();
+  }
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  if (values.json !== undefined && !jsonToStdout) {
+    try {
+      await writeFileAtomic(values.json, text);
+    } catch (e) {
+      process.stderr.write(`scenecrf: cannot write the JSON report to ${JSON.stringify(values.json)}: ${writeFailure(values.json, e)}\n`);
+      return 1;
+    }
+  }
+  if (jsonToStdout) process.stdout.write(text);
+  else if (!values.quiet) process.stdout.write(`${summarizeQuality(report)}\n`);
+  return 0;
+}
+
+const digits = (metric: QualityReport['metric']) => (metric === 'ssim' ? 4 : metric === 'vmaf' ? 2 : 2);
+
+function poolCells(p: PooledScore, d: number): string[] {
+  return [p.mean, p.harmonicMean, p.min, p.p1, p.p5].map((v) => v.toFixed(d));
+}
+
+export function summarizeQuality(r: QualityReport): string {
+  const d = digits(r.metric);
+  const head = [
+    `${r.metric.toUpperCase()} of ${r.distorted} against ${r.reference}`,
+    `${r.width}x${r.height}, ${r.frameCount} frames${r.subsample > 1 ? `, every ${r.subsample}th scored` : ''}; backend ${r.backend}${r.model ? `, model ${r.model}` : ''}${r.backendNote ? ` (${r.backendNote})` : ''}`,
+    `ffmpeg: ${r.ffmpeg.source} ${r.ffmpeg.path}; ${r.elapsedSeconds.toFixed(1)} s`,
+  ];
+  const header = ['scene', 'frames', 'mean', 'hmean', 'min', 'p1', 'p5'];
+  const rows = (r.scenes ?? []).map((s, i) => [String(i), `${s.startFrame}-${s.endFrame - 1}`, ...poolCells(s.score, d)]);
+  rows.push(['all', `0-${r.frameCount - 1}`, ...poolCells(r.pooled, d)]);
+  return `${head.join('\n')}\n\n${formatTable(header, rows)}`;
+}
