@@ -116,6 +116,7 @@ interface Workspace {
   rD: Int32Array;
   fltSum: Int32Array;
   c15Sum: Int32Array;
+  flags: Uint8Array;
   colSum: Float64Array;
 }
 
@@ -181,6 +182,7 @@ function getWorkspace(w: number, h: number): Workspace {
     rD: band(),
     fltSum: band(),
     c15Sum: band(),
+    flags: new Uint8Array(n),
     colSum: new Float64Array(bw),
   };
   if (workspaces.size >= 4) workspaces.delete(workspaces.keys().next().value!);
@@ -301,113 +303,160 @@ function dwtScaleN(
   }
 }
 
-/** Restored coefficient for one orientation. */
-function restore(o: number, t: number, angle: boolean, egl: number): number {
+const POW2 = new Float64Array(64);
+for (let i = 0; i < 64; i++) POW2[i] = 2 ** i;
+
+/** Restored coefficient r (k·o, k = t/o in Q15 clamped to [0, 1], enhancement where `angle`). */
+function restore(o: number, t: number, angle: number, egl: number): number {
+  if (o === 0) return 0; // k = 1 but r = k·o = 0
+  let ao = o < 0 ? -o : o;
+  const st = o < 0 ? -t : t; // sign(o)·t
   let k: number;
-  if (o === 0) k = 32768;
-  else {
-    let ao = o < 0 ? -o : o;
-    let sh = 0;
-    if (ao >= 32768) {
-      sh = 17 - Math.clz32(ao);
-      ao = (ao + (1 << (sh - 1))) >>> sh;
-    }
-    const p = 2 ** (15 + sh);
-    const prod = o < 0 ? -(DIV[ao]! * t) : DIV[ao]! * t;
-    k = Math.floor((prod + p / 2) / p);
-    if (k < 0) k = 0;
-    else if (k > 32768) k = 32768;
+  if (ao < 32768) {
+    k = Math.floor((DIV[ao]! * st + 16384) * INV_2_15);
+  } else {
+    // o scaled to 15 significant bits, the quotient shifted back (libvmaf's get_best15_from32)
+    const sh = 17 - Math.clz32(ao);
+    ao = (ao + (1 << (sh - 1))) >>> sh;
+    const p = POW2[15 + sh]!;
+    k = Math.floor((DIV[ao]! * st + p * 0.5) / p);
   }
+  if (k <= 0) return 0;
+  if (k > 32768) k = 32768;
   let r = Math.floor((k * o + 16384) * INV_2_15);
-  if (angle && k > 0) {
-    if (o > 0) {
-      const e = r * egl;
-      r = Math.trunc(e < t ? e : t);
-    } else if (o < 0) {
-      const e = r * egl;
-      r = Math.trunc(e > t ? e : t);
-    }
+  if (angle !== 0) {
+    const e = r * egl;
+    if (o > 0) r = Math.trunc(e < t ? e : t);
+    else r = Math.trunc(e > t ? e : t);
   }
   return r;
 }
 
-function angleFlag(oh: number, ov: number, th: number, tv: number): boolean {
-  const dp = f32(oh * th + ov * tv) / 4096;
-  if (!(dp >= 0)) return false;
-  return dp * dp >= ((COS_1DEG_SQ * f32(oh * oh + ov * ov)) / 4096) * (f32(th * th + tv * tv) / 4096);
+/** 1 where the (h, v) orientation of the distorted coefficient is within 1° of the reference's. */
+function angleFlags(
+  refH: Int32Array,
+  refV: Int32Array,
+  disH: Int32Array,
+  disV: Int32Array,
+  flags: Uint8Array,
+  bw: number,
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+): void {
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const oh = refH[p]!;
+      const ov = refV[p]!;
+      const th = disH[p]!;
+      const tv = disV[p]!;
+      // libvmaf: 64-bit integer dot products converted to float32, compared in double
+      const dp = f32(oh * th + ov * tv) / 4096;
+      flags[p] =
+        dp >= 0 && dp * dp >= ((COS_1DEG_SQ * f32(oh * oh + ov * ov)) / 4096) * (f32(th * th + tv * tv) / 4096) ? 1 : 0;
+    }
+  }
 }
 
 /**
- * Decoupling, CSF of the additive part and the per-position masking inputs over rows
- * [y0, y1) and columns [x0, x1): rX = restored bands, fltSum = Σθ |csf(a)|/30 and
- * c15Sum = Σθ |csf(a)|/15 in the fixed-point formats of the scale.
+ * Scale 0, one orientation: restored band and the masking inputs of the CSF-weighted
+ * additive band: fltSum += |csf(a)|/30, c15Sum += |csf(a)|/15 (int16 fixed point).
  */
-function decoupleCsf(
-  ws: Workspace,
+function decoupleBand0(
+  ref: Int32Array,
+  dis: Int32Array,
+  rOut: Int32Array,
+  flags: Uint8Array,
+  fltSum: Int32Array,
+  c15Sum: Int32Array,
+  first: boolean,
+  rf: number,
+  add: number,
+  shift: number,
   bw: number,
-  scale: number,
   x0: number,
   x1: number,
   y0: number,
   y1: number,
   egl: number,
 ): void {
-  const { refH, refV, refD, disH, disV, disD, rH, rV, rD, fltSum, c15Sum } = ws;
-  const rf0 = I4_RFACTOR[scale]![0]!;
-  const rf2 = I4_RFACTOR[scale]![1]!;
   for (let i = y0; i < y1; i++) {
     for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
-      const oh = refH[p]!;
-      const ov = refV[p]!;
-      const od = refD[p]!;
-      const th = disH[p]!;
-      const tv = disV[p]!;
-      const td = disD[p]!;
-      const angle = angleFlag(oh, ov, th, tv);
-      const rh = restore(oh, th, angle, egl);
-      const rv = restore(ov, tv, angle, egl);
-      const rd = restore(od, td, angle, egl);
-      rH[p] = rh;
-      rV[p] = rv;
-      rD[p] = rd;
-      const ah = th - rh;
-      const av = tv - rv;
-      const ad = td - rd;
-      let ch: number, cv: number, cd: number;
-      if (scale === 0) {
-        // int16 results of (rfactor·2^21 (2^23 for d) · a + round) >> 15 (17)
-        ch = (((36453 * ah + 16384) >> 15) << 16) >> 16;
-        cv = (((36453 * av + 16384) >> 15) << 16) >> 16;
-        cd = (((49417 * ad + 65535) >> 17) << 16) >> 16;
-        if (ch < 0) ch = -ch;
-        if (cv < 0) cv = -cv;
-        if (cd < 0) cd = -cd;
-        fltSum[p] =
-          ((((4369 * ch + 2048) >> 12) << 16) >> 16) +
-          ((((4369 * cv + 2048) >> 12) << 16) >> 16) +
-          ((((4369 * cd + 2048) >> 12) << 16) >> 16);
-        c15Sum[p] =
-          ((((8738 * ch + 2048) >> 12) << 16) >> 16) +
-          ((((8738 * cv + 2048) >> 12) << 16) >> 16) +
-          ((((8738 * cd + 2048) >> 12) << 16) >> 16);
+      const t = dis[p]!;
+      const r = restore(ref[p]!, t, flags[p]!, egl);
+      rOut[p] = r;
+      // int16 result of (rfactor·2^21 (2^23 for d) · a + round) >> 15 (17)
+      let c = ((((rf * (t - r) + add) >> shift) << 16) >> 16) | 0;
+      if (c < 0) c = -c;
+      const flt = (((4369 * c + 2048) >> 12) << 16) >> 16;
+      const c15 = (((8738 * c + 2048) >> 12) << 16) >> 16;
+      if (first) {
+        fltSum[p] = flt;
+        c15Sum[p] = c15;
       } else {
-        ch = Math.floor((rf0 * ah + 134217728) * INV_2_28) | 0;
-        cv = Math.floor((rf0 * av + 134217728) * INV_2_28) | 0;
-        cd = Math.floor((rf2 * ad + 134217728) * INV_2_28) | 0;
-        if (ch < 0) ch = -ch;
-        if (cv < 0) cv = -cv;
-        if (cd < 0) cd = -cd;
-        // libvmaf's rounding term here is 1u << 31 stored in an int32, i.e. −2^31
-        fltSum[p] =
-          Math.floor((143165577 * ch - TWO31) * INV_2_32) +
-          Math.floor((143165577 * cv - TWO31) * INV_2_32) +
-          Math.floor((143165577 * cd - TWO31) * INV_2_32);
-        c15Sum[p] =
-          Math.floor((286331153 * ch - TWO31) * INV_2_32) +
-          Math.floor((286331153 * cv - TWO31) * INV_2_32) +
-          Math.floor((286331153 * cd - TWO31) * INV_2_32);
+        fltSum[p] = fltSum[p]! + flt;
+        c15Sum[p] = c15Sum[p]! + c15;
       }
     }
+  }
+}
+
+/** Scales 1..3, one orientation (int32 fixed point, 64-bit products). */
+function decoupleBandN(
+  ref: Int32Array,
+  dis: Int32Array,
+  rOut: Int32Array,
+  flags: Uint8Array,
+  fltSum: Int32Array,
+  c15Sum: Int32Array,
+  first: boolean,
+  rf: number,
+  bw: number,
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+  egl: number,
+): void {
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const t = dis[p]!;
+      const r = restore(ref[p]!, t, flags[p]!, egl);
+      rOut[p] = r;
+      let c = Math.floor((rf * (t - r) + 134217728) * INV_2_28) | 0;
+      if (c < 0) c = -c;
+      // libvmaf's rounding term here is 1u << 31 stored in an int32, i.e. −2^31
+      const flt = Math.floor((143165577 * c - TWO31) * INV_2_32);
+      const c15 = Math.floor((286331153 * c - TWO31) * INV_2_32);
+      if (first) {
+        fltSum[p] = flt;
+        c15Sum[p] = c15;
+      } else {
+        fltSum[p] = fltSum[p]! + flt;
+        c15Sum[p] = c15Sum[p]! + c15;
+      }
+    }
+  }
+}
+
+/**
+ * Decoupling and CSF of the additive part over rows [y0, y1) and columns [x0, x1):
+ * restored bands rH/rV/rD and the per-position masking sums over the three orientations.
+ */
+function decoupleCsf(ws: Workspace, bw: number, scale: number, x0: number, x1: number, y0: number, y1: number, egl: number): void {
+  const { refH, refV, refD, disH, disV, disD, rH, rV, rD, fltSum, c15Sum, flags } = ws;
+  angleFlags(refH, refV, disH, disV, flags, bw, x0, x1, y0, y1);
+  if (scale === 0) {
+    decoupleBand0(refH, disH, rH, flags, fltSum, c15Sum, true, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
+    decoupleBand0(refV, disV, rV, flags, fltSum, c15Sum, false, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
+    decoupleBand0(refD, disD, rD, flags, fltSum, c15Sum, false, 49417, 65535, 17, bw, x0, x1, y0, y1, egl);
+  } else {
+    const rf0 = I4_RFACTOR[scale]![0]!;
+    const rf2 = I4_RFACTOR[scale]![1]!;
+    decoupleBandN(refH, disH, rH, flags, fltSum, c15Sum, true, rf0, bw, x0, x1, y0, y1, egl);
+    decoupleBandN(refV, disV, rV, flags, fltSum, c15Sum, false, rf0, bw, x0, x1, y0, y1, egl);
+    decoupleBandN(refD, disD, rD, flags, fltSum, c15Sum, false, rf2, bw, x0, x1, y0, y1, egl);
   }
 }
 
