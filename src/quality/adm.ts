@@ -117,7 +117,7 @@ interface Workspace {
   fltSum: Int32Array;
   c15Sum: Int32Array;
   flags: Uint8Array;
-  colSum: Float64Array;
+  colSum: Int32Array;
 }
 
 const workspaces = new Map<string, Workspace>();
@@ -183,7 +183,7 @@ function getWorkspace(w: number, h: number): Workspace {
     fltSum: band(),
     c15Sum: band(),
     flags: new Uint8Array(n),
-    colSum: new Float64Array(bw),
+    colSum: new Int32Array(bw),
   };
   if (workspaces.size >= 4) workspaces.delete(workspaces.keys().next().value!);
   workspaces.set(key, ws);
@@ -223,23 +223,34 @@ function dwtScale0(
       tmpHi[j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + half) >> bits;
     }
     const o = i * bw;
+    // edges through the mirror tables, the interior (2j-1 .. 2j+2 all inside) directly
+    const jEnd = bw - 2;
     for (let j = 0; j < bw; j++) {
-      const j0 = indX[4 * j]!;
-      const j1 = indX[4 * j + 1]!;
-      const j2 = indX[4 * j + 2]!;
-      const j3 = indX[4 * j + 3]!;
+      let j0: number, j1: number, j2: number, j3: number;
+      if (j === 0 || j >= jEnd) {
+        j0 = indX[4 * j]!;
+        j1 = indX[4 * j + 1]!;
+        j2 = indX[4 * j + 2]!;
+        j3 = indX[4 * j + 3]!;
+      } else {
+        j1 = 2 * j;
+        j0 = j1 - 1;
+        j2 = j1 + 1;
+        j3 = j1 + 2;
+      }
       let s0 = tmpLo[j0]!;
       let s1 = tmpLo[j1]!;
       let s2 = tmpLo[j2]!;
       let s3 = tmpLo[j3]!;
-      outA[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
-      outV[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
+      // int16 storage in libvmaf (no wrap happens for real pictures)
+      outA[o + j] = ((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16 << 16) >> 16;
+      outV[o + j] = ((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16 << 16) >> 16;
       s0 = tmpHi[j0]!;
       s1 = tmpHi[j1]!;
       s2 = tmpHi[j2]!;
       s3 = tmpHi[j3]!;
-      outH[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
-      outD[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
+      outH[o + j] = ((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16 << 16) >> 16;
+      outD[o + j] = ((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16 << 16) >> 16;
     }
   }
 }
@@ -381,14 +392,39 @@ function decoupleBand0(
   y1: number,
   egl: number,
 ): void {
+  const eglInt = egl === Math.trunc(egl) && egl <= 65536;
   for (let i = y0; i < y1; i++) {
     for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const o = ref[p]!;
       const t = dis[p]!;
-      const r = restore(ref[p]!, t, flags[p]!, egl);
+      let r: number;
+      if (eglInt) {
+        // restore() for int16 coefficients, branch-free (coefficient signs are unpredictable)
+        const sgn = (o >> 31) | 1;
+        const ao = Math.imul(sgn, o);
+        let st = Math.imul(sgn, t);
+        // st > |o| saturates k at 1 anyway: clamping st to |o| + 1 keeps the product in range
+        const dd = st - ao - 1;
+        st -= dd & ~(dd >> 31);
+        let k = ((DIV[ao]! * st + 16384) * INV_2_15) | 0; // trunc = floor here, or clamped to 0
+        k &= ~(k >> 31);
+        const dk = k - 32768;
+        k -= dk & ~(dk >> 31);
+        r = (Math.imul(k, o) + 16384) >> 15;
+        // enhancement (angle test passed and k > 0): min(r·egl, t) for o > 0, max(r·egl, t) for o < 0
+        const cond = flags[p]! & (-k >>> 31);
+        const e = Math.imul(sgn, Math.imul(r, egl));
+        const b = Math.imul(sgn, t);
+        const eb = e - b;
+        r += Math.imul(cond, Math.imul(sgn, b + (eb & (eb >> 31))) - r);
+      } else {
+        r = restore(o, t, flags[p]!, egl);
+      }
       rOut[p] = r;
       // int16 result of (rfactor·2^21 (2^23 for d) · a + round) >> 15 (17)
-      let c = ((((rf * (t - r) + add) >> shift) << 16) >> 16) | 0;
-      if (c < 0) c = -c;
+      let c = (((Math.imul(rf, t - r) + add) >> shift) << 16) >> 16;
+      const cs = c >> 31;
+      c = (c ^ cs) - cs;
       const flt = (((4369 * c + 2048) >> 12) << 16) >> 16;
       const c15 = (((8738 * c + 2048) >> 12) << 16) >> 16;
       if (first) {
@@ -538,115 +574,146 @@ function denScale(ws: Workspace, bw: number, bh: number, scale: number): number 
   return f32(f32(dh + dv) + dd);
 }
 
-/** Numerator of one scale: contrast-masked CSF(restored), pooled over the centre region. */
-function numScale(ws: Workspace, bw: number, bh: number, scale: number): number {
-  const { rH, rV, rD, fltSum, c15Sum, colSum } = ws;
+/** Pooling constants shared by the numerator of each scale. */
+function centre(bw: number, bh: number) {
   const left = borderStart(bw);
   const top = borderStart(bh);
-  const right = bw - left;
-  const bottom = bh - top;
-  let accH = 0;
-  let accV = 0;
-  let accD = 0;
+  return { left, top, right: bw - left, bottom: bh - top };
+}
+
+/** Vertical 3-sums of fltSum for row i (mirrored at the band edges) over columns [c0, c1). */
+function colSums(fltSum: Int32Array, colSum: Int32Array, bw: number, bh: number, i: number, c0: number, c1: number): void {
+  const up = (i === 0 ? 1 : i - 1) * bw;
+  const dn = (i === bh - 1 ? bh - 1 : i + 1) * bw;
+  const row = i * bw;
+  for (let j = c0; j < c1; j++) colSum[j] = fltSum[up + j]! + fltSum[row + j]! + fltSum[dn + j]!;
+}
+
+function numFinish(accH: number, accV: number, accD: number, finalHV: number, finalD: number, area: number): number {
+  const add = powf3(area * NOISE_WEIGHT);
+  const nh = f32(powf3(accH / finalHV) + add);
+  const nv = f32(powf3(accV / finalHV) + add);
+  const nd = f32(powf3(accD / finalD) + add);
+  return f32(f32(nh + nv) + nd);
+}
+
+/**
+ * Numerator of scale 0: CSF(restored) minus the masking threshold (3×3 neighbourhood of
+ * |csf(a)|/30 over the three orientations, centre |csf(a)|/15), clipped at 0, cubed and pooled
+ * over the centre region, in libvmaf's int32/int64 fixed point.
+ */
+function numScale0(ws: Workspace, bw: number, bh: number): number {
+  const { rH, rV, rD, fltSum, c15Sum, colSum } = ws;
+  const { left, top, right, bottom } = centre(bw, bh);
   const shInner = Math.ceil(Math.log2(bh));
   const addInner = Math.trunc(2 ** (shInner - 1));
   const invInner = 1 / 2 ** shInner;
-  // column range whose vertical 3-sums are needed (mirrored at the band edges)
   const c0 = left > 0 ? left - 1 : 0;
   const c1 = right < bw ? right + 1 : bw;
-  let finalH: number, finalV: number, finalD: number;
-  if (scale === 0) {
-    const shCubHV = Math.ceil(Math.log2(bw) - 4);
-    const shCubD = Math.ceil(Math.log2(bw) - 3);
-    const addCubHV = Math.trunc(2 ** (shCubHV - 1));
-    const addCubD = Math.trunc(2 ** (shCubD - 1));
-    const invCubHV = 1 / 2 ** shCubHV;
-    const invCubD = 1 / 2 ** shCubD;
-    for (let i = top; i < bottom; i++) {
-      const up = (i === 0 ? 1 : i - 1) * bw;
-      const dn = (i === bh - 1 ? bh - 1 : i + 1) * bw;
-      const row = i * bw;
-      for (let j = c0; j < c1; j++) colSum[j] = fltSum[up + j]! + fltSum[row + j]! + fltSum[dn + j]!;
-      let ih = 0;
-      let iv = 0;
-      let id = 0;
-      for (let j = left; j < right; j++) {
-        const jl = j === 0 ? 1 : j - 1;
-        const jr = j === bw - 1 ? bw - 1 : j + 1;
-        const p = row + j;
-        const thr = colSum[jl]! + colSum[j]! + colSum[jr]! - fltSum[p]! + c15Sum[p]!;
-        let x = Math.abs(rH[p]! * 36453) - thr * 1024;
-        if (x > 0) {
-          const xsq = Math.floor((x * x + 268435456) / 536870912) | 0;
-          ih += Math.floor((xsq * x + addCubHV) * invCubHV);
-        }
-        x = Math.abs(rV[p]! * 36453) - thr * 1024;
-        if (x > 0) {
-          const xsq = Math.floor((x * x + 268435456) / 536870912) | 0;
-          iv += Math.floor((xsq * x + addCubHV) * invCubHV);
-        }
-        x = Math.abs(rD[p]! * 49417) - thr * 4096;
-        if (x > 0) {
-          const xsq = Math.floor((x * x + 536870912) * INV_2_30) | 0;
-          id += Math.floor((xsq * x + addCubD) * invCubD);
-        }
-      }
-      accH += Math.floor((ih + addInner) * invInner);
-      accV += Math.floor((iv + addInner) * invInner);
-      accD += Math.floor((id + addInner) * invInner);
+  const shCubHV = Math.ceil(Math.log2(bw) - 4);
+  const shCubD = Math.ceil(Math.log2(bw) - 3);
+  const addCubHV = Math.trunc(2 ** (shCubHV - 1));
+  const addCubD = Math.trunc(2 ** (shCubD - 1));
+  const invCubHV = 1 / 2 ** shCubHV;
+  const invCubD = 1 / 2 ** shCubD;
+  const INV_2_29 = 1 / 536870912;
+  let accH = 0;
+  let accV = 0;
+  let accD = 0;
+  for (let i = top; i < bottom; i++) {
+    colSums(fltSum, colSum, bw, bh, i, c0, c1);
+    const row = i * bw;
+    let ih = 0;
+    let iv = 0;
+    let id = 0;
+    for (let j = left; j < right; j++) {
+      const jl = j === 0 ? 1 : j - 1;
+      const jr = j === bw - 1 ? bw - 1 : j + 1;
+      const p = row + j;
+      const thr = colSum[jl]! + colSum[j]! + colSum[jr]! - fltSum[p]! + c15Sum[p]!;
+      // x = max(|r·rfactor| − thr, 0) in int32 (thr in the same Q format after the shift)
+      let x = Math.imul(rH[p]!, 36453);
+      let sx = x >> 31;
+      x = ((x ^ sx) - sx - (thr << 10)) | 0;
+      x &= ~(x >> 31);
+      let xsq = ((x * x + 268435456) * INV_2_29) | 0;
+      ih += Math.floor((xsq * x + addCubHV) * invCubHV);
+      x = Math.imul(rV[p]!, 36453);
+      sx = x >> 31;
+      x = ((x ^ sx) - sx - (thr << 10)) | 0;
+      x &= ~(x >> 31);
+      xsq = ((x * x + 268435456) * INV_2_29) | 0;
+      iv += Math.floor((xsq * x + addCubHV) * invCubHV);
+      x = Math.imul(rD[p]!, 49417);
+      sx = x >> 31;
+      x = ((x ^ sx) - sx - (thr << 12)) | 0;
+      x &= ~(x >> 31);
+      xsq = ((x * x + 536870912) * INV_2_30) | 0;
+      id += Math.floor((xsq * x + addCubD) * invCubD);
     }
-    finalH = 2 ** (52 - shCubHV - shInner);
-    finalV = finalH;
-    finalD = 2 ** (57 - shCubD - shInner);
-  } else {
-    const rf0 = I4_RFACTOR[scale]![0]!;
-    const rf2 = I4_RFACTOR[scale]![1]!;
-    const shCub = Math.ceil(Math.log2(bw));
-    const addCub = Math.trunc(2 ** (shCub - 1));
-    const invCub = 1 / 2 ** shCub;
-    for (let i = top; i < bottom; i++) {
-      const up = (i === 0 ? 1 : i - 1) * bw;
-      const dn = (i === bh - 1 ? bh - 1 : i + 1) * bw;
-      const row = i * bw;
-      for (let j = c0; j < c1; j++) colSum[j] = fltSum[up + j]! + fltSum[row + j]! + fltSum[dn + j]!;
-      let ih = 0;
-      let iv = 0;
-      let id = 0;
-      for (let j = left; j < right; j++) {
-        const jl = j === 0 ? 1 : j - 1;
-        const jr = j === bw - 1 ? bw - 1 : j + 1;
-        const p = row + j;
-        const thr = colSum[jl]! + colSum[j]! + colSum[jr]! - fltSum[p]! + c15Sum[p]!;
-        let x = Math.abs(Math.floor((rH[p]! * rf0 + 134217728) * INV_2_28) | 0) - thr;
-        if (x > 0) {
-          const xsq = Math.floor((x * x + 536870912) * INV_2_30) | 0;
-          ih += Math.floor((xsq * x + addCub) * invCub);
-        }
-        x = Math.abs(Math.floor((rV[p]! * rf0 + 134217728) * INV_2_28) | 0) - thr;
-        if (x > 0) {
-          const xsq = Math.floor((x * x + 536870912) * INV_2_30) | 0;
-          iv += Math.floor((xsq * x + addCub) * invCub);
-        }
-        x = Math.abs(Math.floor((rD[p]! * rf2 + 134217728) * INV_2_28) | 0) - thr;
-        if (x > 0) {
-          const xsq = Math.floor((x * x + 536870912) * INV_2_30) | 0;
-          id += Math.floor((xsq * x + addCub) * invCub);
-        }
-      }
-      accH += Math.floor((ih + addInner) * invInner);
-      accV += Math.floor((iv + addInner) * invInner);
-      accD += Math.floor((id + addInner) * invInner);
-    }
-    const base = scale === 1 ? 45 : scale === 2 ? 39 : 36;
-    finalH = 2 ** (base - shCub - shInner);
-    finalV = finalH;
-    finalD = finalH;
+    accH += Math.floor((ih + addInner) * invInner);
+    accV += Math.floor((iv + addInner) * invInner);
+    accD += Math.floor((id + addInner) * invInner);
   }
-  const add = powf3((bottom - top) * (right - left) * NOISE_WEIGHT);
-  const nh = f32(powf3(accH / finalH) + add);
-  const nv = f32(powf3(accV / finalV) + add);
-  const nd = f32(powf3(accD / finalD) + add);
-  return f32(f32(nh + nv) + nd);
+  const finalHV = 2 ** (52 - shCubHV - shInner);
+  const finalD = 2 ** (57 - shCubD - shInner);
+  return numFinish(accH, accV, accD, finalHV, finalD, (bottom - top) * (right - left));
+}
+
+/** Numerator of scales 1..3 (int32 samples, 64-bit products). */
+function numScaleN(ws: Workspace, bw: number, bh: number, scale: number): number {
+  const { rH, rV, rD, fltSum, c15Sum, colSum } = ws;
+  const { left, top, right, bottom } = centre(bw, bh);
+  const shInner = Math.ceil(Math.log2(bh));
+  const addInner = Math.trunc(2 ** (shInner - 1));
+  const invInner = 1 / 2 ** shInner;
+  const c0 = left > 0 ? left - 1 : 0;
+  const c1 = right < bw ? right + 1 : bw;
+  const rf0 = I4_RFACTOR[scale]![0]!;
+  const rf2 = I4_RFACTOR[scale]![1]!;
+  const shCub = Math.ceil(Math.log2(bw));
+  const addCub = Math.trunc(2 ** (shCub - 1));
+  const invCub = 1 / 2 ** shCub;
+  let accH = 0;
+  let accV = 0;
+  let accD = 0;
+  for (let i = top; i < bottom; i++) {
+    colSums(fltSum, colSum, bw, bh, i, c0, c1);
+    const row = i * bw;
+    let ih = 0;
+    let iv = 0;
+    let id = 0;
+    for (let j = left; j < right; j++) {
+      const jl = j === 0 ? 1 : j - 1;
+      const jr = j === bw - 1 ? bw - 1 : j + 1;
+      const p = row + j;
+      const thr = colSum[jl]! + colSum[j]! + colSum[jr]! - fltSum[p]! + c15Sum[p]!;
+      let x = Math.floor((rH[p]! * rf0 + 134217728) * INV_2_28) | 0;
+      let sx = x >> 31;
+      x = ((x ^ sx) - sx - thr) | 0;
+      x &= ~(x >> 31);
+      let xsq = ((x * x + 536870912) * INV_2_30) | 0;
+      ih += Math.floor((xsq * x + addCub) * invCub);
+      x = Math.floor((rV[p]! * rf0 + 134217728) * INV_2_28) | 0;
+      sx = x >> 31;
+      x = ((x ^ sx) - sx - thr) | 0;
+      x &= ~(x >> 31);
+      xsq = ((x * x + 536870912) * INV_2_30) | 0;
+      iv += Math.floor((xsq * x + addCub) * invCub);
+      x = Math.floor((rD[p]! * rf2 + 134217728) * INV_2_28) | 0;
+      sx = x >> 31;
+      x = ((x ^ sx) - sx - thr) | 0;
+      x &= ~(x >> 31);
+      xsq = ((x * x + 536870912) * INV_2_30) | 0;
+      id += Math.floor((xsq * x + addCub) * invCub);
+    }
+    accH += Math.floor((ih + addInner) * invInner);
+    accV += Math.floor((iv + addInner) * invInner);
+    accD += Math.floor((id + addInner) * invInner);
+  }
+  const base = scale === 1 ? 45 : scale === 2 ? 39 : 36;
+  const fin = 2 ** (base - shCub - shInner);
+  return numFinish(accH, accV, accD, fin, fin, (bottom - top) * (right - left));
 }
 
 /**
@@ -692,7 +759,7 @@ export function computeAdm(ref: Plane, dis: Plane, opts: AdmOptions = {}): AdmRe
     const y1 = Math.min(bh, bh - top + 1);
     decoupleCsf(ws, bw, s, x0, x1, y0, y1, egl);
     const d = denScale(ws, bw, bh, s);
-    const n = numScale(ws, bw, bh, s);
+    const n = s === 0 ? numScale0(ws, bw, bh) : numScaleN(ws, bw, bh, s);
     scales[s] = n / d;
     num += n;
     den += d;
