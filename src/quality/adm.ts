@@ -242,15 +242,16 @@ function dwtScale0(
       let s1 = tmpLo[j1]!;
       let s2 = tmpLo[j2]!;
       let s3 = tmpLo[j3]!;
-      // int16 storage in libvmaf (no wrap happens for real pictures)
-      outA[o + j] = ((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16 << 16) >> 16;
-      outV[o + j] = ((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16 << 16) >> 16;
+      // libvmaf stores these in int16: for any 8/10-bit input |tmp| <= 27.4k and |band| <= 22.9k,
+      // so no wrap-around can occur
+      outA[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
+      outV[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
       s0 = tmpHi[j0]!;
       s1 = tmpHi[j1]!;
       s2 = tmpHi[j2]!;
       s3 = tmpHi[j3]!;
-      outH[o + j] = ((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16 << 16) >> 16;
-      outD[o + j] = ((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16 << 16) >> 16;
+      outH[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
+      outD[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
     }
   }
 }
@@ -316,6 +317,15 @@ function dwtScaleN(
 
 const POW2 = new Float64Array(64);
 for (let i = 0; i < 64; i++) POW2[i] = 2 ** i;
+/** For a divisor shifted right by `sh`: 2^-sh, and the rounding term and scale of the Q15 quotient. */
+const INV_POW2 = new Float64Array(18);
+const HALF_Q = new Float64Array(18);
+const INV_Q = new Float64Array(18);
+for (let sh = 0; sh < 18; sh++) {
+  INV_POW2[sh] = 2 ** -sh;
+  HALF_Q[sh] = 2 ** (14 + sh);
+  INV_Q[sh] = 2 ** -(15 + sh);
+}
 
 /** Restored coefficient r (k·o, k = t/o in Q15 clamped to [0, 1], enhancement where `angle`). */
 function restore(o: number, t: number, angle: number, egl: number): number {
@@ -364,8 +374,7 @@ function angleFlags(
       const tv = disV[p]!;
       // libvmaf: 64-bit integer dot products converted to float32, compared in double
       const dp = f32(oh * th + ov * tv) / 4096;
-      flags[p] =
-        dp >= 0 && dp * dp >= ((COS_1DEG_SQ * f32(oh * oh + ov * ov)) / 4096) * (f32(th * th + tv * tv) / 4096) ? 1 : 0;
+      flags[p] = +(dp >= 0) & +(dp * dp >= ((COS_1DEG_SQ * f32(oh * oh + ov * ov)) / 4096) * (f32(th * th + tv * tv) / 4096));
     }
   }
 }
@@ -455,10 +464,30 @@ function decoupleBandN(
   y1: number,
   egl: number,
 ): void {
+  const eglInt = egl === Math.trunc(egl);
   for (let i = y0; i < y1; i++) {
     for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const o = ref[p]!;
       const t = dis[p]!;
-      const r = restore(ref[p]!, t, flags[p]!, egl);
+      let r: number;
+      if (eglInt) {
+        // restore() without branches: divisor scaled to 15 significant bits when |o| >= 2^15
+        const sgn = (o >> 31) | 1;
+        const ao = sgn * o;
+        const st = sgn * t;
+        let sh = 17 - Math.clz32(ao);
+        sh &= ~(sh >> 31);
+        const m = Math.floor((ao + ((1 << sh) >> 1)) * INV_POW2[sh]!);
+        let k = Math.floor((DIV[m]! * st + HALF_Q[sh]!) * INV_Q[sh]!);
+        k = k < 0 ? 0 : k > 32768 ? 32768 : k;
+        r = Math.floor((k * o + 16384) * INV_2_15);
+        const cond = flags[p]! & +(k > 0);
+        const e = sgn * r * egl;
+        const b = sgn * t;
+        r += cond * (sgn * (e < b ? e : b) - r);
+      } else {
+        r = restore(o, t, flags[p]!, egl);
+      }
       rOut[p] = r;
       let c = Math.floor((rf * (t - r) + 134217728) * INV_2_28) | 0;
       if (c < 0) c = -c;
