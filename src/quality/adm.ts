@@ -223,21 +223,14 @@ function dwtScale0(
       tmpHi[j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + half) >> bits;
     }
     const o = i * bw;
-    // edges through the mirror tables, the interior (2j-1 .. 2j+2 all inside) directly
+    // edges through the mirror tables, the interior (2j-1 .. 2j+2 all inside) with a sliding window
     const jEnd = bw - 2;
     for (let j = 0; j < bw; j++) {
-      let j0: number, j1: number, j2: number, j3: number;
-      if (j === 0 || j >= jEnd) {
-        j0 = indX[4 * j]!;
-        j1 = indX[4 * j + 1]!;
-        j2 = indX[4 * j + 2]!;
-        j3 = indX[4 * j + 3]!;
-      } else {
-        j1 = 2 * j;
-        j0 = j1 - 1;
-        j2 = j1 + 1;
-        j3 = j1 + 2;
-      }
+      if (j === 1) j = jEnd > 1 ? jEnd : 1;
+      const j0 = indX[4 * j]!;
+      const j1 = indX[4 * j + 1]!;
+      const j2 = indX[4 * j + 2]!;
+      const j3 = indX[4 * j + 3]!;
       let s0 = tmpLo[j0]!;
       let s1 = tmpLo[j1]!;
       let s2 = tmpLo[j2]!;
@@ -252,6 +245,24 @@ function dwtScale0(
       s3 = tmpHi[j3]!;
       outH[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
       outD[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
+    }
+    let l0 = tmpLo[1]!;
+    let l1 = tmpLo[2]!;
+    let h0 = tmpHi[1]!;
+    let h1 = tmpHi[2]!;
+    for (let j = 1, k = 3; j < jEnd; j++, k += 2) {
+      const l2 = tmpLo[k]!;
+      const l3 = tmpLo[k + 1]!;
+      const h2 = tmpHi[k]!;
+      const h3 = tmpHi[k + 1]!;
+      outA[o + j] = (LO0 * l0 + LO1 * l1 + LO2 * l2 + LO3 * l3 + 32768) >> 16;
+      outV[o + j] = (HI0 * l0 + HI1 * l1 + HI2 * l2 + HI3 * l3 + 32768) >> 16;
+      outH[o + j] = (LO0 * h0 + LO1 * h1 + LO2 * h2 + LO3 * h3 + 32768) >> 16;
+      outD[o + j] = (HI0 * h0 + HI1 * h1 + HI2 * h2 + HI3 * h3 + 32768) >> 16;
+      l0 = l2;
+      l1 = l3;
+      h0 = h2;
+      h1 = h3;
     }
   }
 }
