@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -10,4 +11,7 @@ export default defineConfig({
   clean: true,
   splitting: false,
   shims: true,
+  // The VMAF WebAssembly kernels (src/quality/wasm/kernels.wasm, built by `npm run build:wasm`)
+  // are loaded at run time from next to the bundle (new URL('./kernels.wasm', import.meta.url)).
+  onSuccess: async () => copyFileSync('src/quality/wasm/kernels.wasm', 'dist/kernels.wasm'),
 });

@@ -41,11 +41,23 @@ export interface KernelExports {
     gainLimit: number,
     coef64: number,
   ): number;
+  vifScaleExact(
+    ref: number,
+    dis: number,
+    w: number,
+    h: number,
+    coef64: number,
+    taps: number,
+    rows: number,
+    rowStride: number,
+    gainLimit: number,
+  ): number;
   vifLastDen(): number;
   vifRefinedCount(): number;
   vifMaxRelErr(): number;
   vifSetMargins(rel: number, abs: number): void;
-  decimate(src: number, w: number, h: number, coef: number, taps: number, row: number, offs: number, dst: number): void;
+  decimate64(src: number, w: number, h: number, coef64: number, taps: number, row: number, offs: number, dst: number): void;
+  subF32(src: number, dst: number, n: number, offset: number): void;
   motionBlur(src: number, w: number, h: number, coef: number, row: number, dst: number): void;
   sumAbsDiff(a: number, b: number, n: number): number;
 }
@@ -65,6 +77,8 @@ export interface VmafKernels {
 }
 
 const SLACK = 64;
+/** Scales with at most this many pixels run the scalar f64 VIF (cost: well under 1 ms). */
+const EXACT_MAX_PIXELS = 16384;
 const align = (n: number): number => (n + 15) & ~15;
 
 // Constant region at the heap base: window coefficients (f32).
@@ -193,47 +207,66 @@ export function vifWasm(k: VmafKernels, ref: Plane, dis: Plane, opts: VifOptions
   const gainLimit = opts.enhancementGainLimit ?? 100;
   const kk = k as Kernels;
   const e = k.exports;
-  // Layout: staging (input samples), scratch offsets, 5 row buffers, then ref/dis at 4 scales.
+  // Layout: staging (input samples), scratch offsets, 5 row buffers, then per scale the planes
+  // as the reference holds them (decimation input/output) and offset by -128 (for vifScale: the
+  // statistics are offset-invariant, and f32 second moments are more precise near 0).
   const n = width * height;
   const stagingBytes = align(n * 2 + SLACK);
   const offsBytes = 128;
-  const rowStride = align(width + 2 * 8 + 32) ; // floats (multiple of 16 floats ≥ needed)
-  const rowsBytes = 5 * rowStride * 4;
+  // Five row buffers of rowStride elements: floats for vifScale, doubles for vifScaleExact (the
+  // first one also serves decimate64).
+  const rowStride = align(width + 2 * 8 + 32);
+  const rowsBytes = 5 * rowStride * 8;
   const dims: Array<[number, number]> = [];
   let planeBytes = 0;
   for (let s = 0, w = width, h = height; s < 4; s++, w >>= 1, h >>= 1) {
     dims.push([w, h]);
-    planeBytes += 2 * align(w * h * 4 + SLACK);
+    planeBytes += 4 * align(w * h * 4 + SLACK);
   }
   const base = k.arena(stagingBytes + offsBytes + rowsBytes + planeBytes);
   const staging = base;
   const offs = staging + stagingBytes;
   const rows = offs + offsBytes;
-  const refP: number[] = [];
-  const disP: number[] = [];
+  const refRaw: number[] = [];
+  const disRaw: number[] = [];
+  const refOff: number[] = [];
+  const disOff: number[] = [];
   let p = rows + rowsBytes;
   for (const [w, h] of dims) {
-    refP.push(p);
-    p += align(w * h * 4 + SLACK);
-    disP.push(p);
-    p += align(w * h * 4 + SLACK);
+    const bytes = align(w * h * 4 + SLACK);
+    refRaw.push(p);
+    disRaw.push(p + bytes);
+    refOff.push(p + 2 * bytes);
+    disOff.push(p + 3 * bytes);
+    p += 4 * bytes;
   }
-  // Offset 128: the statistics are offset-invariant and f32 squares are more precise near 0.
-  copyIn(k, ref, staging);
-  e.toF32(staging, refP[0]!, n, sampleBytes(ref), ref.bitDepth === 8 ? 1 : 0.25, 128);
-  copyIn(k, dis, staging);
-  e.toF32(staging, disP[0]!, n, sampleBytes(dis), dis.bitDepth === 8 ? 1 : 0.25, 128);
+  for (const [plane, raw, off] of [
+    [ref, refRaw[0]!, refOff[0]!],
+    [dis, disRaw[0]!, disOff[0]!],
+  ] as const) {
+    copyIn(k, plane, staging);
+    const scale = plane.bitDepth === 8 ? 1 : 0.25;
+    e.toF32(staging, raw, n, sampleBytes(plane), scale, 0);
+    e.toF32(staging, off, n, sampleBytes(plane), scale, 128);
+  }
   const scales: number[] = [];
   for (let s = 0; s < 4; s++) {
     const taps = VIF_WIDTHS[s];
     const coef = kk.constBase + VIF_COEF_OFFSET[s];
+    const coef64 = kk.constBase + VIF_COEF64_OFFSET[s];
     const [w, h] = dims[s]!;
     if (s > 0) {
       const [pw, ph] = dims[s - 1]!;
-      e.decimate(refP[s - 1]!, pw, ph, coef, taps, rows, offs, refP[s]!);
-      e.decimate(disP[s - 1]!, pw, ph, coef, taps, rows, offs, disP[s]!);
+      e.decimate64(refRaw[s - 1]!, pw, ph, coef64, taps, rows, offs, refRaw[s]!);
+      e.decimate64(disRaw[s - 1]!, pw, ph, coef64, taps, rows, offs, disRaw[s]!);
+      e.subF32(refRaw[s]!, refOff[s]!, w * h, 128);
+      e.subF32(disRaw[s]!, disOff[s]!, w * h, 128);
     }
-    const num = e.vifScale(refP[s]!, disP[s]!, w, h, coef, taps, rows, rowStride, offs, gainLimit, kk.constBase + VIF_COEF64_OFFSET[s]);
+    // Small scales (a few thousand pixels) in f64 scalar: too few pixels to average f32 rounding.
+    const num =
+      w * h <= EXACT_MAX_PIXELS
+        ? e.vifScaleExact(refOff[s]!, disOff[s]!, w, h, coef64, taps, rows, rowStride, gainLimit)
+        : e.vifScale(refOff[s]!, disOff[s]!, w, h, coef, taps, rows, rowStride, offs, gainLimit, coef64);
     const den = e.vifLastDen();
     scales.push(den > 0 ? num / den : 1);
   }

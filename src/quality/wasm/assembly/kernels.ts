@@ -5,7 +5,8 @@
 // No allocation happens here: the JS loader (../index.ts) lays every buffer out in linear memory
 // above `heapBase()` and passes byte pointers. Kernels may read up to 64 bytes past the end of a
 // plane and write up to 16 bytes past the end of an output plane (SIMD tails), so the loader gives
-// every plane 64 bytes of slack. Row buffers need `width + 2*half + 32` floats.
+// every plane 64 bytes of slack. Row buffers need `width + 2*half + 32` floats (doubles for
+// decimate64).
 //
 // Reference implementations (float64, scalar): ../../vif.ts and ../../motion.ts.
 
@@ -90,6 +91,7 @@ export function vifRefinedCount(): i32 {
   return n;
 }
 
+/** Largest |f32 sigma1 - f64 sigma1| / s11 seen by the refinement since the last call (diagnostic). */
 export function vifMaxRelErr(): f64 {
   const e = maxRelErr;
   maxRelErr = 0;
@@ -305,44 +307,153 @@ export function vifScale(
 }
 
 /**
- * Low-pass `src` (w×h f32) with the `taps`-wide window `coef` and keep every other sample in both
- * directions, into `dst` (⌊w/2⌋×⌊h/2⌋). `row` is one padded row buffer, `offs` room for `taps` i32.
+ * VIF at one scale in scalar f64, operation for operation the reference's `vifAtScale` (for
+ * small images, where the f32 rounding of `vifScale` is not averaged away over many pixels).
+ * Same arguments as `vifScale` but the f64 window `coef64` and f64 row buffers `rows` (five,
+ * `rowStride` doubles apart, each at least w + 2*half).
  */
-export function decimate(src: usize, w: i32, h: i32, coef: usize, taps: i32, row: usize, offs: usize, dst: usize): void {
+export function vifScaleExact(ref: usize, dis: usize, w: i32, h: i32, coef64: usize, taps: i32, rows: usize, rowStride: i32, gainLimit: f64): f64 {
+  const half = taps >> 1;
+  const rs = <usize>rowStride << 3;
+  const mu1 = rows;
+  const mu2 = rows + rs;
+  const xx = rows + 2 * rs;
+  const yy = rows + 3 * rs;
+  const xy = rows + 4 * rs;
+  let num: f64 = 0;
+  let den: f64 = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let a1: f64 = 0, a2: f64 = 0, a11: f64 = 0, a22: f64 = 0, a12: f64 = 0;
+      for (let k = 0; k < taps; k++) {
+        const i = (<usize>mirror(y - half + k, h) * <usize>w + <usize>x) << 2;
+        const c = load<f64>(coef64 + (<usize>k << 3));
+        const r = <f64>load<f32>(ref + i);
+        const d = <f64>load<f32>(dis + i);
+        a1 += c * r;
+        a2 += c * d;
+        a11 += c * r * r;
+        a22 += c * d * d;
+        a12 += c * r * d;
+      }
+      const p = <usize>(x + half) << 3;
+      store<f64>(mu1 + p, a1);
+      store<f64>(mu2 + p, a2);
+      store<f64>(xx + p, a11);
+      store<f64>(yy + p, a22);
+      store<f64>(xy + p, a12);
+    }
+    for (let b: i32 = 0; b < 5; b++) {
+      const buf = rows + <usize>b * rs;
+      for (let k = 1; k <= half; k++) {
+        store<f64>(buf + (<usize>(half - k) << 3), load<f64>(buf + (<usize>(half + k) << 3)));
+        store<f64>(buf + (<usize>(half + w - 1 + k) << 3), load<f64>(buf + (<usize>(half + w - 1 - k) << 3)));
+      }
+    }
+    for (let x = 0; x < w; x++) {
+      let m1: f64 = 0, m2: f64 = 0, s11: f64 = 0, s22: f64 = 0, s12: f64 = 0;
+      for (let k = 0; k < taps; k++) {
+        const c = load<f64>(coef64 + (<usize>k << 3));
+        const p = <usize>(x + k) << 3;
+        m1 += c * load<f64>(mu1 + p);
+        m2 += c * load<f64>(mu2 + p);
+        s11 += c * load<f64>(xx + p);
+        s22 += c * load<f64>(yy + p);
+        s12 += c * load<f64>(xy + p);
+      }
+      let sigma1 = s11 - m1 * m1;
+      let sigma2 = s22 - m2 * m2;
+      const sigma12 = s12 - m1 * m2;
+      if (sigma1 < 0) sigma1 = 0;
+      if (sigma2 < 0) sigma2 = 0;
+      if (sigma1 < 2.0) {
+        num += 1 - sigma2 * (4.0 / (255.0 * 255.0));
+        den += 1;
+        continue;
+      }
+      let g = sigma12 / (sigma1 + 1e-10);
+      let sv = sigma2 - g * sigma12;
+      if (sigma2 < 1e-10) {
+        g = 0;
+        sv = 0;
+      }
+      if (g < 0) {
+        sv = sigma2;
+        g = 0;
+      }
+      if (sv < 1e-10) sv = 1e-10;
+      if (g > gainLimit) g = gainLimit;
+      num += Math.log2(1 + (g * g * sigma1) / (sv + 2.0));
+      den += Math.log2(1 + sigma1 / 2.0);
+    }
+  }
+  vifDen = den;
+  return num;
+}
+
+/** `dst[i] = src[i] - offset` over n f32 samples. */
+export function subF32(src: usize, dst: usize, n: i32, offset: f32): void {
+  const vo = f32x4.splat(offset);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.sub(v128.load(src + o), vo));
+  }
+}
+
+@inline function loadF32x2AsF64(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/**
+ * Low-pass `src` (w×h f32) with the `taps`-wide window `coef64` and keep every other sample in both
+ * directions, into `dst` (⌊w/2⌋×⌊h/2⌋), in f64 (f64 row buffer `row`, room for `taps` i32 at
+ * `offs`). The output is the float32 rounding
+ * of the same f64 sums the reference computes, so the scales 1–3 planes match the reference's
+ * (an f32 filter would differ by a few ulp, which shows at scale 3 where the images are small).
+ */
+export function decimate64(src: usize, w: i32, h: i32, coef64: usize, taps: i32, row: usize, offs: usize, dst: usize): void {
   const half = taps >> 1;
   const ow = w >> 1;
   const oh = h >> 1;
   const strideBytes = w << 2;
-  const cMid = v128.load32_splat(coef + (<usize>half << 2));
+  const cMid = v128.load64_splat(coef64 + (<usize>half << 3));
   for (let oy = 0; oy < oh; oy++) {
     rowOffsets(offs, 2 * oy, half, taps, h, strideBytes);
     const oMid = <usize>load<i32>(offs + (<usize>half << 2));
     for (let x = 0; x < w; x += 4) {
       const xb = <usize>x << 2;
-      let a = f32x4.mul(cMid, v128.load(src + oMid + xb));
+      let a = f64x2.mul(cMid, loadF32x2AsF64(src + oMid + xb));
+      let b = f64x2.mul(cMid, loadF32x2AsF64(src + oMid + xb + 8));
       for (let k = 0; k < half; k++) {
-        const c = v128.load32_splat(coef + (<usize>k << 2));
-        const oa = <usize>load<i32>(offs + (<usize>k << 2)) + xb;
-        const ob = <usize>load<i32>(offs + (<usize>(taps - 1 - k) << 2)) + xb;
-        a = f32x4.add(a, f32x4.mul(c, f32x4.add(v128.load(src + oa), v128.load(src + ob))));
+        const c = v128.load64_splat(coef64 + (<usize>k << 3));
+        const oa = src + <usize>load<i32>(offs + (<usize>k << 2)) + xb;
+        const ob = src + <usize>load<i32>(offs + (<usize>(taps - 1 - k) << 2)) + xb;
+        a = f64x2.add(a, f64x2.mul(c, f64x2.add(loadF32x2AsF64(oa), loadF32x2AsF64(ob))));
+        b = f64x2.add(b, f64x2.mul(c, f64x2.add(loadF32x2AsF64(oa + 8), loadF32x2AsF64(ob + 8))));
       }
-      v128.store(row + (<usize>(x + half) << 2), a);
+      const p = row + (<usize>(x + half) << 3);
+      v128.store(p, a);
+      v128.store(p, b, 16);
     }
-    mirrorPad(row, w, half);
+    for (let k = 1; k <= half; k++) {
+      store<f64>(row + (<usize>(half - k) << 3), load<f64>(row + (<usize>(half + k) << 3)));
+      store<f64>(row + (<usize>(half + w - 1 + k) << 3), load<f64>(row + (<usize>(half + w - 1 - k) << 3)));
+    }
     const out = dst + (<usize>(oy * ow) << 2);
-    for (let ox = 0; ox < ow; ox += 4) {
-      // Outputs at even columns 2*ox .. 2*ox+6: filter 8 consecutive columns, keep the even ones.
-      const xb = <usize>(2 * ox) << 2;
-      let a = f32x4.mul(cMid, v128.load(row + xb + (<usize>half << 2)));
-      let b = f32x4.mul(cMid, v128.load(row + xb + (<usize>half << 2), 16));
+    for (let ox = 0; ox < ow; ox += 2) {
+      // Outputs at columns 2*ox and 2*ox+2.
+      const xb = row + (<usize>(2 * ox) << 3);
+      const m = xb + (<usize>half << 3);
+      let a = f64x2.mul(cMid, v128.shuffle<f64>(v128.load(m), v128.load(m, 16), 0, 2));
       for (let k = 0; k < half; k++) {
-        const c = v128.load32_splat(coef + (<usize>k << 2));
-        const pa = row + xb + (<usize>k << 2);
-        const pb = row + xb + (<usize>(taps - 1 - k) << 2);
-        a = f32x4.add(a, f32x4.mul(c, f32x4.add(v128.load(pa), v128.load(pb))));
-        b = f32x4.add(b, f32x4.mul(c, f32x4.add(v128.load(pa, 16), v128.load(pb, 16))));
+        const c = v128.load64_splat(coef64 + (<usize>k << 3));
+        const pa = xb + (<usize>k << 3);
+        const pb = xb + (<usize>(taps - 1 - k) << 3);
+        const va = v128.shuffle<f64>(v128.load(pa), v128.load(pa, 16), 0, 2);
+        const vb = v128.shuffle<f64>(v128.load(pb), v128.load(pb, 16), 0, 2);
+        a = f64x2.add(a, f64x2.mul(c, f64x2.add(va, vb)));
       }
-      v128.store(out + (<usize>ox << 2), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+      v128.store64_lane(out + (<usize>ox << 2), f32x4.demote_f64x2_zero(a), 0);
     }
   }
 }
