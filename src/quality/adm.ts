@@ -328,12 +328,10 @@ function dwtScaleN(
 
 const POW2 = new Float64Array(64);
 for (let i = 0; i < 64; i++) POW2[i] = 2 ** i;
-/** For a divisor shifted right by `sh`: 2^-sh, and the rounding term and scale of the Q15 quotient. */
-const INV_POW2 = new Float64Array(18);
+/** For a divisor shifted right by `sh`: the rounding term and scale of the Q15 quotient. */
 const HALF_Q = new Float64Array(18);
 const INV_Q = new Float64Array(18);
 for (let sh = 0; sh < 18; sh++) {
-  INV_POW2[sh] = 2 ** -sh;
   HALF_Q[sh] = 2 ** (14 + sh);
   INV_Q[sh] = 2 ** -(15 + sh);
 }
@@ -488,9 +486,9 @@ function decoupleBandN(
         const st = sgn * t;
         let sh = 17 - Math.clz32(ao);
         sh &= ~(sh >> 31);
-        const m = Math.floor((ao + ((1 << sh) >> 1)) * INV_POW2[sh]!);
+        const m = (ao + ((1 << sh) >> 1)) >>> sh;
         let k = Math.floor((DIV[m]! * st + HALF_Q[sh]!) * INV_Q[sh]!);
-        k = k < 0 ? 0 : k > 32768 ? 32768 : k;
+        k = Math.min(Math.max(k, 0), 32768);
         r = Math.floor((k * o + 16384) * INV_2_15);
         const cond = flags[p]! & +(k > 0);
         const e = sgn * r * egl;
