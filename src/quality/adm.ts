@@ -93,7 +93,7 @@ const I4_RFACTOR: number[][] = RFACTOR.map((r) => [Math.trunc(r[0]! * TWO32), Ma
 interface Workspace {
   w: number;
   h: number;
-  /** DWT input sizes per scale (w, h) and output sizes. */
+  /** DWT input size per scale. */
   inW: Int32Array;
   inH: Int32Array;
   /** Mirror index tables per scale: 4 source indices per output sample. */
@@ -410,7 +410,8 @@ function decoupleBand0(
   y1: number,
   egl: number,
 ): void {
-  const eglInt = egl === Math.trunc(egl) && egl <= 65536;
+  // int32 fast path: r·egl stays far below 2^31 (libvmaf caps the gain limit at 100)
+  const eglInt = egl === Math.trunc(egl) && egl <= 1000;
   for (let i = y0; i < y1; i++) {
     for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
       const o = ref[p]!;
