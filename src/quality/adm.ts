@@ -237,14 +237,14 @@ function dwtScale0(
       let s3 = tmpLo[j3]!;
       // libvmaf stores these in int16: for any 8/10-bit input |tmp| <= 27.4k and |band| <= 22.9k,
       // so no wrap-around can occur
-      outA[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
-      outV[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
+      outA[o + j] = (Math.imul(LO0, s0) + Math.imul(LO1, s1) + Math.imul(LO2, s2) + Math.imul(LO3, s3) + 32768) >> 16;
+      outV[o + j] = (Math.imul(HI0, s0) + Math.imul(HI1, s1) + Math.imul(HI2, s2) + Math.imul(HI3, s3) + 32768) >> 16;
       s0 = tmpHi[j0]!;
       s1 = tmpHi[j1]!;
       s2 = tmpHi[j2]!;
       s3 = tmpHi[j3]!;
-      outH[o + j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + 32768) >> 16;
-      outD[o + j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + 32768) >> 16;
+      outH[o + j] = (Math.imul(LO0, s0) + Math.imul(LO1, s1) + Math.imul(LO2, s2) + Math.imul(LO3, s3) + 32768) >> 16;
+      outD[o + j] = (Math.imul(HI0, s0) + Math.imul(HI1, s1) + Math.imul(HI2, s2) + Math.imul(HI3, s3) + 32768) >> 16;
     }
     let l0 = tmpLo[1]!;
     let l1 = tmpLo[2]!;
@@ -255,10 +255,10 @@ function dwtScale0(
       const l3 = tmpLo[k + 1]!;
       const h2 = tmpHi[k]!;
       const h3 = tmpHi[k + 1]!;
-      outA[o + j] = (LO0 * l0 + LO1 * l1 + LO2 * l2 + LO3 * l3 + 32768) >> 16;
-      outV[o + j] = (HI0 * l0 + HI1 * l1 + HI2 * l2 + HI3 * l3 + 32768) >> 16;
-      outH[o + j] = (LO0 * h0 + LO1 * h1 + LO2 * h2 + LO3 * h3 + 32768) >> 16;
-      outD[o + j] = (HI0 * h0 + HI1 * h1 + HI2 * h2 + HI3 * h3 + 32768) >> 16;
+      outA[o + j] = (Math.imul(LO0, l0) + Math.imul(LO1, l1) + Math.imul(LO2, l2) + Math.imul(LO3, l3) + 32768) >> 16;
+      outV[o + j] = (Math.imul(HI0, l0) + Math.imul(HI1, l1) + Math.imul(HI2, l2) + Math.imul(HI3, l3) + 32768) >> 16;
+      outH[o + j] = (Math.imul(LO0, h0) + Math.imul(LO1, h1) + Math.imul(LO2, h2) + Math.imul(LO3, h3) + 32768) >> 16;
+      outD[o + j] = (Math.imul(HI0, h0) + Math.imul(HI1, h1) + Math.imul(HI2, h2) + Math.imul(HI3, h3) + 32768) >> 16;
       l0 = l2;
       l1 = l3;
       h0 = h2;
