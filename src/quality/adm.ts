@@ -219,8 +219,8 @@ function dwtScale0(
       const s1 = src[r1 + j]!;
       const s2 = src[r2 + j]!;
       const s3 = src[r3 + j]!;
-      tmpLo[j] = (LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 - dc) >> bits;
-      tmpHi[j] = (HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + half) >> bits;
+      tmpLo[j] = (Math.imul(LO0, s0) + Math.imul(LO1, s1) + Math.imul(LO2, s2) + Math.imul(LO3, s3) - dc) >> bits;
+      tmpHi[j] = (Math.imul(HI0, s0) + Math.imul(HI1, s1) + Math.imul(HI2, s2) + Math.imul(HI3, s3) + half) >> bits;
     }
     const o = i * bw;
     // edges through the mirror tables, the interior (2j-1 .. 2j+2 all inside) with a sliding window
