@@ -17,3 +17,32 @@ export { probeVideo } from './media/probe.js';
 export { decodeFrames, analysisSize } from './media/frames.js';
 export type { FfmpegBackend, FfmpegCapabilities, FfmpegSource, Frame, FrameStreamOptions, VideoInfo } from './media/types.js';
 export * from './errors.js';
+export {
+  measureQuality,
+  measureQualityOptionsSchema,
+  type MeasureQualityOptions,
+  type QualityReport,
+  type QualityFrame,
+  type QualityMetric,
+  type QualityProgress,
+} from './quality/measure.js';
+export { poolScores, poolScenes, percentile, type PooledScore, type SceneSpan } from './quality/pooling.js';
+export { computePairFeatures, type PairFeatures, type VmafFeatures, type GainLimits } from './quality/frame-features.js';
+export { computeVif } from './quality/vif.js';
+export { computeAdm } from './quality/adm.js';
+export { blurForMotion, motionSad, motion2FromSads } from './quality/motion.js';
+export type { Plane } from './quality/plane.js';
+export {
+  runFfmpegMetrics,
+  hasLibvmaf,
+  parsePsnrStats,
+  parseSsimStats,
+  parseXpsnrStats,
+  parseLibvmafLog,
+  PSNR_POOL_CAP_DB,
+  type FfmpegMetric,
+  type FfmpegMetricsOptions,
+  type FfmpegMetricsResult,
+} from './quality/ffmpeg-metrics.js';
+export { loadVmafModel, loadFusionModel, defaultFusionModelPath, type FusionModel } from './quality/fusion.js';
+export { loadLibvmafModel, parseLibvmafModel, type VmafModel, type LibvmafModel } from './quality/libvmaf-model.js';

@@ -5,6 +5,7 @@ import { createFeatureRunner } from './feature-pool.js';
 import type { GainLimits, PairFeatures, VmafFeatures } from './frame-features.js';
 import { blurForMotion, motion2FromSads, motionSad } from './motion.js';
 import type { Plane } from './plane.js';
+import { loadVmafKernels, motionBlurWasm, motionSadWasm } from './wasm/index.js';
 
 export interface BuiltinVmafOptions {
   /** Score every n-th frame (1 = all). Motion still sees every reference frame. */
@@ -40,6 +41,7 @@ export async function computeBuiltinFeatures(
   const refFrames = decodeFrames(reference.path, backend, { ...geometry, signal: opts.signal });
   const disFrames = decodeFrames(distorted.path, backend, { ...geometry, scaleFlags: 'bicubic', signal: opts.signal });
   const runner = createFeatureRunner(opts.threads, opts.gain);
+  const kernels = loadVmafKernels();
   const sads: number[] = [];
   let prevBlur: Float32Array | undefined;
   let spareBlur: Float32Array | undefined;
@@ -62,8 +64,8 @@ export async function computeBuiltinFeatures(
         throw new FrameCountMismatchError(r.done ? index : index + extra, d.done ? index : index + extra);
       }
       const ref = toPlane(r.value);
-      const blur = blurForMotion(ref, spareBlur);
-      sads.push(prevBlur ? motionSad(blur, prevBlur) : 0);
+      const blur = kernels ? motionBlurWasm(kernels, ref, spareBlur) : blurForMotion(ref, spareBlur);
+      sads.push(prevBlur ? (kernels ? motionSadWasm(kernels, blur, prevBlur) : motionSad(blur, prevBlur)) : 0);
       spareBlur = prevBlur;
       prevBlur = blur;
       if (index % opts.subsample === 0) {

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { computePairFeatures, type GainLimits, type PairFeatures } from './frame-features.js';
 import type { Plane } from './plane.js';
@@ -15,13 +17,22 @@ export interface FeatureRunner {
   close(): Promise<void>;
 }
 
-/** The worker script: bundled next to the library in dist/, or the TypeScript source under tsx. */
-function workerScript(): { file: string; execArgv: string[] } {
+/**
+ * How to start a worker: the script bundled next to the library in dist/, or — running from the
+ * TypeScript sources (tests, notebooks) — a small bootstrap that loads the source through tsx's
+ * API, resolved from this package rather than the caller's working directory.
+ */
+function workerSpec(): { script: string; eval: boolean } {
   const dist = fileURLToPath(new URL('./quality-worker.cjs', import.meta.url));
-  if (existsSync(dist)) return { file: dist, execArgv: [] };
+  if (existsSync(dist)) return { script: dist, eval: false };
   const src = fileURLToPath(new URL('./feature-worker.ts', import.meta.url));
-  // Running from source (tests, ts-node notebooks): the worker needs a TypeScript loader.
-  return { file: src, execArgv: ['--import', 'tsx'] };
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+  const tsxApi = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href;
+  const srcUrl = pathToFileURL(src).href;
+  return {
+    script: `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(srcUrl)}, ${JSON.stringify(srcUrl)}));`,
+    eval: true,
+  };
 }
 
 export function createFeatureRunner(threads: number, gain: GainLimits): FeatureRunner {
@@ -32,11 +43,19 @@ export function createFeatureRunner(threads: number, gain: GainLimits): FeatureR
       close: async () => {},
     };
   }
-  const { file, execArgv } = workerScript();
-  const workers = Array.from({ length: threads }, () => new Worker(file, { execArgv }));
+  const spec = workerSpec();
+  const workers = Array.from({ length: threads }, () => new Worker(spec.script, { eval: spec.eval }));
   const pending = new Map<number, { resolve: (f: PairFeatures) => void; reject: (e: Error) => void }>();
   const load = new Map<Worker, number>(workers.map((w) => [w, 0]));
   let nextId = 0;
+  let closing = false;
+  // A worker that dies (failed start, crash) fails everything queued and everything after.
+  let failure: Error | undefined;
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
   for (const w of workers) {
     w.on('message', (m: { id: number; features?: PairFeatures; error?: string }) => {
       load.set(w, load.get(w)! - 1);
@@ -46,14 +65,15 @@ export function createFeatureRunner(threads: number, gain: GainLimits): FeatureR
       if (m.error) p.reject(new Error(`VMAF feature worker failed: ${m.error}`));
       else p.resolve(m.features!);
     });
-    w.on('error', (e) => {
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
+    w.on('error', (e) => fail(new Error(`VMAF feature worker failed: ${e.message}`, { cause: e })));
+    w.on('exit', (code) => {
+      if (!closing) fail(new Error(`VMAF feature worker exited unexpectedly (code ${code})`));
     });
   }
   return {
     threads,
     compute(ref, dis) {
+      if (failure) return Promise.reject(failure);
       // Least-loaded worker; planes are copied (the caller keeps the reference for motion).
       const w = workers.reduce((a, b) => (load.get(b)! < load.get(a)! ? b : a));
       load.set(w, load.get(w)! + 1);
@@ -69,6 +89,7 @@ export function createFeatureRunner(threads: number, gain: GainLimits): FeatureR
       });
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

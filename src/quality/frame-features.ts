@@ -1,6 +1,7 @@
 import { computeAdm } from './adm.js';
 import type { Plane } from './plane.js';
 import { computeVif } from './vif.js';
+import { loadVmafKernels, vifWasm } from './wasm/index.js';
 
 /** The per-frame inputs of a VMAF model that compare reference and distorted (motion2 is
  * computed separately: it needs neighbouring reference frames). */
@@ -28,9 +29,14 @@ export interface GainLimits {
   adm?: number;
 }
 
-/** VIF and ADM of one frame pair (pure, synchronous). */
+/**
+ * VIF and ADM of one frame pair (pure, synchronous). VIF runs in the WebAssembly SIMD kernel when
+ * the runtime has WebAssembly SIMD (same numbers to ~1e-6, ~10× faster), else in TypeScript.
+ */
 export function computePairFeatures(ref: Plane, dis: Plane, gain: GainLimits = {}): PairFeatures {
-  const vif = computeVif(ref, dis, { enhancementGainLimit: gain.vif });
+  const kernels = loadVmafKernels();
+  const vifOptions = { enhancementGainLimit: gain.vif };
+  const vif = kernels ? vifWasm(kernels, ref, dis, vifOptions) : computeVif(ref, dis, vifOptions);
   const adm = computeAdm(ref, dis, { enhancementGainLimit: gain.adm });
   return {
     adm2: adm.adm2,
