@@ -30,6 +30,22 @@ export function pixFmts(bitDepth: FrameStreamOptions['bitDepth'], chroma: boolea
   return bitDepth === 'auto' ? `${eight}|${ten}` : bitDepth === 10 ? ten : eight;
 }
 
+/**
+ * The decode filter chain. Analysis extracts the luma plane first: scaling gray→gray skips
+ * swscale's colour conversion path (~10% faster at 1080p), and the area downscale's range
+ * handling does not matter for relative features. Quality measurement (bicubic) must reproduce
+ * exactly what libvmaf users feed it — the YUV picture scaled as YUV — because swscale treats a
+ * lone gray plane as full range and would stretch limited-range luma on a resize.
+ */
+function videoFilter(size: string, opts: FrameStreamOptions): string {
+  const formats = pixFmts(opts.bitDepth, opts.chroma);
+  if (opts.scaleFlags === 'bicubic') {
+    const yuv = pixFmts(opts.bitDepth, true);
+    return `scale=${size}:flags=bicubic,format=pix_fmts=${yuv}${opts.chroma ? '' : `,extractplanes=y,format=pix_fmts=${formats}`}`;
+  }
+  return `${opts.chroma ? '' : 'extractplanes=y,'}scale=${size}:flags=area,format=pix_fmts=${formats}`;
+}
+
 export function ffmpegDecodeArgs(inputArg: string, opts: FrameStreamOptions, output: string): string[] {
   // Without a height, ffmpeg keeps the aspect (rounded to even) and never upscales; the stream
   // reports the size it chose in its output banner.
@@ -50,7 +66,7 @@ export function ffmpegDecodeArgs(inputArg: string, opts: FrameStreamOptions, out
     // Area averaging is the right low-pass for a large downscale. For luma-only analysis the plane
     // is extracted first: scaling gray→gray skips swscale's colour conversion path, which measured
     // ~10% faster end to end at 1080p.
-    '-vf', `${opts.chroma ? '' : 'extractplanes=y,'}scale=${size}:flags=${opts.scaleFlags ?? 'area'},format=pix_fmts=${pixFmts(opts.bitDepth, opts.chroma)}`,
+    '-vf', videoFilter(size, opts),
     '-f', 'rawvideo',
     output,
   ];

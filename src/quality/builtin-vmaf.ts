@@ -37,9 +37,10 @@ export async function computeBuiltinFeatures(
   opts: BuiltinVmafOptions,
 ): Promise<BuiltinFeatureFrames> {
   const bitDepth: 8 | 10 = reference.bitDepth > 8 ? 10 : 8;
-  const geometry = { width: reference.width, height: reference.height, bitDepth, chroma: false } as const;
+  // Both through the same YUV chain (a no-op scale for the reference).
+  const geometry = { width: reference.width, height: reference.height, bitDepth, chroma: false, scaleFlags: 'bicubic' } as const;
   const refFrames = decodeFrames(reference.path, backend, { ...geometry, signal: opts.signal });
-  const disFrames = decodeFrames(distorted.path, backend, { ...geometry, scaleFlags: 'bicubic', signal: opts.signal });
+  const disFrames = decodeFrames(distorted.path, backend, { ...geometry, signal: opts.signal });
   const runner = createFeatureRunner(opts.threads, opts.gain);
   const kernels = loadVmafKernels();
   const sads: number[] = [];
