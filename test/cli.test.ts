@@ -173,3 +173,45 @@ describe.skipIf(!FFMPEG)(FFMPEG ? 'scenecrf CLI: analyze' : `scenecrf CLI: analy
     expect(refused.exitCode).toBe(2);
   });
 });
+
+describe.skipIf(!FFMPEG)('scenecrf quality (built CLI: bundled worker and wasm kernels)', () => {
+  const clips = path.resolve(ROOT, '..', 'shared', 'vmaf-reference', 'clips');
+  const ref = path.join(clips, 'vtest_360_x264_crf41.ref.mkv');
+  const dist = path.join(clips, 'vtest_360_x264_crf41.dist.mp4');
+  const haveClips = (() => {
+    try {
+      return statSync(ref).isFile();
+    } catch {
+      console.warn(`\n*** SKIPPING CLI quality tests: ${clips} is missing ***\n`);
+      return false;
+    }
+  })();
+
+  it.skipIf(!haveClips)('scores per scene on worker threads and writes the JSON report atomically', async () => {
+    await writeFile(path.join(tmp, 'scenes.json'), JSON.stringify([{ startFrame: 0, endFrame: 24 }, { startFrame: 24, endFrame: 48 }]));
+    const out = path.join(tmp, 'q.json');
+    const r = await cli(['quality', ref, dist, '--vmaf-backend', 'builtin', '--threads', '2', '--scenes', path.join(tmp, 'scenes.json'), '--json', out]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/backend builtin/);
+    expect(r.stdout).toMatch(/^1\s+24-47\s/m);
+    expect(r.stdout).toMatch(/^all\s+0-47\s/m);
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    expect(report.frames).toHaveLength(48);
+    expect(report.scenes).toHaveLength(2);
+    // libvmaf 3.2.0 says 65.945 for this clip.
+    expect(Math.abs(report.pooled.mean - 65.945)).toBeLessThan(0.2);
+    expect(tempFilesIn(tmp)).toEqual([]);
+  });
+
+  it('bad usage and bad input exit with 2 and 1 and say why', async () => {
+    const usage = await cli(['quality', 'only-one.mkv']);
+    expect(usage.exitCode).toBe(2);
+    const missing = await cli(['quality', path.join(tmp, 'nope.mkv'), path.join(tmp, 'nope2.mkv'), '--quiet']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toMatch(/not found/i);
+    const badMetric = await cli(['quality', DEMO, DEMO, '--metric', 'vmfa']);
+    expect(badMetric.exitCode).toBe(2);
+    expect(badMetric.stderr).toMatch(/metric/);
+  });
+});

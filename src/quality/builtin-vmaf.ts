@@ -2,10 +2,9 @@ import { AbortError, FrameCountMismatchError } from '../errors.js';
 import { decodeFrames } from '../media/frames.js';
 import type { FfmpegBackend, Frame, VideoInfo } from '../media/types.js';
 import { createFeatureRunner } from './feature-pool.js';
-import type { GainLimits, PairFeatures, VmafFeatures } from './frame-features.js';
-import { blurForMotion, motion2FromSads, motionSad } from './motion.js';
+import { bestMotionKernels, type GainLimits, type PairFeatures, type VmafFeatures } from './frame-features.js';
+import { motion2FromSads, MotionTracker } from './motion.js';
 import type { Plane } from './plane.js';
-import { loadVmafKernels, motionBlurWasm, motionSadWasm } from './wasm/index.js';
 
 export interface BuiltinVmafOptions {
   /** Score every n-th frame (1 = all). Motion still sees every reference frame. */
@@ -42,10 +41,8 @@ export async function computeBuiltinFeatures(
   const refFrames = decodeFrames(reference.path, backend, { ...geometry, signal: opts.signal });
   const disFrames = decodeFrames(distorted.path, backend, { ...geometry, signal: opts.signal });
   const runner = createFeatureRunner(opts.threads, opts.gain);
-  const kernels = loadVmafKernels();
+  const motion = new MotionTracker(bestMotionKernels());
   const sads: number[] = [];
-  let prevBlur: Float32Array | undefined;
-  let spareBlur: Float32Array | undefined;
   let index = 0;
   let done = 0;
   // Keep each worker fed with two pairs while bounding memory.
@@ -65,10 +62,7 @@ export async function computeBuiltinFeatures(
         throw new FrameCountMismatchError(r.done ? index : index + extra, d.done ? index : index + extra);
       }
       const ref = toPlane(r.value);
-      const blur = kernels ? motionBlurWasm(kernels, ref, spareBlur) : blurForMotion(ref, spareBlur);
-      sads.push(prevBlur ? (kernels ? motionSadWasm(kernels, blur, prevBlur) : motionSad(blur, prevBlur)) : 0);
-      spareBlur = prevBlur;
-      prevBlur = blur;
+      sads.push(motion.push(ref));
       if (index % opts.subsample === 0) {
         const i = index;
         const p = runner.compute(ref, toPlane(d.value)).then((f) => {

@@ -1,7 +1,8 @@
 import { computeAdm } from './adm.js';
 import type { Plane } from './plane.js';
 import { computeVif } from './vif.js';
-import { loadVmafKernels, vifWasm } from './wasm/index.js';
+import { typescriptMotionKernels, type MotionKernels } from './motion.js';
+import { loadVmafKernels, motionBlurWasm, motionSadWasm, vifWasm } from './wasm/index.js';
 
 /** The per-frame inputs of a VMAF model that compare reference and distorted (motion2 is
  * computed separately: it needs neighbouring reference frames). */
@@ -49,4 +50,11 @@ export function computePairFeatures(ref: Plane, dis: Plane, gain: GainLimits = {
     vif_scale2: vif.scales[2],
     vif_scale3: vif.scales[3],
   };
+}
+
+/** Motion blur/SAD on the WASM kernels when available (same numbers to ~1e-6), else TypeScript. */
+export function bestMotionKernels(): MotionKernels {
+  const k = loadVmafKernels();
+  if (!k) return typescriptMotionKernels;
+  return { blur: (p, out) => motionBlurWasm(k, p, out), sad: (a, b) => motionSadWasm(k, a, b) };
 }

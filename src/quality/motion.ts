@@ -58,3 +58,29 @@ export function motion2FromSads(sads: ArrayLike<number>): number[] {
   const n = sads.length;
   return Array.from({ length: n }, (_, i) => (i + 1 < n ? Math.min(sads[i]!, sads[i + 1]!) : sads[i]!));
 }
+
+/** The blur and SAD implementations a MotionTracker uses (the WASM kernels or the TS ones). */
+export interface MotionKernels {
+  blur(p: Plane, out?: Float32Array): Float32Array;
+  sad(a: Float32Array, b: Float32Array): number;
+}
+
+export const typescriptMotionKernels: MotionKernels = { blur: blurForMotion, sad: motionSad };
+
+/**
+ * Feeds consecutive reference frames and returns each frame's SAD against the previous one
+ * (0 for the first), reusing two blur buffers.
+ */
+export class MotionTracker {
+  private prev: Float32Array | undefined;
+  private spare: Float32Array | undefined;
+  constructor(private readonly kernels: MotionKernels = typescriptMotionKernels) {}
+
+  push(reference: Plane): number {
+    const blur = this.kernels.blur(reference, this.spare);
+    const sad = this.prev ? this.kernels.sad(blur, this.prev) : 0;
+    this.spare = this.prev;
+    this.prev = blur;
+    return sad;
+  }
+}
