@@ -37,7 +37,7 @@ export function pixFmts(bitDepth: FrameStreamOptions['bitDepth'], chroma: boolea
  * exactly what libvmaf users feed it — the YUV picture scaled as YUV — because swscale treats a
  * lone gray plane as full range and would stretch limited-range luma on a resize.
  */
-function videoFilter(size: string, opts: FrameStreamOptions): string {
+export function videoFilter(size: string, opts: Pick<FrameStreamOptions, 'bitDepth' | 'chroma' | 'scaleFlags'>): string {
   const formats = pixFmts(opts.bitDepth, opts.chroma);
   if (opts.scaleFlags === 'bicubic') {
     const yuv = pixFmts(opts.bitDepth, true);

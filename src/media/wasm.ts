@@ -53,7 +53,7 @@ import {
   rateToRational,
   type ParsedInputInfo,
 } from './ffmpeg-info.js';
-import { frameByteLength, frameFromBuffer, pixFmts, type FrameGeometry } from './frames.js';
+import { frameByteLength, frameFromBuffer, pixFmts, videoFilter, type FrameGeometry } from './frames.js';
 import type { FfmpegBackend, Frame, FrameStreamOptions, VideoInfo } from './types.js';
 
 /** Placeholder in `runWasmFfmpeg` args that is replaced by the input's path inside the wasm FS. */
@@ -704,7 +704,11 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
       '-map',
       '0:V:0',
       '-vf',
-      `scale=${layout.geometry.width}:${layout.geometry.height}:flags=${opts.scaleFlags ?? 'area'},format=${format}`,
+      // Quality decodes scale the YUV picture, then take luma (see videoFilter); analysis converts
+      // while it scales, which is cheaper in the slow wasm core.
+      opts.scaleFlags === 'bicubic'
+        ? videoFilter(`${layout.geometry.width}:${layout.geometry.height}`, opts)
+        : `scale=${layout.geometry.width}:${layout.geometry.height}:flags=area,format=${format}`,
       '-fps_mode',
       'passthrough',
       '-f',
