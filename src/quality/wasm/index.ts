@@ -60,6 +60,8 @@ export interface KernelExports {
   subF32(src: number, dst: number, n: number, offset: number): void;
   motionBlur(src: number, w: number, h: number, coef: number, row: number, dst: number): void;
   sumAbsDiff(a: number, b: number, n: number): number;
+  admWorkBytes(w: number, h: number): number;
+  adm(ref: number, dis: number, w: number, h: number, bits: number, bps: number, egl: number, work: number, rf: number, out: number): void;
 }
 
 /** One instance of the kernels with its linear-memory arena (one per thread, see loadVmafKernels). */

@@ -526,3 +526,480 @@ export function sumAbsDiff(a: usize, b: usize, n: i32): f64 {
   }
   return total;
 }
+
+// ---------------------------------------------------------------------------------------------
+// ADM (libvmaf integer_adm), the fixed-point arithmetic of ../../adm.ts step by step with native
+// i64 (the reference emulates it in float64). `adm` runs the integer part of all four scales and
+// writes per scale the pooled accumulators (f64, exact integers); the float32 finishing (CSF
+// factors, cube roots) stays in JS (../adm-wasm.ts) so it is the very same code as the reference.
+
+// db2 analysis filters in Q15.
+const LO0: i32 = 15826;
+const LO1: i32 = 27411;
+const LO2: i32 = 7345;
+const LO3: i32 = -4240;
+const HI0: i32 = -4240;
+const HI1: i32 = -7345;
+const HI2: i32 = 27411;
+const HI3: i32 = -15826;
+const LO_SUM: i32 = 46342;
+const COS_1DEG_SQ: f64 = <f64><f32>(Math.cos(Math.PI / 180) * Math.cos(Math.PI / 180));
+
+/**
+ * 2^30 / m truncated (libvmaf's reciprocal table), m >= 1: the float64 quotient is within 2^-23 of
+ * the exact one, whose fraction is 0 or at least 1/m >= 2^-15 from the next integer, so the
+ * truncation is exact (an f64 division is cheaper than a 128 KiB table lookup).
+ */
+@inline function admDiv(m: i64): i64 {
+  return <i64>(1073741824.0 / <f64>m);
+}
+
+@inline function ld(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+@inline function st(p: usize, i: i32, v: i32): void {
+  store<i32>(p + (<usize>i << 2), v);
+}
+
+/** DWT mirror: index 2i-1+k of n samples. */
+@inline function admMirror(idx: i32, n: i32): i32 {
+  if (idx < 0) return -idx;
+  if (idx >= n) return 2 * n - idx - 1;
+  return idx;
+}
+
+/** ceil(log2(n)) for n >= 1. */
+@inline function ceilLog2(n: i32): i32 {
+  return n <= 1 ? 0 : 32 - clz(n - 1);
+}
+
+@inline function borderStart(n: i32): i32 {
+  return <i32>(<f64>n * 0.1 - 0.5);
+}
+
+@inline function roundAdd(sh: i32): i64 {
+  return sh > 0 ? (<i64>1) << (sh - 1) : 0;
+}
+
+const ADM_SLACK: i32 = 64;
+
+/** Bytes of i32 workspace `adm` needs for a w×h plane (the input planes excluded). */
+export function admWorkBytes(w: i32, h: i32): i32 {
+  const n = ((w + 1) >> 1) * ((h + 1) >> 1) + ADM_SLACK;
+  const t = w + ADM_SLACK;
+  return (17 * n + 4 * t) * 4;
+}
+
+// Workspace layout (i32 elements, each band n = bw0*bh0 + slack): refA0 refA1 disA0 disA1 refH refV
+// refD disH disV disD rH rV rD fltSum c15Sum flags colSum | tmpLo tmpHi (w + slack each, as i32;
+// scale 0 uses them as i16 with one leading mirror sample).
+
+/** Scale 0 DWT of u8/u16 samples: bands in Q6 (int16 range), SIMD (i16 dot products). */
+function admDwt0(src: usize, w: i32, h: i32, bits: i32, bps: i32, tmpLo: usize, tmpHi: usize, outA: usize, outH: usize, outV: usize, outD: usize): void {
+  const bw = (w + 1) >> 1;
+  const bh = (h + 1) >> 1;
+  const half = 1 << (bits - 1);
+  const dc = LO_SUM * half - half;
+  const vdc = i32x4.splat(dc);
+  const vhalf = i32x4.splat(half);
+  const vr = i32x4.splat(32768);
+  const lo01 = i16x8(<i16>LO0, <i16>LO1, <i16>LO0, <i16>LO1, <i16>LO0, <i16>LO1, <i16>LO0, <i16>LO1);
+  const lo23 = i16x8(<i16>LO2, <i16>LO3, <i16>LO2, <i16>LO3, <i16>LO2, <i16>LO3, <i16>LO2, <i16>LO3);
+  const hi01 = i16x8(<i16>HI0, <i16>HI1, <i16>HI0, <i16>HI1, <i16>HI0, <i16>HI1, <i16>HI0, <i16>HI1);
+  const hi23 = i16x8(<i16>HI2, <i16>HI3, <i16>HI2, <i16>HI3, <i16>HI2, <i16>HI3, <i16>HI2, <i16>HI3);
+  const rowBytes = <usize>w * <usize>bps;
+  for (let i = 0; i < bh; i++) {
+    const r0 = src + <usize>admMirror(2 * i - 1, h) * rowBytes;
+    const r1 = src + <usize>admMirror(2 * i, h) * rowBytes;
+    const r2 = src + <usize>admMirror(2 * i + 1, h) * rowBytes;
+    const r3 = src + <usize>admMirror(2 * i + 2, h) * rowBytes;
+    for (let j = 0; j < w; j += 8) {
+      let a0: v128, a1: v128, a2: v128, a3: v128;
+      if (bps == 1) {
+        a0 = v128.load8x8_u(r0 + <usize>j);
+        a1 = v128.load8x8_u(r1 + <usize>j);
+        a2 = v128.load8x8_u(r2 + <usize>j);
+        a3 = v128.load8x8_u(r3 + <usize>j);
+      } else {
+        const jb = <usize>j << 1;
+        a0 = v128.load(r0 + jb);
+        a1 = v128.load(r1 + jb);
+        a2 = v128.load(r2 + jb);
+        a3 = v128.load(r3 + jb);
+      }
+      const p01l = i16x8.shuffle(a0, a1, 0, 8, 1, 9, 2, 10, 3, 11);
+      const p01h = i16x8.shuffle(a0, a1, 4, 12, 5, 13, 6, 14, 7, 15);
+      const p23l = i16x8.shuffle(a2, a3, 0, 8, 1, 9, 2, 10, 3, 11);
+      const p23h = i16x8.shuffle(a2, a3, 4, 12, 5, 13, 6, 14, 7, 15);
+      const ll = i32x4.shr_s(i32x4.sub(i32x4.add(i32x4.dot_i16x8_s(p01l, lo01), i32x4.dot_i16x8_s(p23l, lo23)), vdc), bits);
+      const lh = i32x4.shr_s(i32x4.sub(i32x4.add(i32x4.dot_i16x8_s(p01h, lo01), i32x4.dot_i16x8_s(p23h, lo23)), vdc), bits);
+      const hl = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.dot_i16x8_s(p01l, hi01), i32x4.dot_i16x8_s(p23l, hi23)), vhalf), bits);
+      const hh = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.dot_i16x8_s(p01h, hi01), i32x4.dot_i16x8_s(p23h, hi23)), vhalf), bits);
+      const o = <usize>(j + 1) << 1;
+      v128.store(tmpLo + o, i16x8.narrow_i32x4_s(ll, lh));
+      v128.store(tmpHi + o, i16x8.narrow_i32x4_s(hl, hh));
+    }
+    // mirror samples: index -1 -> 1, w -> w-1, w+1 -> w-2 (stored one element to the right)
+    store<i16>(tmpLo, load<i16>(tmpLo + 4));
+    store<i16>(tmpHi, load<i16>(tmpHi + 4));
+    store<i16>(tmpLo + (<usize>(w + 1) << 1), load<i16>(tmpLo + (<usize>w << 1)));
+    store<i16>(tmpHi + (<usize>(w + 1) << 1), load<i16>(tmpHi + (<usize>w << 1)));
+    store<i16>(tmpLo + (<usize>(w + 2) << 1), load<i16>(tmpLo + (<usize>(w - 1) << 1)));
+    store<i16>(tmpHi + (<usize>(w + 2) << 1), load<i16>(tmpHi + (<usize>(w - 1) << 1)));
+    const ob = <usize>(i * bw) << 2;
+    for (let j = 0; j < bw; j += 4) {
+      const q = <usize>(2 * j) << 1;
+      const l0 = v128.load(tmpLo + q);
+      const l1 = v128.load(tmpLo + q + 4);
+      const h0 = v128.load(tmpHi + q);
+      const h1 = v128.load(tmpHi + q + 4);
+      const jb = ob + (<usize>j << 2);
+      v128.store(outA + jb, i32x4.shr_s(i32x4.add(i32x4.add(i32x4.dot_i16x8_s(l0, lo01), i32x4.dot_i16x8_s(l1, lo23)), vr), 16));
+      v128.store(outV + jb, i32x4.shr_s(i32x4.add(i32x4.add(i32x4.dot_i16x8_s(l0, hi01), i32x4.dot_i16x8_s(l1, hi23)), vr), 16));
+      v128.store(outH + jb, i32x4.shr_s(i32x4.add(i32x4.add(i32x4.dot_i16x8_s(h0, lo01), i32x4.dot_i16x8_s(h1, lo23)), vr), 16));
+      v128.store(outD + jb, i32x4.shr_s(i32x4.add(i32x4.add(i32x4.dot_i16x8_s(h0, hi01), i32x4.dot_i16x8_s(h1, hi23)), vr), 16));
+    }
+  }
+}
+
+/** Scales 1..3 DWT of the previous LL band (int32 samples, 64-bit products). */
+function admDwtN(src: usize, w: i32, h: i32, scale: i32, tmpLo: usize, tmpHi: usize, outA: usize, outH: usize, outV: usize, outD: usize): void {
+  const bw = (w + 1) >> 1;
+  const bh = (h + 1) >> 1;
+  const vAdd: i64 = scale == 1 ? 0 : 32768;
+  const vSh: i64 = scale == 1 ? 0 : 16;
+  const hAdd: i64 = scale == 2 ? 32768 : 16384;
+  const hSh: i64 = scale == 2 ? 16 : 15;
+  for (let i = 0; i < bh; i++) {
+    const r0 = src + ((<usize>admMirror(2 * i - 1, h) * <usize>w) << 2);
+    const r1 = src + ((<usize>admMirror(2 * i, h) * <usize>w) << 2);
+    const r2 = src + ((<usize>admMirror(2 * i + 1, h) * <usize>w) << 2);
+    const r3 = src + ((<usize>admMirror(2 * i + 2, h) * <usize>w) << 2);
+    for (let j = 0; j < w; j++) {
+      const s0 = <i64>ld(r0, j);
+      const s1 = <i64>ld(r1, j);
+      const s2 = <i64>ld(r2, j);
+      const s3 = <i64>ld(r3, j);
+      st(tmpLo, j, <i32>((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + vAdd) >> vSh));
+      st(tmpHi, j, <i32>((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + vAdd) >> vSh));
+    }
+    const o = i * bw;
+    for (let j = 0; j < bw; j++) {
+      const j0 = admMirror(2 * j - 1, w);
+      const j1 = admMirror(2 * j, w);
+      const j2 = admMirror(2 * j + 1, w);
+      const j3 = admMirror(2 * j + 2, w);
+      let s0 = <i64>ld(tmpLo, j0);
+      let s1 = <i64>ld(tmpLo, j1);
+      let s2 = <i64>ld(tmpLo, j2);
+      let s3 = <i64>ld(tmpLo, j3);
+      st(outA, o + j, <i32>((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + hAdd) >> hSh));
+      st(outV, o + j, <i32>((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + hAdd) >> hSh));
+      s0 = <i64>ld(tmpHi, j0);
+      s1 = <i64>ld(tmpHi, j1);
+      s2 = <i64>ld(tmpHi, j2);
+      s3 = <i64>ld(tmpHi, j3);
+      st(outH, o + j, <i32>((LO0 * s0 + LO1 * s1 + LO2 * s2 + LO3 * s3 + hAdd) >> hSh));
+      st(outD, o + j, <i32>((HI0 * s0 + HI1 * s1 + HI2 * s2 + HI3 * s3 + hAdd) >> hSh));
+    }
+  }
+}
+
+/** 1 where the (h, v) orientation of the distorted coefficient is within 1° of the reference's. */
+function admAngleFlags(refH: usize, refV: usize, disH: usize, disV: usize, flags: usize, bw: i32, x0: i32, x1: i32, y0: i32, y1: i32): void {
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const oh = <i64>ld(refH, p);
+      const ov = <i64>ld(refV, p);
+      const th = <i64>ld(disH, p);
+      const tv = <i64>ld(disV, p);
+      // as the reference: the 64-bit dot products through float64, then float32
+      const dp = <f64><f32>(<f64>(oh * th) + <f64>(ov * tv)) / 4096;
+      const oo = <f64><f32>(<f64>(oh * oh) + <f64>(ov * ov));
+      const tt = <f64><f32>(<f64>(th * th) + <f64>(tv * tv));
+      st(flags, p, <i32>(dp >= 0 && dp * dp >= ((COS_1DEG_SQ * oo) / 4096) * (tt / 4096)));
+    }
+  }
+}
+
+/** Restored coefficient with the enhancement test (`flag` and k > 0), gain limit `egl`. */
+@inline function admEnhance(r: i32, o: i32, t: i32, egl: f64): i32 {
+  const e = <f64>r * egl;
+  const tf = <f64>t;
+  return o > 0 ? <i32>(e < tf ? e : tf) : <i32>(e > tf ? e : tf);
+}
+
+/** Scale 0, one orientation (see decoupleBand0 in ../../adm.ts). */
+function admDecouple0(ref: usize, dis: usize, rOut: usize, flags: usize, fltSum: usize, c15Sum: usize, first: bool, rf: i32, add: i32, shift: i32, bw: i32, x0: i32, x1: i32, y0: i32, y1: i32, egl: f64): void {
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const o = ld(ref, p);
+      const t = ld(dis, p);
+      const sgn = (o >> 31) | 1;
+      const ao = sgn * o;
+      let s = sgn * t;
+      // st > |o| saturates k at 1 anyway
+      if (s > ao + 1) s = ao + 1;
+      let k = ao == 0 ? 0 : <i32>((admDiv(ao) * <i64>s + 16384) >> 15);
+      if (k < 0) k = 0;
+      if (k > 32768) k = 32768;
+      let r = (k * o + 16384) >> 15;
+      if (k > 0 && ld(flags, p) != 0) r = admEnhance(r, o, t, egl);
+      st(rOut, p, r);
+      let c = (((rf * (t - r) + add) >> shift) << 16) >> 16;
+      const cs = c >> 31;
+      c = (c ^ cs) - cs;
+      const flt = (((4369 * c + 2048) >> 12) << 16) >> 16;
+      const c15 = (((8738 * c + 2048) >> 12) << 16) >> 16;
+      if (first) {
+        st(fltSum, p, flt);
+        st(c15Sum, p, c15);
+      } else {
+        st(fltSum, p, ld(fltSum, p) + flt);
+        st(c15Sum, p, ld(c15Sum, p) + c15);
+      }
+    }
+  }
+}
+
+/** Scales 1..3, one orientation (see decoupleBandN in ../../adm.ts). */
+function admDecoupleN(ref: usize, dis: usize, rOut: usize, flags: usize, fltSum: usize, c15Sum: usize, first: bool, rf: i64, bw: i32, x0: i32, x1: i32, y0: i32, y1: i32, egl: f64): void {
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const o = ld(ref, p);
+      const t = ld(dis, p);
+      const neg = o < 0;
+      const ao = neg ? -<i64>o : <i64>o;
+      const s = neg ? -<i64>t : <i64>t;
+      let sh = 17 - <i32>clz(<u32>ao);
+      if (sh < 0) sh = 0;
+      const m = <i32>((ao + ((<i64>1 << sh) >> 1)) >> sh);
+      let k = ao == 0 ? 0 : (admDiv(m) * s + ((<i64>1) << (14 + sh))) >> (15 + sh);
+      if (k < 0) k = 0;
+      if (k > 32768) k = 32768;
+      let r = <i32>((k * <i64>o + 16384) >> 15);
+      if (k > 0 && ld(flags, p) != 0) r = admEnhance(r, o, t, egl);
+      st(rOut, p, r);
+      let c = <i32>((rf * (<i64>t - <i64>r) + 134217728) >> 28);
+      if (c < 0) c = -c;
+      // the reference's rounding term is 1u << 31 stored in an int32, i.e. -2^31
+      const flt = <i32>((143165577 * <i64>c - 2147483648) >> 32);
+      const c15 = <i32>((286331153 * <i64>c - 2147483648) >> 32);
+      if (first) {
+        st(fltSum, p, flt);
+        st(c15Sum, p, c15);
+      } else {
+        st(fltSum, p, ld(fltSum, p) + flt);
+        st(c15Sum, p, ld(c15Sum, p) + c15);
+      }
+    }
+  }
+}
+
+/** Denominator accumulators of one scale into out[0..2]. */
+function admDen(refH: usize, refV: usize, refD: usize, bw: i32, bh: i32, scale: i32, out: usize): void {
+  const left = borderStart(bw);
+  const top = borderStart(bh);
+  const right = bw - left;
+  const bottom = bh - top;
+  let accH: i64 = 0;
+  let accV: i64 = 0;
+  let accD: i64 = 0;
+  if (scale == 0) {
+    let sa = ceilLog2((bottom - top) * (right - left)) - 20;
+    if (sa < 0) sa = 0;
+    const add = roundAdd(sa);
+    for (let i = top; i < bottom; i++) {
+      let ih: i64 = 0;
+      let iv: i64 = 0;
+      let id: i64 = 0;
+      for (let p = i * bw + left, pe = i * bw + right; p < pe; p++) {
+        const h = <i64>abs(ld(refH, p));
+        const v = <i64>abs(ld(refV, p));
+        const d = <i64>abs(ld(refD, p));
+        ih += h * h * h;
+        iv += v * v * v;
+        id += d * d * d;
+      }
+      accH += (ih + add) >> sa;
+      accV += (iv + add) >> sa;
+      accD += (id + add) >> sa;
+    }
+  } else {
+    const shSq: i64 = scale == 2 ? 30 : 31;
+    const addSq: i64 = (<i64>1) << shSq; // sic: a whole unit, not a half
+    const shCub = ceilLog2(right - left);
+    const addCub = roundAdd(shCub);
+    const shAcc = ceilLog2(bottom - top);
+    const addAcc = roundAdd(shAcc);
+    for (let i = top; i < bottom; i++) {
+      let ih: i64 = 0;
+      let iv: i64 = 0;
+      let id: i64 = 0;
+      for (let p = i * bw + left, pe = i * bw + right; p < pe; p++) {
+        const h = abs(<i64>ld(refH, p));
+        const v = abs(<i64>ld(refV, p));
+        const d = abs(<i64>ld(refD, p));
+        ih += ((((h * h + addSq) >> shSq) * h + addCub) >> shCub);
+        iv += ((((v * v + addSq) >> shSq) * v + addCub) >> shCub);
+        id += ((((d * d + addSq) >> shSq) * d + addCub) >> shCub);
+      }
+      accH += (ih + addAcc) >> shAcc;
+      accV += (iv + addAcc) >> shAcc;
+      accD += (id + addAcc) >> shAcc;
+    }
+  }
+  store<f64>(out, <f64>accH);
+  store<f64>(out, <f64>accV, 8);
+  store<f64>(out, <f64>accD, 16);
+}
+
+/** Vertical 3-sums of fltSum for row i (mirrored at the band edges) over columns [c0, c1). */
+@inline function admColSums(fltSum: usize, colSum: usize, bw: i32, bh: i32, i: i32, c0: i32, c1: i32): void {
+  const up = (i == 0 ? 1 : i - 1) * bw;
+  const dn = (i == bh - 1 ? bh - 1 : i + 1) * bw;
+  const row = i * bw;
+  for (let j = c0; j < c1; j++) st(colSum, j, ld(fltSum, up + j) + ld(fltSum, row + j) + ld(fltSum, dn + j));
+}
+
+@inline function admCube(x: i32, rSh: i64, rAdd: i64, cAdd: i64, cSh: i64): i64 {
+  x &= ~(x >> 31);
+  const xsq = <i64><i32>((<i64>x * <i64>x + rAdd) >> rSh);
+  return (xsq * <i64>x + cAdd) >> cSh;
+}
+
+/** Numerator accumulators of one scale into out[0..2] (see numScale0/numScaleN in ../../adm.ts). */
+function admNum(rH: usize, rV: usize, rD: usize, fltSum: usize, c15Sum: usize, colSum: usize, bw: i32, bh: i32, scale: i32, rf0: i64, rf2: i64, out: usize): void {
+  const left = borderStart(bw);
+  const top = borderStart(bh);
+  const right = bw - left;
+  const bottom = bh - top;
+  const shInner = ceilLog2(bh);
+  const addInner = roundAdd(shInner);
+  const c0 = left > 0 ? left - 1 : 0;
+  const c1 = right < bw ? right + 1 : bw;
+  let accH: i64 = 0;
+  let accV: i64 = 0;
+  let accD: i64 = 0;
+  if (scale == 0) {
+    const shHV = ceilLog2(bw) - 4;
+    const shD = ceilLog2(bw) - 3;
+    const addHV = roundAdd(shHV);
+    const addD = roundAdd(shD);
+    for (let i = top; i < bottom; i++) {
+      admColSums(fltSum, colSum, bw, bh, i, c0, c1);
+      const row = i * bw;
+      let ih: i64 = 0;
+      let iv: i64 = 0;
+      let id: i64 = 0;
+      for (let j = left; j < right; j++) {
+        const jl = j == 0 ? 1 : j - 1;
+        const jr = j == bw - 1 ? bw - 1 : j + 1;
+        const p = row + j;
+        const thr = ld(colSum, jl) + ld(colSum, j) + ld(colSum, jr) - ld(fltSum, p) + ld(c15Sum, p);
+        ih += admCube(abs(ld(rH, p) * 36453) - (thr << 10), 29, 268435456, addHV, shHV);
+        iv += admCube(abs(ld(rV, p) * 36453) - (thr << 10), 29, 268435456, addHV, shHV);
+        id += admCube(abs(ld(rD, p) * 49417) - (thr << 12), 30, 536870912, addD, shD);
+      }
+      accH += (ih + addInner) >> shInner;
+      accV += (iv + addInner) >> shInner;
+      accD += (id + addInner) >> shInner;
+    }
+  } else {
+    const shCub = ceilLog2(bw);
+    const addCub = roundAdd(shCub);
+    for (let i = top; i < bottom; i++) {
+      admColSums(fltSum, colSum, bw, bh, i, c0, c1);
+      const row = i * bw;
+      let ih: i64 = 0;
+      let iv: i64 = 0;
+      let id: i64 = 0;
+      for (let j = left; j < right; j++) {
+        const jl = j == 0 ? 1 : j - 1;
+        const jr = j == bw - 1 ? bw - 1 : j + 1;
+        const p = row + j;
+        const thr = ld(colSum, jl) + ld(colSum, j) + ld(colSum, jr) - ld(fltSum, p) + ld(c15Sum, p);
+        ih += admCube(abs(<i32>((<i64>ld(rH, p) * rf0 + 134217728) >> 28)) - thr, 30, 536870912, addCub, shCub);
+        iv += admCube(abs(<i32>((<i64>ld(rV, p) * rf0 + 134217728) >> 28)) - thr, 30, 536870912, addCub, shCub);
+        id += admCube(abs(<i32>((<i64>ld(rD, p) * rf2 + 134217728) >> 28)) - thr, 30, 536870912, addCub, shCub);
+      }
+      accH += (ih + addInner) >> shInner;
+      accV += (iv + addInner) >> shInner;
+      accD += (id + addInner) >> shInner;
+    }
+  }
+  store<f64>(out, <f64>accH);
+  store<f64>(out, <f64>accV, 8);
+  store<f64>(out, <f64>accD, 16);
+}
+
+/**
+ * Integer part of ADM for planes `ref`/`dis` (w×h samples of `bps` bytes, `bits` bits) with the
+ * workspace `work` (`admWorkBytes(w, h)` bytes). `rf` holds the CSF factors of scales 1..3 as
+ * 2^32-scaled u32 pairs (h/v, d) at rf[2s], rf[2s+1] (f64 each, index 0..7). Writes 6 f64 per
+ * scale to `out`: denominator accumulators h, v, d then numerator accumulators h, v, d.
+ */
+export function adm(ref: usize, dis: usize, w: i32, h: i32, bits: i32, bps: i32, egl: f64, work: usize, rf: usize, out: usize): void {
+  const bw0 = (w + 1) >> 1;
+  const bh0 = (h + 1) >> 1;
+  const bandBytes = <usize>(bw0 * bh0 + ADM_SLACK) << 2;
+  const refA0 = work;
+  const refA1 = refA0 + bandBytes;
+  const disA0 = refA1 + bandBytes;
+  const disA1 = disA0 + bandBytes;
+  const refH = disA1 + bandBytes;
+  const refV = refH + bandBytes;
+  const refD = refV + bandBytes;
+  const disH = refD + bandBytes;
+  const disV = disH + bandBytes;
+  const disD = disV + bandBytes;
+  const rH = disD + bandBytes;
+  const rV = rH + bandBytes;
+  const rD = rV + bandBytes;
+  const fltSum = rD + bandBytes;
+  const c15Sum = fltSum + bandBytes;
+  const flags = c15Sum + bandBytes;
+  const colSum = flags + bandBytes;
+  const tmpLo = colSum + bandBytes;
+  const tmpHi = tmpLo + (<usize>(w + ADM_SLACK) << 2);
+  let iw = w;
+  let ih = h;
+  for (let s = 0; s < 4; s++) {
+    const bw = (iw + 1) >> 1;
+    const bh = (ih + 1) >> 1;
+    const outRefA = s & 1 ? refA1 : refA0;
+    const outDisA = s & 1 ? disA1 : disA0;
+    if (s == 0) {
+      admDwt0(ref, iw, ih, bits, bps, tmpLo, tmpHi, outRefA, refH, refV, refD);
+      admDwt0(dis, iw, ih, bits, bps, tmpLo, tmpHi, outDisA, disH, disV, disD);
+    } else {
+      const inRefA = s & 1 ? refA0 : refA1;
+      const inDisA = s & 1 ? disA0 : disA1;
+      admDwtN(inRefA, iw, ih, s, tmpLo, tmpHi, outRefA, refH, refV, refD);
+      admDwtN(inDisA, iw, ih, s, tmpLo, tmpHi, outDisA, disH, disV, disD);
+    }
+    const left = borderStart(bw);
+    const top = borderStart(bh);
+    const x0 = left > 0 ? left - 1 : 0;
+    const y0 = top > 0 ? top - 1 : 0;
+    const x1 = min(bw, bw - left + 1);
+    const y1 = min(bh, bh - top + 1);
+    admAngleFlags(refH, refV, disH, disV, flags, bw, x0, x1, y0, y1);
+    const rf0 = <i64>load<f64>(rf + (<usize>(2 * s) << 3));
+    const rf2 = <i64>load<f64>(rf + (<usize>(2 * s + 1) << 3));
+    if (s == 0) {
+      admDecouple0(refH, disH, rH, flags, fltSum, c15Sum, true, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
+      admDecouple0(refV, disV, rV, flags, fltSum, c15Sum, false, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
+      admDecouple0(refD, disD, rD, flags, fltSum, c15Sum, false, 49417, 65535, 17, bw, x0, x1, y0, y1, egl);
+    } else {
+      admDecoupleN(refH, disH, rH, flags, fltSum, c15Sum, true, rf0, bw, x0, x1, y0, y1, egl);
+      admDecoupleN(refV, disV, rV, flags, fltSum, c15Sum, false, rf0, bw, x0, x1, y0, y1, egl);
+      admDecoupleN(refD, disD, rD, flags, fltSum, c15Sum, false, rf2, bw, x0, x1, y0, y1, egl);
+    }
+    const o = out + (<usize>(6 * s) << 3);
+    admDen(refH, refV, refD, bw, bh, s, o);
+    admNum(rH, rV, rD, fltSum, c15Sum, colSum, bw, bh, s, rf0, rf2, o + 24);
+    iw = bw;
+    ih = bh;
+  }
+}
