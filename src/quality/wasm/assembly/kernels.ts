@@ -762,6 +762,108 @@ function admDecouple0(ref: usize, dis: usize, rOut: usize, flags: usize, fltSum:
   }
 }
 
+/** Angle test of 4 positions (int32 dot products converted to float32, compared in float64). */
+@inline function admAngle4(oh: v128, ov: v128, th: v128, tv: v128): v128 {
+  const dot = f32x4.convert_i32x4_s(i32x4.add(i32x4.mul(oh, th), i32x4.mul(ov, tv)));
+  const oo = f32x4.convert_i32x4_s(i32x4.add(i32x4.mul(oh, oh), i32x4.mul(ov, ov)));
+  const tt = f32x4.convert_i32x4_s(i32x4.add(i32x4.mul(th, th), i32x4.mul(tv, tv)));
+  const inv = f64x2.splat(1.0 / 4096);
+  const cosSq = f64x2.splat(COS_1DEG_SQ);
+  const zero = f64x2.splat(0);
+  let dp = f64x2.mul(f64x2.promote_low_f32x4(dot), inv);
+  let rhs = f64x2.mul(f64x2.mul(f64x2.mul(cosSq, f64x2.promote_low_f32x4(oo)), inv), f64x2.mul(f64x2.promote_low_f32x4(tt), inv));
+  const mLo = v128.and(f64x2.ge(dp, zero), f64x2.ge(f64x2.mul(dp, dp), rhs));
+  const dotH = i32x4.shuffle(dot, dot, 2, 3, 2, 3);
+  const ooH = i32x4.shuffle(oo, oo, 2, 3, 2, 3);
+  const ttH = i32x4.shuffle(tt, tt, 2, 3, 2, 3);
+  dp = f64x2.mul(f64x2.promote_low_f32x4(dotH), inv);
+  rhs = f64x2.mul(f64x2.mul(f64x2.mul(cosSq, f64x2.promote_low_f32x4(ooH)), inv), f64x2.mul(f64x2.promote_low_f32x4(ttH), inv));
+  const mHi = v128.and(f64x2.ge(dp, zero), f64x2.ge(f64x2.mul(dp, dp), rhs));
+  return i32x4.shuffle(mLo, mHi, 0, 2, 4, 6);
+}
+
+/** Restored coefficients of 4 scale-0 positions (int16-range o, t; integer gain limit). */
+@inline function admRestore4(o: v128, t: v128, flag: v128, egl: v128): v128 {
+  const sgnm = i32x4.shr_s(o, 31);
+  const ao = i32x4.abs(o);
+  const b = i32x4.sub(v128.xor(t, sgnm), sgnm);
+  const s = i32x4.min_s(b, i32x4.add(ao, i32x4.splat(1)));
+  const two30 = f64x2.splat(1073741824.0);
+  const half = f64x2.splat(16384.0);
+  const inv15 = f64x2.splat(1.0 / 32768);
+  const divLo = f64x2.trunc(f64x2.div(two30, f64x2.convert_low_i32x4_s(ao)));
+  const kLo = f64x2.floor(f64x2.mul(f64x2.add(f64x2.mul(divLo, f64x2.convert_low_i32x4_s(s)), half), inv15));
+  const aoH = i32x4.shuffle(ao, ao, 2, 3, 2, 3);
+  const sH = i32x4.shuffle(s, s, 2, 3, 2, 3);
+  const divHi = f64x2.trunc(f64x2.div(two30, f64x2.convert_low_i32x4_s(aoH)));
+  const kHi = f64x2.floor(f64x2.mul(f64x2.add(f64x2.mul(divHi, f64x2.convert_low_i32x4_s(sH)), half), inv15));
+  let k = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(kLo), i32x4.trunc_sat_f64x2_s_zero(kHi), 0, 1, 4, 5);
+  k = i32x4.min_s(i32x4.max_s(k, i32x4.splat(0)), i32x4.splat(32768));
+  k = v128.andnot(k, i32x4.eq(ao, i32x4.splat(0)));
+  const r = i32x4.shr_s(i32x4.add(i32x4.mul(k, o), i32x4.splat(16384)), 15);
+  // enhancement where the angle test passed and k > 0: sgn·min(sgn·r·egl, sgn·t)
+  const e = i32x4.sub(v128.xor(i32x4.mul(r, egl), sgnm), sgnm);
+  const m = i32x4.min_s(e, b);
+  const re = i32x4.sub(v128.xor(m, sgnm), sgnm);
+  return v128.bitselect(re, r, v128.and(flag, i32x4.gt_s(k, i32x4.splat(0))));
+}
+
+/** |csf(t - r)| as int16 (rfactor Q, rounding `add`, shift `sh`). */
+@inline function admCsfAbs0(t: v128, r: v128, rf: v128, add: v128, sh: i32): v128 {
+  const c = i32x4.shr_s(i32x4.shl(i32x4.shr_s(i32x4.add(i32x4.mul(rf, i32x4.sub(t, r)), add), sh), 16), 16);
+  return i32x4.abs(c);
+}
+
+@inline function admI16(x: v128): v128 {
+  return i32x4.shr_s(i32x4.shl(x, 16), 16);
+}
+
+/**
+ * Scale 0, all three orientations at once with SIMD (angle flags, restored bands, masking sums),
+ * for an integer gain limit up to 1000 (r·egl stays in int32).
+ */
+function admDecouple0Simd(refH: usize, refV: usize, refD: usize, disH: usize, disV: usize, disD: usize, rH: usize, rV: usize, rD: usize, fltSum: usize, c15Sum: usize, bw: i32, x0: i32, x1: i32, y0: i32, y1: i32, egl: i32): void {
+  const eglV = i32x4.splat(egl);
+  const rfHV = i32x4.splat(36453);
+  const rfD = i32x4.splat(49417);
+  const addHV = i32x4.splat(16384);
+  const addD = i32x4.splat(65535);
+  const m30 = i32x4.splat(4369);
+  const m15 = i32x4.splat(8738);
+  const r12 = i32x4.splat(2048);
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p += 4) {
+      const q = <usize>p << 2;
+      const oh = v128.load(refH + q);
+      const ov = v128.load(refV + q);
+      const od = v128.load(refD + q);
+      const th = v128.load(disH + q);
+      const tv = v128.load(disV + q);
+      const td = v128.load(disD + q);
+      const flag = admAngle4(oh, ov, th, tv);
+      const rh = admRestore4(oh, th, flag, eglV);
+      const rv = admRestore4(ov, tv, flag, eglV);
+      const rd = admRestore4(od, td, flag, eglV);
+      v128.store(rH + q, rh);
+      v128.store(rV + q, rv);
+      v128.store(rD + q, rd);
+      const ch = admCsfAbs0(th, rh, rfHV, addHV, 15);
+      const cv = admCsfAbs0(tv, rv, rfHV, addHV, 15);
+      const cd = admCsfAbs0(td, rd, rfD, addD, 17);
+      const flt = i32x4.add(
+        i32x4.add(admI16(i32x4.shr_s(i32x4.add(i32x4.mul(m30, ch), r12), 12)), admI16(i32x4.shr_s(i32x4.add(i32x4.mul(m30, cv), r12), 12))),
+        admI16(i32x4.shr_s(i32x4.add(i32x4.mul(m30, cd), r12), 12)),
+      );
+      const c15 = i32x4.add(
+        i32x4.add(admI16(i32x4.shr_s(i32x4.add(i32x4.mul(m15, ch), r12), 12)), admI16(i32x4.shr_s(i32x4.add(i32x4.mul(m15, cv), r12), 12))),
+        admI16(i32x4.shr_s(i32x4.add(i32x4.mul(m15, cd), r12), 12)),
+      );
+      v128.store(fltSum + q, flt);
+      v128.store(c15Sum + q, c15);
+    }
+  }
+}
+
 /** Scales 1..3, one orientation (see decoupleBandN in ../../adm.ts). */
 function admDecoupleN(ref: usize, dis: usize, rOut: usize, flags: usize, fltSum: usize, c15Sum: usize, first: bool, rf: i64, bw: i32, x0: i32, x1: i32, y0: i32, y1: i32, egl: f64): void {
   for (let i = y0; i < y1; i++) {
@@ -962,6 +1064,7 @@ export function adm(ref: usize, dis: usize, w: i32, h: i32, bits: i32, bps: i32,
   const colSum = flags + bandBytes;
   const tmpLo = colSum + bandBytes;
   const tmpHi = tmpLo + (<usize>(w + ADM_SLACK) << 2);
+  const eglInt = egl == Math.floor(egl) && egl <= 1000;
   let iw = w;
   let ih = h;
   for (let s = 0; s < 4; s++) {
@@ -984,14 +1087,17 @@ export function adm(ref: usize, dis: usize, w: i32, h: i32, bits: i32, bps: i32,
     const y0 = top > 0 ? top - 1 : 0;
     const x1 = min(bw, bw - left + 1);
     const y1 = min(bh, bh - top + 1);
-    admAngleFlags(refH, refV, disH, disV, flags, bw, x0, x1, y0, y1);
     const rf0 = <i64>load<f64>(rf + (<usize>(2 * s) << 3));
     const rf2 = <i64>load<f64>(rf + (<usize>(2 * s + 1) << 3));
-    if (s == 0) {
+    if (s == 0 && eglInt) {
+      admDecouple0Simd(refH, refV, refD, disH, disV, disD, rH, rV, rD, fltSum, c15Sum, bw, x0, x1, y0, y1, <i32>egl);
+    } else if (s == 0) {
+      admAngleFlags(refH, refV, disH, disV, flags, bw, x0, x1, y0, y1);
       admDecouple0(refH, disH, rH, flags, fltSum, c15Sum, true, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
       admDecouple0(refV, disV, rV, flags, fltSum, c15Sum, false, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
       admDecouple0(refD, disD, rD, flags, fltSum, c15Sum, false, 49417, 65535, 17, bw, x0, x1, y0, y1, egl);
     } else {
+      admAngleFlags(refH, refV, disH, disV, flags, bw, x0, x1, y0, y1);
       admDecoupleN(refH, disH, rH, flags, fltSum, c15Sum, true, rf0, bw, x0, x1, y0, y1, egl);
       admDecoupleN(refV, disV, rV, flags, fltSum, c15Sum, false, rf0, bw, x0, x1, y0, y1, egl);
       admDecoupleN(refD, disD, rD, flags, fltSum, c15Sum, false, rf2, bw, x0, x1, y0, y1, egl);
