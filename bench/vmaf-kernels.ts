@@ -2,6 +2,8 @@
 // at 640x360, 1280x720 and 1920x1080 (synthetic textured frames; decoded frames when the shared
 // reference clips are present and match the size).
 // Run: npx tsx bench/vmaf-kernels.ts [iterations]
+import { computeAdm } from '../src/quality/adm.js';
+import { admWasm } from '../src/quality/adm-wasm.js';
 import { blurForMotion, motionSad } from '../src/quality/motion.js';
 import type { Plane } from '../src/quality/plane.js';
 import { computeVif } from '../src/quality/vif.js';
@@ -62,6 +64,11 @@ for (const [w, h] of [
   const blurWa = time(() => motionBlurWasm(k, ref, outW), iterations * 4);
   const sadTs = time(() => motionSad(prevT, outT), iterations * 4);
   const sadWa = time(() => motionSadWasm(k, prevW, outW), iterations * 4);
+  const admTs = time(() => computeAdm(ref, dis), tsN);
+  const admWa = time(() => admWasm(k, ref, dis), iterations * 4);
+  const admA = computeAdm(ref, dis);
+  const admB = admWasm(k, ref, dis);
+  const admSame = admA.num === admB.num && admA.den === admB.den && admA.scales.every((x, i) => x === admB.scales[i]);
   const a = computeVif(ref, dis).scales;
   const b = vifWasm(k, ref, dis).scales;
   const dev = Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
@@ -77,6 +84,10 @@ for (const [w, h] of [
     'motion TS': (blurTs + sadTs).toFixed(2),
     'motion WASM': (blurWa + sadWa).toFixed(2),
     'max |ΔVIF|': dev.toExponential(1),
+    'ADM TS': admTs.toFixed(1),
+    'ADM WASM': admWa.toFixed(2),
+    'ADM x': (admTs / admWa).toFixed(1),
+    'ADM same': admSame ? 'yes' : 'NO',
   });
 }
 console.log(`VMAF kernels, ms/frame (median), one thread, node ${process.version}`);
