@@ -898,6 +898,64 @@ function admDecoupleN(ref: usize, dis: usize, rOut: usize, flags: usize, fltSum:
   }
 }
 
+/**
+ * Scales 1..3, all three orientations per position with the angle test inline, branch-free, for
+ * an integer gain limit (same arithmetic as admAngleFlags + admDecoupleN).
+ */
+function admDecoupleNInt(refH: usize, refV: usize, refD: usize, disH: usize, disV: usize, disD: usize, rH: usize, rV: usize, rD: usize, fltSum: usize, c15Sum: usize, rf0: i64, rf2: i64, bw: i32, x0: i32, x1: i32, y0: i32, y1: i32, egl: i64): void {
+  for (let i = y0; i < y1; i++) {
+    for (let p = i * bw + x0, pe = i * bw + x1; p < pe; p++) {
+      const oh = <i64>ld(refH, p);
+      const ov = <i64>ld(refV, p);
+      const th = <i64>ld(disH, p);
+      const tv = <i64>ld(disV, p);
+      const dp = <f64><f32>(<f64>(oh * th) + <f64>(ov * tv)) / 4096;
+      const oo = <f64><f32>(<f64>(oh * oh) + <f64>(ov * ov));
+      const tt = <f64><f32>(<f64>(th * th) + <f64>(tv * tv));
+      const flag = <i32>(dp >= 0) & <i32>(dp * dp >= ((COS_1DEG_SQ * oo) / 4096) * (tt / 4096));
+      const rh = admRestoreN(<i32>oh, <i32>th, flag, egl);
+      const rv = admRestoreN(<i32>ov, <i32>tv, flag, egl);
+      const rd = admRestoreN(ld(refD, p), ld(disD, p), flag, egl);
+      st(rH, p, rh);
+      st(rV, p, rv);
+      st(rD, p, rd);
+      const ch = admCsfAbsN(<i32>th, rh, rf0);
+      const cv = admCsfAbsN(<i32>tv, rv, rf0);
+      const cd = admCsfAbsN(ld(disD, p), rd, rf2);
+      st(fltSum, p, admQ(ch, 143165577) + admQ(cv, 143165577) + admQ(cd, 143165577));
+      st(c15Sum, p, admQ(ch, 286331153) + admQ(cv, 286331153) + admQ(cd, 286331153));
+    }
+  }
+}
+
+@inline function admRestoreN(o: i32, t: i32, flag: i32, egl: i64): i32 {
+  const sgn: i64 = o < 0 ? -1 : 1;
+  const ao = sgn * <i64>o;
+  const s = sgn * <i64>t;
+  let sh = 17 - <i32>clz(<u32>ao);
+  sh = sh < 0 ? 0 : sh;
+  const m = (ao + ((<i64>1 << sh) >> 1)) >> sh;
+  const div = <i64>(1073741824.0 / <f64>(m < 1 ? <i64>1 : m));
+  let k = (div * s + ((<i64>1) << (14 + sh))) >> (15 + sh);
+  k = k < 0 ? 0 : k;
+  k = k > 32768 ? 32768 : k;
+  k = ao == 0 ? 0 : k;
+  const r = (k * <i64>o + 16384) >> 15;
+  const e = sgn * r * egl;
+  const re = sgn * (e < s ? e : s);
+  return <i32>(flag != 0 && k > 0 ? re : r);
+}
+
+@inline function admCsfAbsN(t: i32, r: i32, rf: i64): i32 {
+  const c = <i32>((rf * (<i64>t - <i64>r) + 134217728) >> 28);
+  return c < 0 ? -c : c;
+}
+
+/** (mul·c − 2^31) >> 32 (libvmaf's rounding term 1u << 31 stored in an int32). */
+@inline function admQ(c: i32, mul: i64): i32 {
+  return <i32>((mul * <i64>c - 2147483648) >> 32);
+}
+
 /** Denominator accumulators of one scale into out[0..2]. */
 function admDen(refH: usize, refV: usize, refD: usize, bw: i32, bh: i32, scale: i32, out: usize): void {
   const left = borderStart(bw);
@@ -1096,6 +1154,8 @@ export function adm(ref: usize, dis: usize, w: i32, h: i32, bits: i32, bps: i32,
       admDecouple0(refH, disH, rH, flags, fltSum, c15Sum, true, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
       admDecouple0(refV, disV, rV, flags, fltSum, c15Sum, false, 36453, 16384, 15, bw, x0, x1, y0, y1, egl);
       admDecouple0(refD, disD, rD, flags, fltSum, c15Sum, false, 49417, 65535, 17, bw, x0, x1, y0, y1, egl);
+    } else if (eglInt) {
+      admDecoupleNInt(refH, refV, refD, disH, disV, disD, rH, rV, rD, fltSum, c15Sum, rf0, rf2, bw, x0, x1, y0, y1, <i64>egl);
     } else {
       admAngleFlags(refH, refV, disH, disV, flags, bw, x0, x1, y0, y1);
       admDecoupleN(refH, disH, rH, flags, fltSum, c15Sum, true, rf0, bw, x0, x1, y0, y1, egl);
