@@ -1,8 +1,8 @@
 // Fits scenecrf's default VMAF fusion model (models/vmaf-fusion-v1.json) on libvmaf's per-frame
 // features and scores (frames.csv of the shared libvmaf reference set).
 //
-//   npm run bench:fusion -- [FRAMES_CSV] [--out models/vmaf-fusion-v1.json] [--centers 1500]
-//                           [--gamma 3] [--lambda 1e-6] [--hold megamind,leb1953,testsrc2] [--seed 1]
+//   npm run bench:fusion -- [FRAMES_CSV] [--out models/vmaf-fusion-v1.json] [--centers 2000]
+//                           [--gamma 6] [--lambda 1e-6] [--hold megamind,leb1953,testsrc2] [--seed 1]
 //
 // Model: subset-of-regressors kernel ridge regression. Every frame row is a training row (least
 // squares over all n rows), but the function is spanned by only m "centers" (rows picked
@@ -47,8 +47,8 @@ function parseArgs(argv: string[]): Args {
   const a: Args = {
     frames: path.resolve(repoRoot, '..', 'shared', 'vmaf-reference', 'frames.csv'),
     out: path.join(repoRoot, 'models', 'vmaf-fusion-v1.json'),
-    centers: 1500,
-    gamma: 3,
+    centers: 2000,
+    gamma: 6,
     lambda: 1e-6,
     hold: ['megamind', 'leb1953', 'testsrc2'],
     seed: 1,
