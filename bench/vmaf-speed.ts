@@ -21,6 +21,7 @@ import { createFeatureRunner } from '../src/quality/feature-pool.js';
 import { bestMotionKernels, computePairFeatures } from '../src/quality/frame-features.js';
 import { MotionTracker } from '../src/quality/motion.js';
 import type { Plane } from '../src/quality/plane.js';
+import { resolveVmafModel } from '../src/quality/vmaf-model.js';
 import { machineLine } from './lib.js';
 
 const { values } = parseArgs({
@@ -57,14 +58,17 @@ function lumaPlanes(file: string, w: number, h: number): Plane[] {
   return out;
 }
 
+const model = await resolveVmafModel();
+
 function singleThreadFps(ref: Plane[], dis: Plane[]): number {
   // One warm-up frame so JIT/WASM compilation is not counted.
   computePairFeatures(ref[0]!, dis[0]!);
   const t = performance.now();
   const motion = new MotionTracker(bestMotionKernels());
   for (let i = 0; i < ref.length; i++) {
-    computePairFeatures(ref[i]!, dis[i]!);
-    motion.push(ref[i]!);
+    const f = computePairFeatures(ref[i]!, dis[i]!);
+    // The fusion (motion2 here is this frame's SAD: the cost is the same).
+    model.predict({ ...f, motion2: motion.push(ref[i]!) });
   }
   return ref.length / ((performance.now() - t) / 1000);
 }
