@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { InvalidOptionsError } from '../errors.js';
+
+/**
+ * The encode plan: what to encode, with which encoder, and each scene's CRF. It is the hand-off
+ * between planning (predicted or hand-written CRFs) and the outputs (chunked encodes, zone files),
+ * so it is versioned and validated as a whole before any encoding starts.
+ */
+
+/** Encoders a plan can name (scenecrf's names; adapters map them to ffmpeg encoders / CLIs). */
+export const ENCODERS = ['svt-av1', 'aom', 'vp9'] as const;
+export type EncoderName = (typeof ENCODERS)[number];
+
+/** CRF (quantizer) range each encoder accepts. */
+export const CRF_RANGE: Record<EncoderName, { min: number; max: number }> = {
+  'svt-av1': { min: 1, max: 63 },
+  aom: { min: 0, max: 63 },
+  vp9: { min: 0, max: 63 },
+};
+
+const optionValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const planSceneSchema = z
+  .object({
+    startFrame: z.number().int().min(0),
+    /** Exclusive. */
+    endFrame: z.number().int().min(1),
+    crf: z.number(),
+    /** Extra encoder options for this scene only (encoder-specific names, without dashes). */
+    options: z.record(optionValue).optional(),
+  })
+  .strict();
+
+export const planSchema = z
+  .object({
+    format: z.literal('scenecrf-plan'),
+    version: z.literal(1),
+    input: z
+      .object({
+        path: z.string().min(1),
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+        frameCount: z.number().int().positive(),
+        /** Frame rate as a rational (timestamps of the output follow it). */
+        frameRate: z.object({ num: z.number().int().positive(), den: z.number().int().positive() }),
+        bitDepth: z.number().int().min(8).max(16).optional(),
+      })
+      .strict(),
+    encoder: z.enum(ENCODERS),
+    /** Encoder speed: SVT-AV1 preset 0–13, libaom cpu-used 0–8, libvpx-vp9 cpu-used 0–8. */
+    preset: z.number().int().min(0).max(13),
+    /** Output bit depth (8 or 10). */
+    bitDepth: z.union([z.literal(8), z.literal(10)]).default(8),
+    /** Encoder options for every scene (encoder-specific names, without dashes). */
+    options: z.record(optionValue).default({}),
+    scenes: z.array(planSceneSchema).min(1),
+  })
+  .strict()
+  .superRefine((plan, ctx) => {
+    const issue = (message: string, path: Array<string | number>) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
+    const range = CRF_RANGE[plan.encoder];
+    const presetMax = plan.encoder === 'svt-av1' ? 13 : 8;
+    if (plan.preset > presetMax) issue(`preset ${plan.preset} is out of range for ${plan.encoder} (0..${presetMax})`, ['preset']);
+    let expected = 0;
+    plan.scenes.forEach((s, i) => {
+      if (s.endFrame <= s.startFrame) issue(`scene ${i}: endFrame ${s.endFrame} must be greater than startFrame ${s.startFrame}`, ['scenes', i]);
+      if (s.startFrame < expected) issue(`scene ${i} overlaps the previous scene (starts at ${s.startFrame}, previous ends at ${expected})`, ['scenes', i, 'startFrame']);
+      if (s.startFrame > expected) issue(`frames ${expected}..${s.startFrame - 1} are in no scene (scene ${i} starts at ${s.startFrame})`, ['scenes', i, 'startFrame']);
+      if (!(s.crf >= range.min && s.crf <= range.max)) issue(`scene ${i}: CRF ${s.crf} is out of range for ${plan.encoder} (${range.min}..${range.max})`, ['scenes', i, 'crf']);
+      expected = Math.max(expected, s.endFrame);
+    });
+    if (expected !== plan.input.frameCount)
+      issue(
+        expected < plan.input.frameCount
+          ? `frames ${expected}..${plan.input.frameCount - 1} are in no scene (the input has ${plan.input.frameCount} frames)`
+          : `scenes end at frame ${expected}, past the input's ${plan.input.frameCount} frames`,
+        ['scenes'],
+      );
+  });
+
+export type EncodePlan = z.output<typeof planSchema>;
+export type EncodePlanInput = z.input<typeof planSchema>;
+export type PlanScene = z.output<typeof planSceneSchema>;
+
+/** Validates a plan object; every problem is listed in one InvalidOptionsError. */
+export function parsePlan(json: unknown, what = 'plan'): EncodePlan {
+  const r = planSchema.safeParse(json);
+  if (!r.success) throw new InvalidOptionsError(what, r.error.issues.map((i) => `${i.path.join('.') || 'plan'}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+/** Reads and validates a plan file. */
+export async function readPlan(file: string): Promise<EncodePlan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InvalidOptionsError('plan', `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidOptionsError('plan', `${JSON.stringify(file)} is not JSON: ${(e as Error).message}`);
+  }
+  return parsePlan(json, `plan ${JSON.stringify(file)}`);
+}
+
+/** A plan with one CRF for every scene of an analysis (the starting point users edit or the
+ * predictor fills). */
+export function planFromScenes(
+  input: EncodePlan['input'],
+  scenes: ReadonlyArray<{ startFrame: number; endFrame: number }>,
+  settings: { encoder: EncoderName; preset: number; crf: number | ((scene: number) => number); bitDepth?: 8 | 10; options?: EncodePlan['options'] },
+): EncodePlan {
+  return parsePlan({
+    format: 'scenecrf-plan',
+    version: 1,
+    input,
+    encoder: settings.encoder,
+    preset: settings.preset,
+    bitDepth: settings.bitDepth ?? 8,
+    options: settings.options ?? {},
+    scenes: scenes.map((s, i) => ({ startFrame: s.startFrame, endFrame: s.endFrame, crf: typeof settings.crf === 'function' ? settings.crf(i) : settings.crf })),
+  });
+}
