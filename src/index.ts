@@ -46,3 +46,19 @@ export {
 } from './quality/ffmpeg-metrics.js';
 export { loadVmafModel, loadFusionModel, defaultFusionModelPath, type FusionModel } from './quality/fusion.js';
 export { loadLibvmafModel, parseLibvmafModel, type VmafModel, type LibvmafModel } from './quality/libvmaf-model.js';
+export {
+  ZONE_FORMATS,
+  AV1AN_ENCODER,
+  formatZones,
+  writeAv1anZones,
+  x265Zones,
+  x265Zonefile,
+  x264Zones,
+  ffmpegScript,
+  planJson,
+  type ZoneFormat,
+  type Av1anZonesOptions,
+  type X26xZonesOptions,
+  type FormatZonesOptions,
+  type FfmpegScriptOptions,
+} from './zones/index.js';

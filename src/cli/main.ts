@@ -7,10 +7,12 @@ const USAGE = `scenecrf — per-scene video pre-analysis for content-adaptive en
 Usage:
   scenecrf analyze <input> [options]
   scenecrf quality <reference> <distorted> [options]
+  scenecrf zones <plan.json> --format <av1an|x265|x265-zonefile|x264|ffmpeg|json> [-o out]
 
 Commands:
   analyze     find the shots of a video and measure each scene's complexity
   quality     score a distorted video against its reference (VMAF, PSNR, SSIM, XPSNR)
+  zones       turn an encode plan into zone files (Av1an, x265, x264), an ffmpeg script or JSON
 
 Run "scenecrf <command> --help" for the options of a command.`;
 
@@ -28,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'analyze') return runAnalyze(rest);
   if (command === 'quality') return runQuality(rest);
+  if (command === 'zones') return (await import('./zones.js')).runZones(rest);
   process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }
