@@ -1,0 +1,264 @@
+/**
+ * Chunked per-scene encoding with real encoders on a tiny fixture made here: one 16-frame
+ * testsrc2 segment repeated three times (so every scene has the same content and a lower CRF
+ * must cost more bytes), 256x144 at 24 fps, losslessly coded.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEncode } from '../src/cli/encode.js';
+import { encodePlan, prepareEncode, type EncodeResult } from '../src/encode/chunked.js';
+import { assertEncoderSupported, ENCODER_ADAPTERS } from '../src/encode/encoders.js';
+import { readManifest } from '../src/encode/manifest.js';
+import type { FfmpegBackend } from '../src/media/types.js';
+import { planFromScenes, type EncodePlan, type EncoderName } from '../src/plan/format.js';
+import { hasNativeFfmpeg } from './helpers.js';
+
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+const FFPROBE = 'ffprobe';
+const SCENES = [
+  { startFrame: 0, endFrame: 16 },
+  { startFrame: 16, endFrame: 32 },
+  { startFrame: 32, endFrame: 48 },
+];
+const PRESET: Record<EncoderName, number> = { 'svt-av1': 12, aom: 8, vp9: 8 };
+
+let tmp: string;
+let input: string;
+
+function makePlan(encoder: EncoderName, crfs: number[], extra: Partial<EncodePlan> = {}): EncodePlan {
+  return {
+    ...planFromScenes({ path: input, width: 256, height: 144, frameCount: 48, frameRate: { num: 24, den: 1 } }, SCENES, {
+      encoder,
+      preset: PRESET[encoder],
+      crf: (i) => crfs[i]!,
+    }),
+    ...extra,
+  };
+}
+
+function probe(file: string) {
+  const out = execFileSync(
+    FFPROBE,
+    ['-v', 'error', '-select_streams', 'V:0', '-count_frames', '-show_entries', 'stream=codec_name,pix_fmt,nb_read_frames,avg_frame_rate:format=duration', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
+  const j = JSON.parse(out) as { streams: Array<Record<string, string>>; format: { duration: string } };
+  const s = j.streams[0]!;
+  return { codec_name: s.codec_name, pix_fmt: s.pix_fmt, frames: Number(j.streams[0]!.nb_read_frames), duration: Number(j.format.duration) };
+}
+
+/** Full decode: every frame must decode without an error line. */
+function decodeErrors(file: string): string {
+  return execFileSync(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Per-frame PSNR (Y) of `file` against the input, in frame order. */
+function psnrPerFrame(file: string): number[] {
+  const stats = path.join(tmp, `psnr-${path.basename(file)}.log`);
+  execFileSync(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-i', input, '-lavfi', `[0:v]settb=1/24,setpts=N[a];[1:v]settb=1/24,setpts=N[b];[a][b]psnr=stats_file=${stats}`, '-f', 'null', '-'], { stdio: 'ignore' });
+  return execFileSync('cat', [stats], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => Number(/psnr_y:(\S+)/.exec(l)![1]));
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-encode-'));
+  input = path.join(tmp, 'in.mp4');
+  if (!hasNativeFfmpeg) return;
+  execFileSync(FFMPEG, [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=s=256x144:r=24,trim=end_frame=16,loop=loop=2:size=16:start=0',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', input,
+  ]);
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('encodePlan with each encoder', () => {
+  const cases: Array<{ encoder: EncoderName; ext: string; crfs: number[]; bitDepth?: 10 }> = [
+    { encoder: 'svt-av1', ext: 'mkv', crfs: [20, 35, 50] },
+    { encoder: 'aom', ext: 'mp4', crfs: [50, 20, 35] },
+    { encoder: 'vp9', ext: 'webm', crfs: [35, 50, 20], bitDepth: 10 },
+  ];
+  for (const c of cases) {
+    it(`${c.encoder} → .${c.ext}: decodes, has the input's frames and duration, sizes follow the CRFs`, async () => {
+      const output = path.join(tmp, `${c.encoder}.${c.ext}`);
+      const plan = makePlan(c.encoder, c.crfs, c.bitDepth ? { bitDepth: c.bitDepth } : {});
+      const r = await encodePlan(plan, { output, jobs: 2, threads: 1 });
+      expect(r.frames).toBe(48);
+      expect(r.encodedChunks).toBe(3);
+      const info = probe(output);
+      expect(info.frames).toBe(48);
+      expect(info.codec_name).toBe(ENCODER_ADAPTERS[c.encoder].codec);
+      expect(info.pix_fmt).toBe(c.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p');
+      expect(Math.abs(info.duration - 2)).toBeLessThan(0.01);
+      expect(decodeErrors(output)).toBe('');
+      // Same content in every scene: bytes strictly decrease as the CRF rises.
+      const byCrf = [...r.chunks].sort((a, b) => a.crf - b.crf);
+      expect(byCrf[0]!.bytes).toBeGreaterThan(byCrf[1]!.bytes);
+      expect(byCrf[1]!.bytes).toBeGreaterThan(byCrf[2]!.bytes);
+      for (const ch of r.chunks) {
+        expect(ch.bitrateKbps).toBeCloseTo((ch.bytes * 8) / 1000 / ((ch.endFrame - ch.startFrame) / 24), 6);
+        expect(ch.encodeSeconds).toBeGreaterThan(0);
+        expect(ch.encoderVersion).toMatch(/v\d/);
+      }
+      // Chunk files are removed on success; the manifest records the results.
+      const m = await readManifest(r.manifest);
+      expect(m?.completed?.frames).toBe(48);
+      expect(m?.chunks.map((x) => x.bytes)).toEqual(r.chunks.map((x) => x.bytes));
+      expect((await readdir(r.workDir)).sort()).toEqual(['manifest.json']);
+    });
+  }
+
+  it('cuts frame-exactly: every output frame matches the input frame at its position', async () => {
+    // Scenes that start mid-segment (not on the input's keyframes) and are cut by input seeking.
+    const output = path.join(tmp, 'exact.mkv');
+    const plan = parsePlanLike(
+      [
+        { startFrame: 0, endFrame: 7 },
+        { startFrame: 7, endFrame: 23 },
+        { startFrame: 23, endFrame: 24 },
+        { startFrame: 24, endFrame: 48 },
+      ],
+      10,
+    );
+    const r = await encodePlan(plan, { output, threads: 1 });
+    const m = await readManifest(r.manifest);
+    expect(m?.chunks.slice(1).map((c) => c.trim)).toEqual(['seek', 'seek', 'seek']);
+    const psnr = psnrPerFrame(output);
+    expect(psnr).toHaveLength(48);
+    // A frame off by one against testsrc2's moving pattern scores far lower than a CRF-10 encode.
+    expect(Math.min(...psnr)).toBeGreaterThan(35);
+    // Decoding from frame 0 and cutting by frame number gives the very same bytes.
+    const decoded = path.join(tmp, 'exact-decode.mkv');
+    await encodePlan(plan, { output: decoded, threads: 1, trim: 'decode' });
+    expect((await readFile(decoded)).equals(await readFile(output))).toBe(true);
+  });
+});
+
+function parsePlanLike(scenes: Array<{ startFrame: number; endFrame: number }>, crf: number): EncodePlan {
+  return planFromScenes({ path: input, width: 256, height: 144, frameCount: 48, frameRate: { num: 24, den: 1 } }, scenes, { encoder: 'svt-av1', preset: 12, crf });
+}
+
+describe.skipIf(!hasNativeFfmpeg)('resume', () => {
+  it('an aborted run resumes, re-encodes only the rest, and matches an uninterrupted run byte for byte', async () => {
+    const plan = makePlan('aom', [30, 40, 50]);
+    const dir = path.join(tmp, 'resume');
+    await mkdir(dir);
+    const output = path.join(dir, 'out.mkv');
+    const controller = new AbortController();
+    const first = encodePlan(plan, {
+      output,
+      jobs: 1,
+      threads: 2,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.finishedChunk) controller.abort(new Error('test stop'));
+      },
+    });
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    const work = `${output}.scenecrf-work`;
+    const m1 = await readManifest(path.join(work, 'manifest.json'));
+    expect(m1?.chunks.map((c) => c.status)).toEqual(['done', 'pending', 'pending']);
+    expect((await readdir(work)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['out.mkv.scenecrf-work']);
+
+    const finished: number[] = [];
+    const second = await encodePlan(plan, { output, jobs: 2, threads: 2, onProgress: (p) => p.finishedChunk && finished.push(p.finishedChunk.index) });
+    expect(second.reusedChunks).toBe(1);
+    expect(second.encodedChunks).toBe(2);
+    expect(finished.sort()).toEqual([1, 2]);
+    expect(second.chunks.map((c) => c.reused)).toEqual([true, false, false]);
+
+    const reference = path.join(dir, 'reference.mkv');
+    const whole: EncodeResult = await encodePlan(plan, { output: reference, workDir: path.join(dir, 'other-work'), jobs: 1, threads: 2 });
+    expect(whole.encodedChunks).toBe(3);
+    const [a, b] = await Promise.all([readFile(output), readFile(reference)]);
+    expect(a.length).toBeGreaterThan(0);
+    expect(a.equals(b)).toBe(true);
+  });
+});
+
+describe('validation before encoding', () => {
+  const listing = async (dir: string) => (await readdir(dir)).sort();
+
+  it.skipIf(!hasNativeFfmpeg)('rejects bad plans, inputs and outputs without creating files', async () => {
+    const dir = path.join(tmp, 'bad');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'marker'), '');
+    const output = path.join(dir, 'out.mkv');
+    const good = makePlan('svt-av1', [30, 30, 30]);
+    const bad: Array<[string, unknown, RegExp, Partial<Parameters<typeof encodePlan>[1]>?]> = [
+      ['overlap', { ...good, scenes: [{ startFrame: 0, endFrame: 20, crf: 30 }, { startFrame: 16, endFrame: 48, crf: 30 }] }, /overlaps/],
+      ['gap', { ...good, scenes: [{ startFrame: 0, endFrame: 10, crf: 30 }, { startFrame: 16, endFrame: 48, crf: 30 }] }, /in no scene/],
+      ['crf', { ...good, scenes: [{ startFrame: 0, endFrame: 48, crf: 70 }] }, /out of range/],
+      ['encoder', { ...good, encoder: 'x264' }, /encoder/],
+      ['reserved option', { ...good, options: { crf: 20 } }, /set by scenecrf/],
+      ['bad option value', { ...good, scenes: [{ startFrame: 0, endFrame: 48, crf: 30, options: { tune: 'a:b' } }] }, /cannot contain/],
+      ['frame count', { ...good, input: { ...good.input, frameCount: 50 }, scenes: [{ startFrame: 0, endFrame: 50, crf: 30 }] }, /plan is for 50 frames/],
+      ['size', { ...good, input: { ...good.input, width: 320 } }, /320x144/],
+      ['no output dir', good, /does not exist/, { output: path.join(dir, 'missing', 'out.mkv') }],
+      ['output under a file', good, /not a directory/, { output: path.join(dir, 'marker', 'out.mkv') }],
+      ['extension', good, /unsupported extension/, { output: path.join(dir, 'out.avi') }],
+    ];
+    for (const [name, plan, message, extra] of bad) {
+      await expect(encodePlan(plan, { output, ...extra }), name).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(message) });
+    }
+    await expect(encodePlan(good, { output, input: path.join(dir, 'nope.mp4') })).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
+    expect(await listing(dir)).toEqual(['marker']);
+  });
+
+  it('names the missing encoder and what to install', () => {
+    const backend: FfmpegBackend = {
+      source: 'path',
+      kind: 'native',
+      path: '/opt/ffmpeg',
+      version: 'ffmpeg version test',
+      capabilities: { encoders: new Set(['libx264', 'libvpx-vp9']), filters: new Set() },
+    };
+    expect(() => assertEncoderSupported(backend, 'svt-av1')).toThrow(/no libsvtav1 encoder.*--enable-libsvtav1/);
+    expect(() => assertEncoderSupported(backend, 'aom')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+    expect(assertEncoderSupported(backend, 'vp9').ffmpegEncoder).toBe('libvpx-vp9');
+    expect(() => assertEncoderSupported({ ...backend, kind: 'wasm' }, 'vp9')).toThrow(/native ffmpeg/);
+  });
+
+  it('maps plan options per encoder', () => {
+    const base = { crf: 30, preset: 6, bitDepth: 10 as const, threads: 3, keyint: 240 };
+    const svt = ENCODER_ADAPTERS['svt-av1'].args({ ...base, options: { tune: 0, 'film-grain': 8 } });
+    expect(svt).toEqual(['-c:v', 'libsvtav1', '-preset', '6', '-crf', '30', '-g', '240', '-pix_fmt', 'yuv420p10le', '-svtav1-params', 'lp=3:tune=0:film-grain=8']);
+    const aom = ENCODER_ADAPTERS.aom.args({ ...base, options: { 'aq-mode': 1, 'row-mt': false } });
+    expect(aom.join(' ')).toBe('-c:v libaom-av1 -crf 30 -b:v 0 -cpu-used 6 -pix_fmt yuv420p10le -threads 3 -usage good -row-mt 0 -g 240 -aq-mode 1');
+    const vp9 = ENCODER_ADAPTERS.vp9.args({ ...base, bitDepth: 8, options: {} });
+    expect(vp9.join(' ')).toBe('-c:v libvpx-vp9 -crf 30 -b:v 0 -cpu-used 6 -pix_fmt yuv420p -threads 3 -deadline good -row-mt 1 -g 240');
+  });
+
+  it.skipIf(!hasNativeFfmpeg)('prepareEncode checks everything and writes nothing', async () => {
+    const dir = path.join(tmp, 'prep');
+    await mkdir(dir);
+    const p = await prepareEncode(makePlan('vp9', [30, 30, 30]), { output: path.join(dir, 'x.ivf'), jobs: 2, threads: 1 });
+    expect(p.muxer).toBe('ivf');
+    expect(p.firstFrameSeconds).toBe(0);
+    expect(await listing(dir)).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('scenecrf encode (CLI)', () => {
+  it('encodes from a plan file and exits 0; a bad plan exits with INVALID_OPTIONS', async () => {
+    const dir = path.join(tmp, 'cli');
+    await mkdir(dir);
+    const planFile = path.join(dir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(makePlan('svt-av1', [25, 40, 55])));
+    const output = path.join(dir, 'out.ivf');
+    expect(await runEncode([input, '--plan', planFile, '-o', output, '--jobs', '2', '--threads', '1', '--quiet'])).toBe(0);
+    expect(probe(output).frames).toBe(48);
+    expect(await runEncode(['--help'])).toBe(0);
+    await writeFile(planFile, JSON.stringify({ ...makePlan('svt-av1', [25, 40, 55]), preset: 99 }));
+    await expect(runEncode([input, '--plan', planFile, '-o', output, '--quiet'])).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+});
