@@ -62,3 +62,14 @@ export {
   type FormatZonesOptions,
   type FfmpegScriptOptions,
 } from './zones/index.js';
+export {
+  encodePlan,
+  prepareEncode,
+  type EncodePlanOptions,
+  type EncodeResult,
+  type EncodeProgress,
+  type ChunkResult,
+  type PreparedEncode,
+} from './encode/chunked.js';
+export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
+export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';

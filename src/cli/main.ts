@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'analyze') return runAnalyze(rest);
   if (command === 'quality') return runQuality(rest);
   if (command === 'zones') return (await import('./zones.js')).runZones(rest);
+  if (command === 'encode') return (await import('./encode.js')).runEncode(rest);
   process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }
