@@ -3,7 +3,7 @@
  * testsrc2 segment repeated three times (so every scene has the same content and a lower CRF
  * must cost more bytes), 256x144 at 24 fps, losslessly coded.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +182,55 @@ describe.skipIf(!hasNativeFfmpeg)('resume', () => {
     const [a, b] = await Promise.all([readFile(output), readFile(reference)]);
     expect(a.length).toBeGreaterThan(0);
     expect(a.equals(b)).toBe(true);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('resume after SIGKILL', () => {
+  it('a killed CLI run leaves finished chunks that a new run reuses, with the same final bytes', async () => {
+    const dir = path.join(tmp, 'killed');
+    await mkdir(dir);
+    const plan = makePlan('aom', [32, 42, 52]);
+    const planFile = path.join(dir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(plan));
+    const output = path.join(dir, 'out.webm');
+    const manifest = path.join(`${output}.scenecrf-work`, 'manifest.json');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve(__dirname, '../src/cli/main.ts'), 'encode', input, '--plan', planFile, '-o', output, '--jobs', '1', '--threads', '1', '--quiet'],
+      { cwd: path.resolve(__dirname, '..'), stdio: 'ignore', detached: true },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Kill the whole process group (node and its ffmpeg) as soon as one chunk is recorded done.
+    let killed = false;
+    for (let i = 0; i < 1200 && !killed; i++) {
+      const m = await readManifest(manifest);
+      if (m && m.chunks.some((c) => c.status === 'done')) {
+        process.kill(-child.pid!, 'SIGKILL');
+        killed = true;
+      } else await new Promise((r) => setTimeout(r, 25));
+    }
+    await exited;
+    expect(killed).toBe(true);
+    const before = await readManifest(manifest);
+    const doneBefore = before!.chunks.filter((c) => c.status === 'done').length;
+    expect(doneBefore).toBeGreaterThanOrEqual(1);
+    expect(doneBefore).toBeLessThan(3);
+    expect((await readdir(dir)).includes('out.webm')).toBe(false);
+
+    // The dead process's lock is taken over; finished chunks are reused.
+    const resumed = await encodePlan(plan, { output, jobs: 1, threads: 1 });
+    expect(resumed.reusedChunks).toBe(doneBefore);
+    expect(resumed.encodedChunks).toBe(3 - doneBefore);
+    const reference = await encodePlan(plan, { output: path.join(dir, 'ref.webm'), jobs: 2, threads: 1 });
+    expect((await readFile(output)).equals(await readFile(reference.output))).toBe(true);
+  });
+
+  it('refuses a work directory locked by a live process', async () => {
+    const dir = path.join(tmp, 'locked');
+    const work = path.join(dir, 'work');
+    await mkdir(work, { recursive: true });
+    await writeFile(path.join(work, 'lock'), String(process.ppid));
+    await expect(encodePlan(makePlan('svt-av1', [30, 30, 30]), { output: path.join(dir, 'o.mkv'), workDir: work })).rejects.toThrow(/in use by another encode/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, constants, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -206,9 +206,7 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   await assertWritableDir('workDir', workStat ? workDir : path.dirname(workDir), workDir);
 
   // Encoder: ffmpeg has it, and the plan's options are ones the adapter passes through.
-  const backend = await resolveFfmpeg({ ffmpegPath: opts.ffmpegPath, backend: 'native' }).catch((e: unknown) => {
-    throw e;
-  });
+  const backend = await resolveFfmpeg({ ffmpegPath: opts.ffmpegPath, backend: 'native' });
   const adapter = assertEncoderSupported(backend, plan.encoder);
   if (!mux.codecs.includes(adapter.codec)) throw new UnsupportedError(`${adapter.codec} cannot be stored in ${ext}`);
   adapter.validateOptions(plan.options as Record<string, OptionValue>, 'plan options');
@@ -246,6 +244,38 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     threads,
     keyint: Math.max(1, Math.round(keyintSeconds * fps)),
   };
+}
+
+/** Bump when the way chunks are cut or muxed changes, so older chunk files are not reused. */
+const CHUNK_FORMAT = 1;
+
+/**
+ * Claims the work directory for this process (a `lock` file holding the pid). A lock left by a
+ * process that no longer runs (killed) is taken over; one held by a live process is an error.
+ */
+async function lockWorkDir(workDir: string): Promise<() => Promise<void>> {
+  const lock = path.join(workDir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      let alive = false;
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (err) {
+          alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (alive || pid === process.pid) throw new InvalidOptionsError('workDir', `${JSON.stringify(workDir)} is in use by another encode (process ${pid})`);
+      await rm(lock, { force: true });
+    }
+  }
+  throw new InvalidOptionsError('workDir', `cannot lock ${JSON.stringify(workDir)}`);
 }
 
 const chunkName = (i: number) => `chunk-${String(i).padStart(5, '0')}.ivf`;
@@ -320,18 +350,27 @@ async function runEncode(ffmpeg: string, args: string[], signal: AbortSignal, on
 export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown, opts: EncodePlanOptions): Promise<EncodeResult> {
   const started = performance.now();
   const p = await prepareEncode(planIn, opts);
+
+  await mkdir(p.workDir, { recursive: true });
+  const unlock = await lockWorkDir(p.workDir);
+  try {
+    return await encodeLocked(p, opts, started);
+  } finally {
+    await unlock();
+  }
+}
+
+async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started: number): Promise<EncodeResult> {
   const { plan, adapter, backend } = p;
   const { num, den } = plan.input.frameRate;
   const fps = num / den;
-
-  await mkdir(p.workDir, { recursive: true });
   // Leftovers of a killed run (partial chunk files) are never reused.
   for (const name of await readdir(p.workDir)) if (name.endsWith('.tmp')) await rm(path.join(p.workDir, name), { force: true });
 
   const manifestPath = path.join(p.workDir, MANIFEST_NAME);
   const previous = await readManifest(manifestPath);
   const writeManifest = manifestWriter(manifestPath);
-  const identity = { input: p.inputStat, frameRate: plan.input.frameRate, ffmpeg: backend.version };
+  const identity = { chunkFormat: CHUNK_FORMAT, input: p.inputStat, frameRate: plan.input.frameRate, ffmpeg: backend.version };
 
   const chunks: Array<ChunkRecord & { args: string[]; options: Record<string, OptionValue> }> = [];
   for (const [index, s] of plan.scenes.entries()) {
@@ -409,7 +448,9 @@ export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown,
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     emit('encode');
-    const todo = chunks.filter((c) => c.status !== 'done');
+    // Longest chunks first: with several jobs the last ones to start are short, so the workers
+    // finish close together. (Order does not change any chunk's bytes.)
+    const todo = chunks.filter((c) => c.status !== 'done').sort((a, b) => b.endFrame - b.startFrame - (a.endFrame - a.startFrame) || a.index - b.index);
     await runPool(todo, p.jobs, controller, async (c) => {
       const frames = c.endFrame - c.startFrame;
       const target = path.join(p.workDir, c.file);
