@@ -47,7 +47,7 @@ function probe(file: string) {
   );
   const j = JSON.parse(out) as { streams: Array<Record<string, string>>; format: { duration: string } };
   const s = j.streams[0]!;
-  return { codec_name: s.codec_name, pix_fmt: s.pix_fmt, frames: Number(j.streams[0]!.nb_read_frames), duration: Number(j.format.duration) };
+  return { codec_name: s.codec_name, pix_fmt: s.pix_fmt, avg_frame_rate: s.avg_frame_rate, frames: Number(j.streams[0]!.nb_read_frames), duration: Number(j.format.duration) };
 }
 
 /** Full decode: every frame must decode without an error line. */
@@ -139,6 +139,24 @@ describe.skipIf(!hasNativeFfmpeg)('encodePlan with each encoder', () => {
     const decoded = path.join(tmp, 'exact-decode.mkv');
     await encodePlan(plan, { output: decoded, threads: 1, trim: 'decode' });
     expect((await readFile(decoded)).equals(await readFile(output))).toBe(true);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('NTSC frame rate', () => {
+  it('30000/1001 input → .mp4 keeps 30 frames lasting 1.001 s', async () => {
+    const ntsc = path.join(tmp, 'ntsc.mkv');
+    execFileSync(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=192x108:r=30000/1001,trim=end_frame=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', ntsc]);
+    const plan = planFromScenes({ path: ntsc, width: 192, height: 108, frameCount: 30, frameRate: { num: 30000, den: 1001 } }, [
+      { startFrame: 0, endFrame: 11 },
+      { startFrame: 11, endFrame: 30 },
+    ], { encoder: 'vp9', preset: 8, crf: 40 });
+    const r = await encodePlan(plan, { output: path.join(tmp, 'ntsc.mp4'), threads: 1 });
+    const m = await readManifest(r.manifest);
+    expect(m?.chunks[1]?.trim).toBe('seek');
+    const info = probe(r.output);
+    expect(info.frames).toBe(30);
+    expect(info.avg_frame_rate).toBe('30000/1001');
+    expect(Math.abs(info.duration - 1.001)).toBeLessThan(0.0005);
   });
 });
 

@@ -31,6 +31,23 @@ import { runPool } from './pool.js';
  *
  * Timestamps are regenerated from the plan's frame rate (`settb=1/fps,setpts=N`, `-r fps`), so
  * each chunk is a clean CFR stream starting at 0 and the concat demuxer lays them end to end.
+ * Only the first video stream is encoded (no audio, subtitles, metadata or chapters).
+ *
+ * Chunks are IVF files (AV1 and VP9 both fit). The final file is the concat demuxer with
+ * `-c copy` (no re-encoding) into the container the output extension names (.mkv, .webm, .mp4
+ * with a track timescale that is a multiple of the frame rate, .ivf), written to a temporary name,
+ * checked with ffprobe (packet count = the plan's frame count, duration within half a frame),
+ * then renamed over the output.
+ *
+ * Determinism and resume: each chunk is encoded with a fixed thread count (`threads`, recorded in
+ * the chunk key; libaom's output depends on it, SVT-AV1's and libvpx's did not in tests),
+ * `-fflags +bitexact -flags +bitexact -map_metadata -1` (no encoder/muxer version strings or
+ * dates), and the muxers are bitexact, so the same plan gives the same bytes. A chunk is written
+ * to `<name>.<pid>.tmp`, renamed, and only then marked done in the manifest (itself written
+ * atomically); partial `.tmp` files are deleted at the next start. A chunk is reused when its key —
+ * sha256 of the input's size and mtime, frame range, frame rate, ffmpeg version and the exact
+ * encoder arguments — matches, and its file has the recorded size. A `lock` file (pid) stops two
+ * runs sharing a work directory; a lock whose process is gone is taken over.
  */
 
 export interface EncodeProgress {
@@ -459,7 +476,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
       let mode: 'seek' | 'decode' = p.firstFrameSeconds !== undefined && c.startFrame > 0 ? 'seek' : 'decode';
       let out: RunOutput;
       for (;;) {
-        const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:1', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-fps_mode', 'passthrough', ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
+        const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:1', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-vsync', 'passthrough', ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
         try {
           out = await runEncode(backend.path, args, controller.signal, (n) => {
             inFlight.set(c.index, Math.min(n, frames));
