@@ -160,6 +160,32 @@ describe.skipIf(!hasNativeFfmpeg)('NTSC frame rate', () => {
   });
 });
 
+const TOOLS = ['SvtAv1EncApp', 'aomenc', 'vpxenc'].filter((t) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (TOOLS.length < 3) console.warn(`\n*** test/encode.test.ts: standalone encoder tests SKIPPED (missing: SvtAv1EncApp/aomenc/vpxenc; Debian: svt-av1 aom-tools vpx-tools) ***\n`);
+
+describe.skipIf(!hasNativeFfmpeg || TOOLS.length < 3)('standalone encoders (via: tool)', () => {
+  it('SvtAv1EncApp, aomenc and vpxenc fed Y4M by ffmpeg: right frames and bit depth, sizes follow the CRFs', async () => {
+    for (const [encoder, bitDepth] of [['svt-av1', 10], ['aom', 8], ['vp9', 10]] as const) {
+      const plan = makePlan(encoder, [20, 35, 50], { bitDepth });
+      const r = await encodePlan(plan, { output: path.join(tmp, `tool-${encoder}.mkv`), jobs: 2, threads: 1, via: 'tool' });
+      const info = probe(r.output);
+      expect(info.frames, encoder).toBe(48);
+      expect(info.pix_fmt, encoder).toBe(bitDepth === 10 ? 'yuv420p10le' : 'yuv420p');
+      const bytes = r.chunks.map((c) => c.bytes);
+      expect(bytes[0]!, encoder).toBeGreaterThan(bytes[1]!);
+      expect(bytes[1]!, encoder).toBeGreaterThan(bytes[2]!);
+      expect(r.chunks[0]!.encoderVersion, encoder).toMatch(/v\d/);
+    }
+  });
+});
+
 function parsePlanLike(scenes: Array<{ startFrame: number; endFrame: number }>, crf: number): EncodePlan {
   return planFromScenes({ path: input, width: 256, height: 144, frameCount: 48, frameRate: { num: 24, den: 1 } }, scenes, { encoder: 'svt-av1', preset: 12, crf });
 }

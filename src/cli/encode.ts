@@ -20,6 +20,9 @@ Options:
   --work-dir <dir>       chunks and manifest (default <output>.scenecrf-work)
   --keep-chunks          keep the chunk files after success
   --ffmpeg <path>        ffmpeg executable to use
+  --via <ffmpeg|tool>    encode with ffmpeg's encoder library (default) or pipe into the
+                         standalone SvtAv1EncApp / aomenc / vpxenc
+  --tool-path <path>     the standalone encoder program (default: on PATH)
   --quiet                no progress bar or summary
   -h, --help             this help`;
 
@@ -37,6 +40,8 @@ export async function runEncode(argv: string[]): Promise<number> {
         'work-dir': { type: 'string' },
         'keep-chunks': { type: 'boolean', default: false },
         ffmpeg: { type: 'string' },
+        via: { type: 'string' },
+        'tool-path': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -69,6 +74,8 @@ export async function runEncode(argv: string[]): Promise<number> {
       threads,
       keepChunks: values['keep-chunks'],
       ffmpegPath: values.ffmpeg,
+      via: values.via as 'ffmpeg' | 'tool' | undefined,
+      toolPath: values['tool-path'],
       signal: cliSignal,
       onProgress: (p) => bar.update(p.framesDone, p.totalFrames, p.fps, p.etaSeconds, p.phase === 'concat' ? 'concat' : plan.encoder),
     });

@@ -11,7 +11,8 @@ import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend } from '../media/types.js';
 import { parsePlan, type EncodePlan, type EncodePlanInput } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertEncoderSupported, encoderVersionFromLog, type EncoderAdapter, type OptionValue } from './encoders.js';
+import { resolveEncoderTool, type EncoderTool } from './cli-tools.js';
+import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type EncoderAdapter, type OptionValue } from './encoders.js';
 import { MANIFEST_NAME, manifestWriter, readManifest, type ChunkRecord, type EncodeManifest } from './manifest.js';
 import { runPool } from './pool.js';
 
@@ -95,6 +96,11 @@ export interface EncodePlanOptions {
   keyintSeconds?: number;
   /** How chunks are cut (see module doc); default 'auto'. */
   trim?: 'auto' | 'seek' | 'decode';
+  /** Encode through ffmpeg's encoder library (default) or pipe Y4M from ffmpeg into the
+   * standalone program (`SvtAv1EncApp`, `aomenc`, `vpxenc`; see cli-tools.ts). */
+  via?: 'ffmpeg' | 'tool';
+  /** Path of the standalone encoder program (default: found on PATH). */
+  toolPath?: string;
   /** Keep the chunk files after success (default false: only the manifest stays). */
   keepChunks?: boolean;
   ffmpegPath?: string;
@@ -171,6 +177,8 @@ export interface PreparedEncode {
   jobs: number;
   threads: number;
   keyint: number;
+  /** The standalone encoder program, when `via: 'tool'`. */
+  tool?: { tool: EncoderTool; path: string; version: string };
 }
 
 async function countPackets(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
@@ -224,7 +232,11 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
 
   // Encoder: ffmpeg has it, and the plan's options are ones the adapter passes through.
   const backend = await resolveFfmpeg({ ffmpegPath: opts.ffmpegPath, backend: 'native' });
-  const adapter = assertEncoderSupported(backend, plan.encoder);
+  const via = opts.via ?? 'ffmpeg';
+  if (via !== 'ffmpeg' && via !== 'tool') throw new InvalidOptionsError('via', `expected "ffmpeg" or "tool", got ${JSON.stringify(via)}`);
+  const tool = via === 'tool' ? await resolveEncoderTool(plan.encoder, opts.toolPath) : undefined;
+  // Through a standalone program ffmpeg only decodes, so it needs no encoder library.
+  const adapter = tool ? encoderAdapter(plan.encoder) : assertEncoderSupported(backend, plan.encoder);
   if (!mux.codecs.includes(adapter.codec)) throw new UnsupportedError(`${adapter.codec} cannot be stored in ${ext}`);
   adapter.validateOptions(plan.options as Record<string, OptionValue>, 'plan options');
   plan.scenes.forEach((s, i) => s.options && adapter.validateOptions({ ...plan.options, ...s.options } as Record<string, OptionValue>, `plan scene ${i} options`));
@@ -260,6 +272,7 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     jobs,
     threads,
     keyint: Math.max(1, Math.round(keyintSeconds * fps)),
+    tool,
   };
 }
 
@@ -313,8 +326,12 @@ function cutArgs(p: PreparedEncode, start: number, end: number, mode: 'seek' | '
   return ['-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start_frame=${start}:end_frame=${end},${retime}`];
 }
 
+/** Placeholder for the output file in a standalone program's arguments (replaced per run). */
+const TOOL_OUT = '\u0000out';
+
 function chunkArgs(p: PreparedEncode, rec: { startFrame: number; endFrame: number; crf: number; options: Record<string, OptionValue> }): string[] {
-  return p.adapter.args({ crf: rec.crf, preset: p.plan.preset, bitDepth: p.plan.bitDepth, threads: p.threads, keyint: p.keyint, options: rec.options });
+  const settings = { crf: rec.crf, preset: p.plan.preset, bitDepth: p.plan.bitDepth, threads: p.threads, keyint: p.keyint, options: rec.options };
+  return p.tool ? [p.tool.path, p.tool.version, ...p.tool.tool.args(settings, TOOL_OUT)] : p.adapter.args(settings);
 }
 
 const COMMON_OUT = ['-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags', '+bitexact'];
@@ -324,10 +341,29 @@ interface RunOutput {
   log: string;
 }
 
-/** Runs one ffmpeg encode, reporting `frame=` progress; throws AbortError or FfmpegError. */
-async function runEncode(ffmpeg: string, args: string[], signal: AbortSignal, onFrames: (n: number) => void): Promise<RunOutput> {
+/**
+ * Runs one ffmpeg encode (progress on stderr via `-progress pipe:2`), or ffmpeg piping Y4M into
+ * a standalone encoder; reports `frame=` progress; throws AbortError or FfmpegError.
+ */
+async function runEncode(
+  ffmpeg: string,
+  args: string[],
+  signal: AbortSignal,
+  onFrames: (n: number) => void,
+  tool?: { path: string; args: string[] },
+): Promise<RunOutput> {
   if (signal.aborted) throw new AbortError(signal.reason);
   const child = execa(ffmpeg, args, { reject: false, stdin: 'ignore', buffer: false, cancelSignal: signal, encoding: 'utf8' });
+  let toolLog = '';
+  const encoder = tool ? execa(tool.path, tool.args, { reject: false, stdin: 'pipe', stdout: 'ignore', buffer: false, cancelSignal: signal, encoding: 'utf8' }) : undefined;
+  if (encoder) {
+    // A dead encoder closes the pipe; ffmpeg then fails with EPIPE, reported below.
+    encoder.stdin!.on('error', () => undefined);
+    child.stdout!.pipe(encoder.stdin!);
+    encoder.stderr?.on('data', (d: Buffer | string) => {
+      toolLog = (toolLog + String(d)).slice(-32_768);
+    });
+  }
   let head = '';
   let tail = '';
   child.stderr?.on('data', (d: Buffer | string) => {
@@ -337,7 +373,7 @@ async function runEncode(ffmpeg: string, args: string[], signal: AbortSignal, on
   });
   let frames = 0;
   let pending = '';
-  child.stdout?.on('data', (d: Buffer | string) => {
+  child.stderr?.on('data', (d: Buffer | string) => {
     pending += String(d);
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -349,14 +385,15 @@ async function runEncode(ffmpeg: string, args: string[], signal: AbortSignal, on
       }
     }
   });
-  const r = await child;
+  const [r, e] = await Promise.all([child, encoder]);
   const log = tail ? `${head}\n${tail}` : head;
-  if (r.isCanceled || signal.aborted) throw new AbortError(signal.reason);
+  if (r.isCanceled || e?.isCanceled || signal.aborted) throw new AbortError(signal.reason);
+  if (e && e.exitCode !== 0) throw new FfmpegError([tool!.path, ...tool!.args], e.exitCode, `${path.basename(tool!.path)}: ${toolLog.slice(-2000)}`);
   if (r.exitCode !== 0) {
     const problems = problemLines(log);
     throw new FfmpegError(args, r.exitCode, problems.length ? problems.join('\n') : log.slice(-2000));
   }
-  return { frames, log };
+  return { frames, log: `${log}\n${toolLog}` };
 }
 
 /**
@@ -476,12 +513,25 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
       let mode: 'seek' | 'decode' = p.firstFrameSeconds !== undefined && c.startFrame > 0 ? 'seek' : 'decode';
       let out: RunOutput;
       for (;;) {
-        const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:1', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-vsync', 'passthrough', ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
+        const head = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:2', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-vsync', 'passthrough'];
+        // Y4M carries the frame rate and bit depth to the standalone encoder (10-bit Y4M needs -strict -1).
+        const args = p.tool
+          ? [...head, '-pix_fmt', plan.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p', '-strict', '-1', ...COMMON_OUT, '-f', 'yuv4mpegpipe', 'pipe:1']
+          : [...head, ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
+        const tool = p.tool ? { path: p.tool.path, args: c.args.slice(2).map((a) => (a === TOOL_OUT ? tmp : a)) } : undefined;
         try {
-          out = await runEncode(backend.path, args, controller.signal, (n) => {
-            inFlight.set(c.index, Math.min(n, frames));
-            emit('encode');
-          });
+          out = await runEncode(
+            backend.path,
+            args,
+            controller.signal,
+            (n) => {
+              inFlight.set(c.index, Math.min(n, frames));
+              emit('encode');
+            },
+            tool,
+          );
+          // The standalone encoder must have written every frame it was given.
+          if (tool && out.frames === frames) out.frames = (await countOutput(backend, tmp, controller.signal)).frames;
         } catch (e) {
           inFlight.delete(c.index);
           await rm(tmp, { force: true });
@@ -504,7 +554,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
         bytes,
         bitrateKbps: (bytes * 8) / 1000 / (frames / fps),
         encodeSeconds: (performance.now() - t) / 1000,
-        encoderVersion: encoderVersionFromLog(adapter, out.log) ?? backend.version,
+        encoderVersion: p.tool ? p.tool.version : (encoderVersionFromLog(adapter, out.log) ?? backend.version),
         trim: mode,
       } satisfies Partial<ChunkRecord>);
       Object.assign(c, rec);
