@@ -269,6 +269,31 @@ describe.skipIf(!hasNativeFfmpeg)('resume after SIGKILL', () => {
     expect((await readFile(output)).equals(await readFile(reference.output))).toBe(true);
   });
 
+  it('SIGINT to the CLI stops ffmpeg, removes partial files and the lock, and exits 130', async () => {
+    const dir = path.join(tmp, 'sigint');
+    await mkdir(dir);
+    const planFile = path.join(dir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(makePlan('aom', [32, 42, 52])));
+    const output = path.join(dir, 'out.mkv');
+    const work = `${output}.scenecrf-work`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve(__dirname, '../src/cli/main.ts'), 'encode', input, '--plan', planFile, '-o', output, '--jobs', '1', '--threads', '1', '--quiet'],
+      { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (let i = 0; i < 1200; i++) {
+      const m = await readManifest(path.join(work, 'manifest.json'));
+      if (m && m.chunks.some((c) => c.status === 'done')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const left = await readdir(work);
+    expect(left.filter((n) => n.endsWith('.tmp') || n === 'lock')).toEqual([]);
+    expect(left).toContain('manifest.json');
+  });
+
   it('refuses a work directory locked by a live process', async () => {
     const dir = path.join(tmp, 'locked');
     const work = path.join(dir, 'work');
