@@ -73,3 +73,16 @@ export {
 } from './encode/chunked.js';
 export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
 export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';
+export {
+  planSchema,
+  planSceneSchema,
+  parsePlan,
+  readPlan,
+  planFromScenes,
+  ENCODERS,
+  CRF_RANGE,
+  type EncodePlan,
+  type EncodePlanInput,
+  type PlanScene,
+  type EncoderName,
+} from './plan/format.js';

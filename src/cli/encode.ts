@@ -64,16 +64,6 @@ export async function runEncode(argv: string[]): Promise<number> {
   if (threads === 0) throw new InvalidOptionsError('--threads', 'must be at least 1');
   const plan = await readPlan(values.plan);
   const bar = progressBar(process.stderr, !values.quiet);
-  // execa's exit cleanup (signal-exit) re-raises SIGINT/SIGTERM when it sees no other listener,
-  // and cliSignal's listeners are `once`, so they are gone by then: the process would die before
-  // the abort path kills ffmpeg, removes partial chunk files and releases the work-dir lock. Hold
-  // a listener for the whole encode; a second Ctrl-C quits at once.
-  let interrupts = 0;
-  const hold = () => {
-    if (++interrupts > 1) process.exit(130);
-  };
-  process.on('SIGINT', hold);
-  process.on('SIGTERM', hold);
   let result: EncodeResult;
   try {
     result = await encodePlan(plan, {
@@ -91,8 +81,6 @@ export async function runEncode(argv: string[]): Promise<number> {
     });
   } finally {
     bar.done();
-    process.off('SIGINT', hold);
-    process.off('SIGTERM', hold);
   }
   if (!values.quiet) process.stdout.write(`${summarizeEncode(result)}\n`);
   return 0;

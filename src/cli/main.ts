@@ -7,11 +7,13 @@ const USAGE = `scenecrf — per-scene video pre-analysis for content-adaptive en
 Usage:
   scenecrf analyze <input> [options]
   scenecrf quality <reference> <distorted> [options]
+  scenecrf encode <input> --plan <plan.json> -o <output> [--jobs N] [options]
   scenecrf zones <plan.json> --format <av1an|x265|x265-zonefile|x264|ffmpeg|json> [-o out]
 
 Commands:
   analyze     find the shots of a video and measure each scene's complexity
   quality     score a distorted video against its reference (VMAF, PSNR, SSIM, XPSNR)
+  encode      encode a plan scene by scene (resumable), concatenated into one file
   zones       turn an encode plan into zone files (Av1an, x265, x264), an ffmpeg script or JSON
 
 Run "scenecrf <command> --help" for the options of a command.`;
