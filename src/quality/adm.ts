@@ -88,7 +88,7 @@ function quantStep(lambda: number, theta: number): number {
 /** float32 CSF factors 1/Q: [scale][0 = h/v, 1 = d]. */
 const RFACTOR: number[][] = [0, 1, 2, 3].map((s) => [f32(1 / quantStep(s, 1)), f32(1 / quantStep(s, 2))]);
 /** Scales 1..3: rfactor · 2^32 truncated (uint32). */
-const I4_RFACTOR: number[][] = RFACTOR.map((r) => [Math.trunc(r[0]! * TWO32), Math.trunc(r[1]! * TWO32)]);
+export const I4_RFACTOR: number[][] = RFACTOR.map((r) => [Math.trunc(r[0]! * TWO32), Math.trunc(r[1]! * TWO32)]);
 
 interface Workspace {
   w: number;
@@ -549,7 +549,6 @@ function denScale(ws: Workspace, bw: number, bh: number, scale: number): number 
   let accH = 0;
   let accV = 0;
   let accD = 0;
-  let shiftCsf: number;
   if (scale === 0) {
     let sa = Math.ceil(Math.log2((bottom - top) * (right - left)) - 20);
     if (sa < 0) sa = 0;
@@ -571,7 +570,6 @@ function denScale(ws: Workspace, bw: number, bh: number, scale: number): number 
       accV += Math.floor((iv + add) * inv);
       accD += Math.floor((id + add) * inv);
     }
-    shiftCsf = 2 ** (18 - sa);
   } else {
     const shSq = scale === 2 ? 30 : 31;
     const addSq = 2 ** shSq; // sic: a whole unit, not a half
@@ -598,8 +596,25 @@ function denScale(ws: Workspace, bw: number, bh: number, scale: number): number 
       accV += Math.floor((iv + addAcc) * invAcc);
       accD += Math.floor((id + addAcc) * invAcc);
     }
+  }
+  return admDenominator(accH, accV, accD, bw, bh, scale);
+}
+
+/**
+ * A scale's denominator from its pooled integer accumulators of |reference|³ (h, v, d): undo the
+ * accumulation shifts, apply the float32 CSF factors, cube root, add the noise floor. Shared by
+ * the TypeScript pipeline and the WebAssembly one (./adm-wasm.ts), which computes the
+ * accumulators in the kernel.
+ */
+export function admDenominator(accH: number, accV: number, accD: number, bw: number, bh: number, scale: number): number {
+  const { left, top, right, bottom } = centre(bw, bh);
+  let shiftCsf: number;
+  if (scale === 0) {
+    const sa = Math.max(0, Math.ceil(Math.log2((bottom - top) * (right - left)) - 20));
+    shiftCsf = 2 ** (18 - sa);
+  } else {
     const conv = scale === 1 ? 32 : scale === 2 ? 27 : 23;
-    shiftCsf = 2 ** (conv - shAcc - shCub);
+    shiftCsf = 2 ** (conv - Math.ceil(Math.log2(bottom - top)) - Math.ceil(Math.log2(right - left)));
   }
   const rf0 = RFACTOR[scale]![0]!;
   const rf2 = RFACTOR[scale]![1]!;
@@ -628,8 +643,23 @@ function colSums(fltSum: Int32Array, colSum: Int32Array, bw: number, bh: number,
   for (let j = c0; j < c1; j++) colSum[j] = fltSum[up + j]! + fltSum[row + j]! + fltSum[dn + j]!;
 }
 
-function numFinish(accH: number, accV: number, accD: number, finalHV: number, finalD: number, area: number): number {
-  const add = powf3(area * NOISE_WEIGHT);
+/**
+ * A scale's numerator from its pooled integer accumulators of masked |csf(restored)|³ (h, v, d):
+ * undo the accumulation shifts, cube root, add the noise floor. Shared with ./adm-wasm.ts.
+ */
+export function admNumerator(accH: number, accV: number, accD: number, bw: number, bh: number, scale: number): number {
+  const { left, top, right, bottom } = centre(bw, bh);
+  const shInner = Math.ceil(Math.log2(bh));
+  let finalHV: number;
+  let finalD: number;
+  if (scale === 0) {
+    finalHV = 2 ** (52 - Math.ceil(Math.log2(bw) - 4) - shInner);
+    finalD = 2 ** (57 - Math.ceil(Math.log2(bw) - 3) - shInner);
+  } else {
+    const base = scale === 1 ? 45 : scale === 2 ? 39 : 36;
+    finalHV = finalD = 2 ** (base - Math.ceil(Math.log2(bw)) - shInner);
+  }
+  const add = powf3((bottom - top) * (right - left) * NOISE_WEIGHT);
   const nh = f32(powf3(accH / finalHV) + add);
   const nv = f32(powf3(accV / finalHV) + add);
   const nd = f32(powf3(accD / finalD) + add);
@@ -694,9 +724,7 @@ function numScale0(ws: Workspace, bw: number, bh: number): number {
     accV += Math.floor((iv + addInner) * invInner);
     accD += Math.floor((id + addInner) * invInner);
   }
-  const finalHV = 2 ** (52 - shCubHV - shInner);
-  const finalD = 2 ** (57 - shCubD - shInner);
-  return numFinish(accH, accV, accD, finalHV, finalD, (bottom - top) * (right - left));
+  return admNumerator(accH, accV, accD, bw, bh, 0);
 }
 
 /** Numerator of scales 1..3 (int32 samples, 64-bit products). */
@@ -750,9 +778,7 @@ function numScaleN(ws: Workspace, bw: number, bh: number, scale: number): number
     accV += Math.floor((iv + addInner) * invInner);
     accD += Math.floor((id + addInner) * invInner);
   }
-  const base = scale === 1 ? 45 : scale === 2 ? 39 : 36;
-  const fin = 2 ** (base - shCub - shInner);
-  return numFinish(accH, accV, accD, fin, fin, (bottom - top) * (right - left));
+  return admNumerator(accH, accV, accD, bw, bh, scale);
 }
 
 /**
@@ -763,12 +789,7 @@ function numScaleN(ws: Workspace, bw: number, bh: number, scale: number): number
  */
 export function computeAdm(ref: Plane, dis: Plane, opts: AdmOptions = {}): AdmResult {
   const { width: w, height: h } = ref;
-  if (dis.width !== w || dis.height !== h) throw new RangeError(`ADM: plane sizes differ (${w}x${h} vs ${dis.width}x${dis.height})`);
-  if (dis.bitDepth !== ref.bitDepth) throw new RangeError('ADM: planes have different bit depths');
-  if (w < ADM_MIN_SIZE || h < ADM_MIN_SIZE) throw new RangeError(`ADM: plane ${w}x${h} is smaller than ${ADM_MIN_SIZE}x${ADM_MIN_SIZE}`);
-  if (ref.data.length < w * h || dis.data.length < w * h) throw new RangeError('ADM: plane data shorter than width*height');
-  const egl = opts.enhancementGainLimit ?? 100;
-  if (!(egl >= 1)) throw new RangeError('ADM: enhancementGainLimit must be >= 1');
+  const egl = checkAdmInputs(ref, dis, opts);
   const ws = getWorkspace(w, h);
   const scales: [number, number, number, number] = [0, 0, 0, 0];
   let num = 0;
@@ -803,9 +824,26 @@ export function computeAdm(ref: Plane, dis: Plane, opts: AdmOptions = {}): AdmRe
     num += n;
     den += d;
   }
+  return admResult(num, den, scales, w, h);
+}
+
+/** Validates a pair of planes for ADM (RangeError naming the problem); returns the gain limit. */
+export function checkAdmInputs(ref: Plane, dis: Plane, opts: AdmOptions): number {
+  const { width: w, height: h } = ref;
+  if (dis.width !== w || dis.height !== h) throw new RangeError(`ADM: plane sizes differ (${w}x${h} vs ${dis.width}x${dis.height})`);
+  if (dis.bitDepth !== ref.bitDepth) throw new RangeError('ADM: planes have different bit depths');
+  if (w < ADM_MIN_SIZE || h < ADM_MIN_SIZE) throw new RangeError(`ADM: plane ${w}x${h} is smaller than ${ADM_MIN_SIZE}x${ADM_MIN_SIZE}`);
+  if (ref.data.length < w * h || dis.data.length < w * h) throw new RangeError('ADM: plane data shorter than width*height');
+  const egl = opts.enhancementGainLimit ?? 100;
+  if (!(egl >= 1)) throw new RangeError('ADM: enhancementGainLimit must be >= 1');
+  return egl;
+}
+
+/** adm2 from the summed numerators and denominators (libvmaf zeroes sums below a size-scaled
+ * floor, and a zero denominator scores 1). */
+export function admResult(num: number, den: number, scales: AdmResult['scales'], w: number, h: number): AdmResult {
   const limit = (1e-10 * (w * h)) / (1920 * 1080);
   if (num < limit) num = 0;
   if (den < limit) den = 0;
-  const adm2 = den === 0 ? 1 : num / den;
-  return { adm2, scales, num, den };
+  return { adm2: den === 0 ? 1 : num / den, scales, num, den };
 }
