@@ -1,8 +1,6 @@
-import { parseArgs } from 'node:util';
 import { analyzeVideo, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze.js';
-import { InvalidOptionsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertWritableTarget, intOption, writeFailure } from './options.js';
+import { assertWritableTarget, intOption, parseCommand, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
@@ -24,31 +22,22 @@ Options:
 A file name that starts with "-" goes after "--": scenecrf analyze -- -clip.mp4`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'string' },
-        frames: { type: 'boolean', default: false },
-        'min-scene-length': { type: 'string' },
-        'max-scene-length': { type: 'string' },
-        'analysis-width': { type: 'string' },
-        backend: { type: 'string' },
-        ffmpeg: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new InvalidOptionsError('arguments', (e as Error).message);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      json: { type: 'string' },
+      frames: { type: 'boolean', default: false },
+      'min-scene-length': { type: 'string' },
+      'max-scene-length': { type: 'string' },
+      'analysis-width': { type: 'string' },
+      backend: { type: 'string' },
+      ffmpeg: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
   if (positionals.length !== 1) {
     process.stderr.write(`scenecrf analyze: expected one input file, got ${positionals.length}\n\n${HELP}\n`);
     return 2;

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { encodePlan, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError } from '../errors.js';
 import { readPlan } from '../plan/format.js';
-import { intOption } from './options.js';
+import { intOption, parseCommand } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
@@ -27,33 +26,24 @@ Options:
   -h, --help             this help`;
 
 export async function runEncode(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        plan: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        jobs: { type: 'string' },
-        threads: { type: 'string' },
-        'work-dir': { type: 'string' },
-        'keep-chunks': { type: 'boolean', default: false },
-        ffmpeg: { type: 'string' },
-        via: { type: 'string' },
-        'tool-path': { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new InvalidOptionsError('arguments', (e as Error).message);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      plan: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      jobs: { type: 'string' },
+      threads: { type: 'string' },
+      'work-dir': { type: 'string' },
+      'keep-chunks': { type: 'boolean', default: false },
+      ffmpeg: { type: 'string' },
+      via: { type: 'string' },
+      'tool-path': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
   if (positionals.length !== 1 || !values.plan || !values.output) {
     process.stderr.write(`scenecrf encode: expected one input file, --plan and -o\n\n${HELP}\n`);
     return 2;

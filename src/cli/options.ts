@@ -1,6 +1,7 @@
 // Argument helpers shared by the CLI commands.
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidOptionsError } from '../errors.js';
 
 export function intOption(name: string, v: string | undefined): number | undefined {
@@ -34,3 +35,29 @@ export async function assertWritableTarget(option: string, target: string): Prom
   if (existing?.isDirectory()) throw fail('it is a directory');
 }
 
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends OptionsConfig> = O & { help: { type: 'boolean'; short: 'h'; default: false } };
+type ParsedCommand<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: WithHelp<O> }>>;
+
+/**
+ * Parses a command's arguments (positionals allowed, `-h/--help` added). A parse problem is an
+ * INVALID_OPTIONS error; `undefined` means the help text was printed and the command is done.
+ */
+export function parseCommand<const O extends OptionsConfig>(argv: string[], options: O, help: string): ParsedCommand<O> | undefined {
+  let parsed: ParsedCommand<O>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...options, help: { type: 'boolean', short: 'h', default: false } } as WithHelp<O>,
+    });
+  } catch (e) {
+    throw new InvalidOptionsError('arguments', (e as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${help}\n`);
+    return undefined;
+  }
+  return parsed;
+}

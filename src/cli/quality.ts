@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { analyzeVideo } from '../analysis/analyze.js';
 import { InvalidOptionsError } from '../errors.js';
 import { measureQuality, type MeasureQualityOptions, type QualityReport } from '../quality/measure.js';
 import type { PooledScore, SceneSpan } from '../quality/pooling.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertWritableTarget, intOption, writeFailure } from './options.js';
+import { assertWritableTarget, intOption, parseCommand, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
@@ -50,33 +49,24 @@ async function readScenes(file: string): Promise<SceneSpan[]> {
 }
 
 export async function runQuality(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        metric: { type: 'string' },
-        'vmaf-backend': { type: 'string' },
-        model: { type: 'string' },
-        scenes: { type: 'string' },
-        analyze: { type: 'boolean', default: false },
-        subsample: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'string' },
-        ffmpeg: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new InvalidOptionsError('arguments', (e as Error).message);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      metric: { type: 'string' },
+      'vmaf-backend': { type: 'string' },
+      model: { type: 'string' },
+      scenes: { type: 'string' },
+      analyze: { type: 'boolean', default: false },
+      subsample: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'string' },
+      ffmpeg: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
   if (positionals.length !== 2) {
     process.stderr.write(`scenecrf quality: expected a reference and a distorted file, got ${positionals.length} file(s)\n\n${HELP}\n`);
     return 2;

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidOptionsError } from '../errors.js';
 import { readPlan } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
-import { assertWritableTarget, writeFailure } from './options.js';
+import { assertWritableTarget, parseCommand, writeFailure } from './options.js';
 
 const HELP = `Usage: scenecrf zones <plan.json> --format <format> [options]
 
@@ -32,30 +31,21 @@ Options:
   -h, --help             this help`;
 
 export async function runZones(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        reset: { type: 'boolean', default: false },
-        mode: { type: 'string' },
-        'base-crf': { type: 'string' },
-        'video-output': { type: 'string' },
-        'work-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new InvalidOptionsError('arguments', (e as Error).message);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      reset: { type: 'boolean', default: false },
+      mode: { type: 'string' },
+      'base-crf': { type: 'string' },
+      'video-output': { type: 'string' },
+      'work-dir': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
   if (positionals.length !== 1) {
     process.stderr.write(`scenecrf zones: expected one plan file, got ${positionals.length}\n\n${HELP}\n`);
     return 2;
