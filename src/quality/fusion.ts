@@ -18,6 +18,7 @@ import {
   DEFAULT_ENHN_GAIN_LIMIT,
   VMAF_FEATURE_KEYS,
   parseLibvmafModel,
+  rbfKernelSum,
   type LibvmafLoadOptions,
   type VmafFeatureKey,
   type VmafFeatures,
@@ -216,14 +217,7 @@ export function predictFusion(model: FusionModel, features: VmafFeatures): numbe
       y += weights[j]! * Math.exp(ng * (t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3 + t4 * t4 + t5 * t5));
     }
   } else {
-    for (let j = 0, o = 0; j < weights.length; j++, o += d) {
-      let dist = 0;
-      for (let i = 0; i < d; i++) {
-        const t = z[i]! - centers[o + i]!;
-        dist += t * t;
-      }
-      y += weights[j]! * Math.exp(-gamma * dist);
-    }
+    y += rbfKernelSum(d === z.length ? z : z.subarray(0, d), centers, weights, gamma);
   }
   const [lo, hi] = model.clip;
   return y < lo ? lo : y > hi ? hi : y;

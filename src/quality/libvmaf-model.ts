@@ -292,6 +292,24 @@ export async function loadLibvmafModel(path: string, options: LibvmafLoadOptions
   return parseLibvmafModel(json, path, options);
 }
 
+/**
+ * Σ_j weights[j] · exp(−gamma · |x − centers_j|²), with the centers stored row after row in
+ * `centers` (x.length values each): the RBF kernel expansion both VMAF fusion models evaluate.
+ */
+export function rbfKernelSum(x: ArrayLike<number>, centers: ArrayLike<number>, weights: ArrayLike<number>, gamma: number): number {
+  const d = x.length;
+  let sum = 0;
+  for (let j = 0, o = 0; j < weights.length; j++, o += d) {
+    let dist = 0;
+    for (let i = 0; i < d; i++) {
+      const t = x[i]! - centers[o + i]!;
+      dist += t * t;
+    }
+    sum += weights[j]! * Math.exp(-gamma * dist);
+  }
+  return sum;
+}
+
 /** Evaluates a libvmaf model on one frame's features. Pure; throws RangeError if a feature is missing. */
 export function predict(model: LibvmafModel, features: VmafFeatures): LibvmafPrediction {
   const d = model.features.length;
@@ -301,16 +319,7 @@ export function predict(model: LibvmafModel, features: VmafFeatures): LibvmafPre
     if (typeof v !== 'number' || Number.isNaN(v)) throw new RangeError(`feature ${model.features[i]} is missing or NaN`);
     x[i] = model.featureSlopes[i]! * v + model.featureIntercepts[i]!;
   }
-  const { coefs, supportVectors: sv, gamma } = model;
-  let sum = 0;
-  for (let j = 0, o = 0; j < coefs.length; j++, o += d) {
-    let dist = 0;
-    for (let i = 0; i < d; i++) {
-      const t = x[i]! - sv[o + i]!;
-      dist += t * t;
-    }
-    sum += coefs[j]! * Math.exp(-gamma * dist);
-  }
+  const sum = rbfKernelSum(x, model.supportVectors, model.coefs, model.gamma);
   let y = (sum - model.rho - model.outputIntercept) / model.outputSlope;
   const t = model.scoreTransform;
   if (model.enableTransform && t) {

@@ -8,7 +8,8 @@ import { mirrorIndex } from './vif.js';
  * backward and forward differences, so a single cut does not read as two frames of high motion.
  */
 
-const TAPS = (() => {
+/** The motion blur's 5 taps: a Gaussian with σ = 1, normalised. */
+export const MOTION_TAPS = (() => {
   const w = [-2, -1, 0, 1, 2].map((x) => Math.exp(-(x * x) / 2));
   const sum = w.reduce((a, b) => a + b, 0);
   return Float64Array.from(w, (v) => v / sum);
@@ -29,7 +30,7 @@ export function blurForMotion(p: Plane, out?: Float32Array): Float32Array {
     for (let x = 0; x < w; x++) {
       row[x + 2] =
         scale *
-        (TAPS[0]! * (data[r0 + x]! + data[r4 + x]!) + TAPS[1]! * (data[r1 + x]! + data[r3 + x]!) + TAPS[2]! * data[r2 + x]!);
+        (MOTION_TAPS[0]! * (data[r0 + x]! + data[r4 + x]!) + MOTION_TAPS[1]! * (data[r1 + x]! + data[r3 + x]!) + MOTION_TAPS[2]! * data[r2 + x]!);
     }
     row[1] = row[3]!;
     row[0] = row[4]!;
@@ -37,7 +38,7 @@ export function blurForMotion(p: Plane, out?: Float32Array): Float32Array {
     row[w + 3] = row[w - 1]!;
     const o = y * w;
     for (let x = 0; x < w; x++) {
-      dst[o + x] = TAPS[0]! * (row[x]! + row[x + 4]!) + TAPS[1]! * (row[x + 1]! + row[x + 3]!) + TAPS[2]! * row[x + 2]!;
+      dst[o + x] = MOTION_TAPS[0]! * (row[x]! + row[x + 4]!) + MOTION_TAPS[1]! * (row[x + 1]! + row[x + 3]!) + MOTION_TAPS[2]! * row[x + 2]!;
     }
   }
   return dst;

@@ -30,7 +30,8 @@ const EPS = 1e-10;
 /** Window widths per scale; each a Gaussian with σ = width / 5, truncated and normalised. */
 const WIDTHS = [17, 9, 5, 3] as const;
 
-function gaussianWindow(width: number): Float64Array {
+/** VIF's window of `width` taps: a Gaussian with σ = width / 5, truncated and normalised. */
+export function gaussianWindow(width: number): Float64Array {
   const sigma = width / 5;
   const half = (width - 1) / 2;
   const w = new Float64Array(width);

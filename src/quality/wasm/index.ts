@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Plane } from '../plane.js';
-import type { VifOptions, VifResult } from '../vif.js';
+import { MOTION_TAPS } from '../motion.js';
+import { gaussianWindow, type VifOptions, type VifResult } from '../vif.js';
 
 /**
  * WebAssembly SIMD versions of the builtin VMAF kernels (source: ./assembly/kernels.ts, built by
@@ -92,27 +93,6 @@ const MOTION_COEF_OFFSET = 192;
 const VIF_COEF64_OFFSET = [256, 392, 464, 504] as const;
 const CONST_BYTES = 1024;
 
-/** Same construction as ../vif.ts: Gaussian with σ = width / 5, truncated and normalised. */
-function gaussianWindow(width: number): Float64Array {
-  const sigma = width / 5;
-  const half = (width - 1) / 2;
-  const w = new Float64Array(width);
-  let sum = 0;
-  for (let i = 0; i < width; i++) {
-    w[i] = Math.exp(-((i - half) ** 2) / (2 * sigma * sigma));
-    sum += w[i]!;
-  }
-  for (let i = 0; i < width; i++) w[i]! /= sum;
-  return w;
-}
-
-/** Same taps as ../motion.ts: σ = 1, 5 taps, normalised. */
-function motionTaps(): Float64Array {
-  const w = [-2, -1, 0, 1, 2].map((x) => Math.exp(-(x * x) / 2));
-  const sum = w.reduce((a, b) => a + b, 0);
-  return Float64Array.from(w, (v) => v / sum);
-}
-
 class Kernels implements VmafKernels {
   readonly exports: KernelExports;
   readonly constBase: number;
@@ -129,7 +109,7 @@ class Kernels implements VmafKernels {
       c.set(gaussianWindow(n), VIF_COEF_OFFSET[s] / 4);
       c64.set(gaussianWindow(n), VIF_COEF64_OFFSET[s] / 8);
     });
-    c.set(motionTaps().subarray(0, 3), MOTION_COEF_OFFSET / 4);
+    c.set(MOTION_TAPS.subarray(0, 3), MOTION_COEF_OFFSET / 4);
   }
 
   private ensure(end: number): void {
