@@ -1,0 +1,250 @@
+// Fits scenecrf's per-encoder CRF predictor (models/crf-<encoder>-v1.json) on dataset rows
+// (JSONL from bench/build-dataset.ts: one scene of one video encoded at one CRF per line).
+//
+//   npx tsx bench/train-crf.ts --dataset <file.jsonl> [--dataset more.jsonl ...] --encoder svt-av1
+//       [--preset 8] [--exclude-video name ...] [--degree 2] [--lambda 1e-3] [--weighting row|video]
+//       [--out models/crf-svt-av1-v1.json] [--dry-run]
+//
+// Model (src/model/crf-model.ts): per scene, ln(100 − VMAF) (mean and p5) and ln(bytes per pixel
+// per frame) are polynomials in x = crf/63 whose coefficients are linear in the standardised scene
+// features; ridge on the feature terms.
+//
+// Every configuration of the grid (degree 1..3 × lambda × row weighting, or only the ones fixed on
+// the command line) is scored by leave-one-video-out cross-validation; the table is printed as
+// markdown; the configuration with the lowest mean of (VMAF mean MAE, VMAF p5 MAE) is fitted on all
+// rows and written with its CV errors, the comparison and the exact command.
+//
+// --exclude-video drops a video from everything (the held-out evaluation videos: they must never be
+// in training). A name matches the row's video exactly or without its extension; a name that
+// matches nothing is an error (a typo would silently train on the evaluation video).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  crossValidateCrfModel,
+  crfModelFileName,
+  fitCrfModel,
+  saveCrfModel,
+  type CrfCrossValidation,
+  type CrfModel,
+  type RowWeighting,
+} from '../src/model/crf-model.js';
+import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
+import { ENCODERS, type EncoderName } from '../src/plan/format.js';
+import { fmt } from './lib.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const DEGREES = [1, 2, 3];
+const LAMBDAS = [0, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+const WEIGHTINGS: RowWeighting[] = ['row', 'video'];
+
+interface Args {
+  datasets: string[];
+  encoder: EncoderName;
+  preset?: number;
+  exclude: string[];
+  degree?: number;
+  lambda?: number;
+  weighting?: RowWeighting;
+  out?: string;
+  dryRun: boolean;
+}
+
+function usage(): never {
+  console.error(
+    'usage: npx tsx bench/train-crf.ts --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
+      '         [--exclude-video name ...] [--degree 1|2|3] [--lambda x] [--weighting row|video] [--out file] [--dry-run]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Partial<Args> & { datasets: string[]; exclude: string[]; dryRun: boolean } = { datasets: [], exclude: [], dryRun: false };
+  const num = (flag: string, v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--dataset') a.datasets.push(path.resolve(next()));
+    else if (arg === '--encoder') {
+      const e = next();
+      if (!(ENCODERS as readonly string[]).includes(e)) throw new Error(`--encoder must be one of ${ENCODERS.join(', ')}, got ${e}`);
+      a.encoder = e as EncoderName;
+    } else if (arg === '--preset') a.preset = num(arg, next());
+    else if (arg === '--exclude-video') a.exclude.push(...next().split(',').filter(Boolean));
+    else if (arg === '--degree') a.degree = num(arg, next());
+    else if (arg === '--lambda') a.lambda = num(arg, next());
+    else if (arg === '--weighting') {
+      const w = next();
+      if (w !== 'row' && w !== 'video') throw new Error(`--weighting must be row or video, got ${w}`);
+      a.weighting = w;
+    } else if (arg === '--out') a.out = path.resolve(next());
+    else if (arg === '--dry-run') a.dryRun = true;
+    else if (arg === '-h' || arg === '--help') usage();
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (a.datasets.length === 0 || !a.encoder) usage();
+  return a as Args;
+}
+
+/** Reads JSONL dataset files; every bad line is reported as file:line. */
+function readDatasets(files: string[]): { rows: DatasetRow[]; sha256: string } {
+  const hash = createHash('sha256');
+  const rows: DatasetRow[] = [];
+  const errors: string[] = [];
+  for (const file of files) {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch (e) {
+      throw new Error(`cannot read dataset ${file}: ${(e as Error).message}`);
+    }
+    hash.update(buf);
+    const rel = path.relative(process.cwd(), file) || file;
+    buf
+      .toString('utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (line.trim() === '') return;
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch (e) {
+          errors.push(`${rel}:${i + 1}: not JSON: ${(e as Error).message}`);
+          return;
+        }
+        const r = datasetRowSchema.safeParse(json);
+        if (!r.success) errors.push(`${rel}:${i + 1}: ${r.error.issues.slice(0, 3).map((x) => `${x.path.join('.') || '(row)'}: ${x.message}`).join('; ')}`);
+        else rows.push(r.data);
+      });
+  }
+  if (errors.length) throw new Error(`invalid dataset rows (${errors.length}):\n  ${errors.slice(0, 10).join('\n  ')}${errors.length > 10 ? `\n  … and ${errors.length - 10} more` : ''}`);
+  return { rows, sha256: hash.digest('hex') };
+}
+
+const stem = (name: string): string => name.replace(/\.[^.]*$/, '');
+
+function selectRows(all: DatasetRow[], args: Args): DatasetRow[] {
+  let rows = all.filter((r) => r.encoder === args.encoder);
+  if (rows.length === 0) throw new Error(`no rows for encoder ${args.encoder} (have ${[...new Set(all.map((r) => r.encoder))].join(', ') || 'none'})`);
+  for (const name of args.exclude) {
+    const hits = rows.filter((r) => r.video === name || stem(r.video) === name);
+    if (hits.length === 0)
+      throw new Error(`--exclude-video ${name} matches no ${args.encoder} row (videos: ${[...new Set(rows.map((r) => r.video))].sort().join(', ')})`);
+    console.log(`excluded ${name}: ${hits.length} rows`);
+    const drop = new Set(hits);
+    rows = rows.filter((r) => !drop.has(r));
+  }
+  const presets = [...new Set(rows.map((r) => r.preset))].sort((a, b) => a - b);
+  if (args.preset !== undefined) {
+    rows = rows.filter((r) => r.preset === args.preset);
+    if (rows.length === 0) throw new Error(`no ${args.encoder} rows at preset ${args.preset} (have ${presets.join(', ')})`);
+  } else if (presets.length > 1) throw new Error(`the ${args.encoder} rows mix presets ${presets.join(', ')}: pick one with --preset`);
+  // One row per (video, scene, crf): a re-run build may have appended a row again; keep the last.
+  const byKey = new Map<string, DatasetRow>();
+  for (const r of rows) byKey.set(JSON.stringify([r.video, r.scene, r.startFrame, r.crf]), r);
+  if (byKey.size < rows.length) console.log(`warning: ${rows.length - byKey.size} duplicate (video, scene, crf) rows; kept the last of each`);
+  return [...byKey.values()];
+}
+
+interface Config {
+  degree: number;
+  lambda: number;
+  weighting: RowWeighting;
+}
+
+interface Scored extends Config {
+  cv: CrfCrossValidation;
+  score: number;
+}
+
+const lambdaText = (l: number): string => (l === 0 ? '0' : l.toExponential(0));
+
+function printComparison(scored: Scored[], chosen: Scored): void {
+  console.log('\n| degree | lambda | weighting | VMAF mean MAE | VMAF p5 MAE | log2 bytes MAE | mean within ±2 |');
+  console.log('|---:|---:|---|---:|---:|---:|---:|');
+  for (const s of scored) {
+    const b = s === chosen ? '**' : '';
+    console.log(
+      `| ${b}${s.degree}${b} | ${b}${lambdaText(s.lambda)}${b} | ${b}${s.weighting}${b} | ${fmt(s.cv.vmafMeanMae)} | ${fmt(s.cv.vmafP5Mae)} | ${fmt(s.cv.log2BytesMae)} | ${fmt(100 * s.cv.vmafMeanWithin2, 1)} % |`,
+    );
+  }
+  console.log(`\nchosen (bold): degree ${chosen.degree}, lambda ${lambdaText(chosen.lambda)}, weighting ${chosen.weighting} — lowest mean of VMAF mean and p5 MAE (leave-one-video-out).`);
+  console.log('\nper held-out video (chosen configuration):\n');
+  console.log('| video | rows | VMAF mean MAE | VMAF p5 MAE | log2 bytes MAE |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const p of chosen.cv.perVideo) console.log(`| ${p.video} | ${p.rows} | ${fmt(p.vmafMeanMae)} | ${fmt(p.vmafP5Mae)} | ${fmt(p.log2BytesMae)} |`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const { rows: all, sha256 } = readDatasets(args.datasets);
+  const rows = selectRows(all, args);
+  const videos = [...new Set(rows.map((r) => r.video))].sort();
+  const scenes = new Set(rows.map((r) => `${r.video}\u0000${r.scene}`)).size;
+  const crfs = [...new Set(rows.map((r) => r.crf))].sort((a, b) => a - b);
+  console.log(
+    `${args.encoder} preset ${rows[0]!.preset}: ${rows.length} rows, ${scenes} scenes, ${videos.length} videos (${videos.join(', ')}), CRFs ${crfs.join(', ')}`,
+  );
+  if (videos.length < 2) throw new Error('leave-one-video-out cross-validation needs at least 2 videos');
+
+  const grid: Config[] = [];
+  for (const degree of args.degree !== undefined ? [args.degree] : DEGREES)
+    for (const lambda of args.lambda !== undefined ? [args.lambda] : LAMBDAS)
+      for (const weighting of args.weighting !== undefined ? [args.weighting] : WEIGHTINGS) grid.push({ degree, lambda, weighting });
+  const t0 = Date.now();
+  const scored: Scored[] = grid.map((c) => {
+    const cv = crossValidateCrfModel(rows, c);
+    return { ...c, cv, score: (cv.vmafMeanMae + cv.vmafP5Mae) / 2 };
+  });
+  process.stderr.write(`cross-validated ${grid.length} configurations × ${videos.length} folds in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const chosen = scored.reduce((best, s) => (s.score < best.score ? s : best));
+  printComparison(scored, chosen);
+
+  // Paths inside the repo are written relative to it (the command runs from the repo root), others absolute.
+  const cmdArgs = process.argv.slice(2).map((a) => {
+    if (!a.includes(path.sep)) return a;
+    const rel = path.relative(repoRoot, path.resolve(a));
+    return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(a) : rel.split(path.sep).join('/');
+  });
+  const fitted = fitCrfModel(rows, { degree: chosen.degree, lambda: chosen.lambda, weighting: chosen.weighting, crossValidate: false });
+  const model: CrfModel = {
+    ...fitted,
+    training: {
+      ...fitted.training,
+      command: ['npx tsx bench/train-crf.ts', ...cmdArgs].join(' '),
+      datasetSha256: sha256,
+      compared: scored.map((s) => ({
+        degree: s.degree,
+        lambda: s.lambda,
+        weighting: s.weighting,
+        vmafMeanMae: s.cv.vmafMeanMae,
+        vmafP5Mae: s.cv.vmafP5Mae,
+        log2BytesMae: s.cv.log2BytesMae,
+        vmafMeanWithin2: s.cv.vmafMeanWithin2,
+      })),
+    },
+    crossValidation: chosen.cv,
+  };
+  const out = args.out ?? path.join(repoRoot, 'models', crfModelFileName(args.encoder));
+  if (args.dryRun) {
+    console.log(`\n--dry-run: not writing ${path.relative(process.cwd(), out)}`);
+    return;
+  }
+  await saveCrfModel(model, out);
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
