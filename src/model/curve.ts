@@ -1,0 +1,27 @@
+/**
+ * A scene's predicted (or measured) rate–quality curve, sampled at every integer CRF of the
+ * encoder's range. It is the hand-off between the model (which predicts it from the scene's
+ * complexity) and the planner (which chooses a CRF on it), so both stay pure and testable on
+ * plain arrays.
+ *
+ * Invariants (the model guarantees them, the planner relies on them):
+ * - `crfs` are consecutive integers `crfMin..crfMax`;
+ * - `vmafMean[i]`, `vmafP5[i]` are non-increasing in CRF and within 0..100;
+ * - `bytesPerFrame[i]` is positive and strictly decreasing in CRF.
+ */
+export interface SceneCurve {
+  crfs: number[];
+  /** Mean of the scene's per-frame VMAF at each CRF. */
+  vmafMean: number[];
+  /** 5th percentile of the scene's per-frame VMAF at each CRF. */
+  vmafP5: number[];
+  /** Coded bytes per frame at each CRF. */
+  bytesPerFrame: number[];
+}
+
+/** Which per-scene quality statistic a target or an optimisation refers to. */
+export type QualityStat = 'mean' | 'p5';
+
+export function curveQuality(curve: SceneCurve, stat: QualityStat): number[] {
+  return stat === 'p5' ? curve.vmafP5 : curve.vmafMean;
+}
