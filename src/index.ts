@@ -86,3 +86,57 @@ export {
   type PlanScene,
   type EncoderName,
 } from './plan/format.js';
+export {
+  modelFeatureNames,
+  modelFeatures,
+  fitCrfModel,
+  predictSceneCurve,
+  crossValidateCrfModel,
+  crfModelSchema,
+  parseCrfModel,
+  loadCrfModel,
+  saveCrfModel,
+  defaultCrfModelPath,
+  datasetRowSchema,
+  curveQuality,
+  type CrfModel,
+  type CrfCrossValidation,
+  type CrfFitOptions,
+  type DatasetRow,
+  type SceneCurve,
+  type QualityStat,
+} from './model/index.js';
+export {
+  planForTarget,
+  planForBudget,
+  budgetBytes,
+  limitCrfJumps,
+  correctCurveWithProbe,
+  assessScenes,
+  correctMisses,
+  type PlannerScene,
+  type PlanResult,
+  type TargetPlan,
+  type BudgetPlan,
+  type TargetPlanOptions,
+  type BudgetPlanOptions,
+  type CurveProbe,
+} from './plan/planner.js';
+export {
+  planEncode,
+  planEncodeOptionsSchema,
+  type PlanEncodeOptions,
+  type PlanEncodeResult,
+  type PlanControl,
+  type PlanProgress,
+  type ScenePrediction,
+  type ProbeRecord,
+} from './optimize/plan-encode.js';
+export {
+  optimizeEncode,
+  type OptimizeOptions,
+  type OptimizeResult,
+  type OptimizeProgress,
+  type SceneValidation,
+} from './optimize/optimize.js';
+export { encodeSegment, type SegmentEncode } from './encode/chunked.js';

@@ -396,6 +396,79 @@ async function runEncode(
   return { frames, log: `${log}\n${toolLog}` };
 }
 
+interface CutResult {
+  out: RunOutput;
+  mode: 'seek' | 'decode';
+}
+
+/**
+ * Encodes frames [startFrame, endFrame) of the prepared input with one chunk's arguments into
+ * `tmp` (an IVF file), checking the frame count; a seek that lands on the wrong frames (timestamps
+ * off the nominal rate) is retried by decoding from the start. Removes `tmp` on failure.
+ */
+async function encodeCut(
+  p: PreparedEncode,
+  c: { index: number; startFrame: number; endFrame: number; args: string[] },
+  tmp: string,
+  signal: AbortSignal,
+  onFrames: (n: number) => void,
+): Promise<CutResult> {
+  const { num, den } = p.plan.input.frameRate;
+  const frames = c.endFrame - c.startFrame;
+  let mode: 'seek' | 'decode' = p.firstFrameSeconds !== undefined && c.startFrame > 0 ? 'seek' : 'decode';
+  for (;;) {
+    const head = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:2', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-vsync', 'passthrough'];
+    // Y4M carries the frame rate and bit depth to the standalone encoder (10-bit Y4M needs -strict -1).
+    const args = p.tool
+      ? [...head, '-pix_fmt', p.plan.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p', '-strict', '-1', ...COMMON_OUT, '-f', 'yuv4mpegpipe', 'pipe:1']
+      : [...head, ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
+    const tool = p.tool ? { path: p.tool.path, args: c.args.slice(2).map((a) => (a === TOOL_OUT ? tmp : a)) } : undefined;
+    let out: RunOutput;
+    try {
+      out = await runEncode(p.backend.path, args, signal, onFrames, tool);
+      // The standalone encoder must have written every frame it was given.
+      if (tool && out.frames === frames) out.frames = (await countOutput(p.backend, tmp, signal)).frames;
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    if (out.frames === frames) return { out, mode };
+    await rm(tmp, { force: true });
+    if (mode === 'seek') {
+      mode = 'decode'; // timestamps did not match the nominal rate here: cut by frame number
+      continue;
+    }
+    throw new CorruptInputError(p.input, `scene ${c.index} (frames ${c.startFrame}..${c.endFrame - 1}) decoded to ${out.frames} frames, expected ${frames}`);
+  }
+}
+
+export interface SegmentEncode {
+  file: string;
+  bytes: number;
+  frames: number;
+  encodeSeconds: number;
+}
+
+/**
+ * Encodes one stretch of a prepared plan's input on its own (a probe: the scene at a trial CRF),
+ * exactly as `encodePlan` would encode that scene as a chunk, into `output` (IVF; written to a
+ * temporary name and renamed).
+ */
+export async function encodeSegment(
+  p: PreparedEncode,
+  segment: { startFrame: number; endFrame: number; crf: number; options?: Record<string, OptionValue> },
+  output: string,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<SegmentEncode> {
+  const t = performance.now();
+  const options = { ...p.plan.options, ...(segment.options ?? {}) } as Record<string, OptionValue>;
+  const args = chunkArgs(p, { startFrame: segment.startFrame, endFrame: segment.endFrame, crf: segment.crf, options });
+  const tmp = `${output}.${process.pid}.tmp`;
+  await encodeCut(p, { index: -1, ...segment, args }, tmp, signal, () => undefined);
+  await rename(tmp, output);
+  return { file: output, bytes: (await stat(output)).size, frames: segment.endFrame - segment.startFrame, encodeSeconds: (performance.now() - t) / 1000 };
+}
+
 /**
  * Encodes a plan scene by scene and concatenates the chunks into `output`. Resumable: finished
  * chunks recorded in `<workDir>/manifest.json` are reused by a later run with the same settings,
@@ -510,42 +583,16 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
       const target = path.join(p.workDir, c.file);
       const tmp = `${target}.${process.pid}.tmp`;
       const t = performance.now();
-      let mode: 'seek' | 'decode' = p.firstFrameSeconds !== undefined && c.startFrame > 0 ? 'seek' : 'decode';
-      let out: RunOutput;
-      for (;;) {
-        const head = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:2', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-vsync', 'passthrough'];
-        // Y4M carries the frame rate and bit depth to the standalone encoder (10-bit Y4M needs -strict -1).
-        const args = p.tool
-          ? [...head, '-pix_fmt', plan.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p', '-strict', '-1', ...COMMON_OUT, '-f', 'yuv4mpegpipe', 'pipe:1']
-          : [...head, ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
-        const tool = p.tool ? { path: p.tool.path, args: c.args.slice(2).map((a) => (a === TOOL_OUT ? tmp : a)) } : undefined;
-        try {
-          out = await runEncode(
-            backend.path,
-            args,
-            controller.signal,
-            (n) => {
-              inFlight.set(c.index, Math.min(n, frames));
-              emit('encode');
-            },
-            tool,
-          );
-          // The standalone encoder must have written every frame it was given.
-          if (tool && out.frames === frames) out.frames = (await countOutput(backend, tmp, controller.signal)).frames;
-        } catch (e) {
-          inFlight.delete(c.index);
-          await rm(tmp, { force: true });
-          throw e;
-        }
+      let cut: CutResult;
+      try {
+        cut = await encodeCut(p, c, tmp, controller.signal, (n) => {
+          inFlight.set(c.index, Math.min(n, frames));
+          emit('encode');
+        });
+      } finally {
         inFlight.delete(c.index);
-        if (out.frames === frames) break;
-        await rm(tmp, { force: true });
-        if (mode === 'seek') {
-          mode = 'decode'; // timestamps did not match the nominal rate here: cut by frame number
-          continue;
-        }
-        throw new CorruptInputError(p.input, `scene ${c.index} (frames ${c.startFrame}..${c.endFrame - 1}) decoded to ${out.frames} frames, expected ${frames}`);
       }
+      const { out, mode } = cut;
       await rename(tmp, target);
       const bytes = (await stat(target)).size;
       const rec = manifest.chunks[c.index]!;

@@ -37,13 +37,14 @@ export function pixFmts(bitDepth: FrameStreamOptions['bitDepth'], chroma: boolea
  * exactly what libvmaf users feed it — the YUV picture scaled as YUV — because swscale treats a
  * lone gray plane as full range and would stretch limited-range luma on a resize.
  */
-export function videoFilter(size: string, opts: Pick<FrameStreamOptions, 'bitDepth' | 'chroma' | 'scaleFlags'>): string {
+export function videoFilter(size: string, opts: Pick<FrameStreamOptions, 'bitDepth' | 'chroma' | 'scaleFlags' | 'frameRange'>): string {
   const formats = pixFmts(opts.bitDepth, opts.chroma);
+  const trim = opts.frameRange ? `trim=start_frame=${opts.frameRange.startFrame}:end_frame=${opts.frameRange.endFrame},` : '';
   if (opts.scaleFlags === 'bicubic') {
     const yuv = pixFmts(opts.bitDepth, true);
-    return `scale=${size}:flags=bicubic,format=pix_fmts=${yuv}${opts.chroma ? '' : `,extractplanes=y,format=pix_fmts=${formats}`}`;
+    return `${trim}scale=${size}:flags=bicubic,format=pix_fmts=${yuv}${opts.chroma ? '' : `,extractplanes=y,format=pix_fmts=${formats}`}`;
   }
-  return `${opts.chroma ? '' : 'extractplanes=y,'}scale=${size}:flags=area,format=pix_fmts=${formats}`;
+  return `${trim}${opts.chroma ? '' : 'extractplanes=y,'}scale=${size}:flags=area,format=pix_fmts=${formats}`;
 }
 
 export function ffmpegDecodeArgs(inputArg: string, opts: FrameStreamOptions, output: string): string[] {

@@ -70,5 +70,8 @@ export interface FrameStreamOptions {
   /** swscale algorithm when the size changes: 'area' (default; the right low-pass for analysis
    * downscales) or 'bicubic' (what VMAF users upscale a smaller distorted video with). */
   scaleFlags?: 'area' | 'bicubic';
+  /** Only frames [startFrame, endFrame) of the input, counted from its first decoded frame
+   * (decoded from the start and dropped before the range, so it is frame-exact for any input). */
+  frameRange?: { startFrame: number; endFrame: number };
   signal?: AbortSignal;
 }

@@ -12,6 +12,8 @@ export interface BuiltinVmafOptions {
   /** Worker threads for VIF/ADM (1 = this thread). */
   threads: number;
   gain: GainLimits;
+  /** Score the distorted video against these reference frames only (a probe encode of one scene). */
+  referenceFrames?: { startFrame: number; endFrame: number };
   signal?: AbortSignal;
   onFrame?: (framesDone: number) => void;
 }
@@ -38,7 +40,7 @@ export async function computeBuiltinFeatures(
   const bitDepth: 8 | 10 = reference.bitDepth > 8 ? 10 : 8;
   // Both through the same YUV chain (a no-op scale for the reference).
   const geometry = { width: reference.width, height: reference.height, bitDepth, chroma: false, scaleFlags: 'bicubic' } as const;
-  const refFrames = decodeFrames(reference.path, backend, { ...geometry, signal: opts.signal });
+  const refFrames = decodeFrames(reference.path, backend, { ...geometry, frameRange: opts.referenceFrames, signal: opts.signal });
   const disFrames = decodeFrames(distorted.path, backend, { ...geometry, signal: opts.signal });
   const runner = createFeatureRunner(opts.threads, opts.gain);
   const motion = new MotionTracker(bestMotionKernels());

@@ -28,6 +28,14 @@ export const measureQualityOptionsSchema = z
       .array(z.object({ startFrame: z.number().int().min(0), endFrame: z.number().int().min(1) }))
       .refine((s) => s.every((x) => x.endFrame > x.startFrame), 'every scene needs endFrame > startFrame')
       .optional(),
+    /**
+     * Compare the distorted video with these reference frames only (end exclusive), e.g. a probe
+     * encode of one scene against the full source. Builtin VMAF only.
+     */
+    referenceFrames: z
+      .object({ startFrame: z.number().int().min(0), endFrame: z.number().int().min(1) })
+      .refine((r) => r.endFrame > r.startFrame, 'endFrame must be greater than startFrame')
+      .optional(),
     /** Score every n-th frame only (cheap probing). */
     subsample: z.number().int().min(1).default(1),
     /** Threads for the builtin VMAF / libvmaf (default: all cores). */
@@ -108,15 +116,19 @@ export async function measureQuality(reference: string, distorted: string, optio
   let height: number;
   let report: Pick<QualityReport, 'backend' | 'backendNote' | 'model'>;
 
-  const useLibvmaf = opts.metric === 'vmaf' ? chooseLibvmaf(opts.vmafBackend, backend) : { use: false };
+  const useLibvmaf = opts.metric === 'vmaf' ? chooseLibvmaf(opts.referenceFrames && opts.vmafBackend === 'auto' ? 'builtin' : opts.vmafBackend, backend) : { use: false };
+  if (opts.referenceFrames && (opts.metric !== 'vmaf' || useLibvmaf.use))
+    throw new InvalidOptionsError('referenceFrames', 'a reference frame range needs the builtin VMAF (metric vmaf, vmafBackend builtin)');
   if (opts.metric === 'vmaf' && !useLibvmaf.use) {
     const [refInfo, disInfo] = await Promise.all([probeVideo(reference, backend, signal), probeVideo(distorted, backend, signal)]);
     const model = await resolveVmafModel(opts.model);
-    const totalFrames = refInfo.frameCountExact ? Math.ceil(refInfo.frameCount / opts.subsample) : undefined;
+    const refFrames = opts.referenceFrames ? opts.referenceFrames.endFrame - opts.referenceFrames.startFrame : refInfo.frameCountExact ? refInfo.frameCount : undefined;
+    const totalFrames = refFrames === undefined ? undefined : Math.ceil(refFrames / opts.subsample);
     const result = await computeBuiltinFeatures(refInfo, disInfo, backend, {
       subsample: opts.subsample,
       threads,
       gain: model.gainLimits,
+      referenceFrames: opts.referenceFrames,
       signal,
       onFrame: (n) => progress(n, totalFrames),
     });

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import { InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { parsePlan } from '../plan/format.js';
+import { correctMisses } from '../plan/planner.js';
+import { measureQuality, type QualityProgress } from '../quality/measure.js';
+import { planEncode, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
+
+/**
+ * optimizeEncode: plan → chunked encode → per-scene VMAF validation, and (target mode) bounded
+ * rounds that re-encode the scenes that missed with CRFs corrected through the measurement. A
+ * re-encode round reuses the work directory, so only the changed scenes are encoded again.
+ */
+
+export interface OptimizeOptions extends PlanEncodeOptions {
+  output: string;
+  /** Chunks encoded at once. */
+  jobs?: number;
+  /** Chunk and manifest directory (default `<output>.scenecrf-work`). */
+  encodeWorkDir?: string;
+  /** Measure per-scene VMAF after the encode (default true). */
+  validate?: boolean;
+  /** A scene within this many VMAF points of the target is a hit (default 1). */
+  tolerance?: number;
+  /** Re-encode rounds for scenes that missed below the target (default 0). */
+  maxRounds?: number;
+  /** VMAF of the validation scores every n-th frame (default 1). */
+  validateSubsample?: number;
+}
+
+export interface OptimizeProgress {
+  stage: 'plan' | 'encode' | 'validate';
+  round: number;
+  plan?: PlanProgress;
+  encode?: EncodeProgress;
+  validate?: QualityProgress;
+}
+
+export interface SceneValidation {
+  index: number;
+  startFrame: number;
+  endFrame: number;
+  crf: number;
+  predictedVmaf: number;
+  measuredVmafMean: number;
+  measuredVmafP5: number;
+  bytes: number;
+  /** Measured statistic minus target (target mode). */
+  error?: number;
+  hit?: boolean;
+}
+
+export interface OptimizeResult {
+  planned: PlanEncodeResult;
+  /** The plan that was finally encoded (after re-encode rounds). */
+  plan: PlanEncodeResult['plan'];
+  encode: EncodeResult;
+  validation?: {
+    scenes: SceneValidation[];
+    hitRate?: number;
+    tolerance: number;
+    vmafMean: number;
+    vmafP5Min: number;
+    rounds: number;
+  };
+}
+
+/** Plans, encodes and validates `input` into `options.output`. */
+export async function optimizeEncode(
+  input: string,
+  options: OptimizeOptions,
+  control: { signal?: AbortSignal; onProgress?: (p: OptimizeProgress) => void } = {},
+): Promise<OptimizeResult> {
+  const { output, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = 0, validateSubsample = 1, ...planOptions } = options;
+  if (!(tolerance > 0)) throw new InvalidOptionsError('tolerance', `expected a positive number, got ${tolerance}`);
+  if (!Number.isInteger(maxRounds) || maxRounds < 0) throw new InvalidOptionsError('maxRounds', `expected a whole number ≥ 0, got ${maxRounds}`);
+  if (!Number.isInteger(validateSubsample) || validateSubsample < 1) throw new InvalidOptionsError('validateSubsample', `expected a whole number ≥ 1, got ${validateSubsample}`);
+  const { signal, onProgress } = control;
+  const planned = await planEncode(input, planOptions, { signal, onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }) });
+  const stat = planned.stat;
+  let plan = planned.plan;
+  const curves = planned.scenes.map((s) => s.curve);
+  const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
+  let rounds = 0;
+  for (;;) {
+    throwIfAborted(signal);
+    const encode = await encodePlan(plan, { output, input, jobs, workDir, ffmpegPath: options.ffmpegPath, signal, onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }) });
+    if (!validate) return { planned, plan, encode };
+    const q = await measureQuality(input, output, {
+      scenes: plan.scenes.map((s) => ({ startFrame: s.startFrame, endFrame: s.endFrame })),
+      subsample: validateSubsample,
+      ffmpegPath: options.ffmpegPath,
+      signal,
+      onProgress: (v) => onProgress?.({ stage: 'validate', round: rounds, validate: v }),
+    });
+    const target = planned.target;
+    const scenes: SceneValidation[] = plan.scenes.map((s, i) => {
+      const score = q.scenes![i]!.score;
+      const measured = stat === 'p5' ? score.p5 : score.mean;
+      const at = curves[i]!.crfs.indexOf(s.crf);
+      const predicted = (stat === 'p5' ? curves[i]!.vmafP5 : curves[i]!.vmafMean)[at]!;
+      return {
+        index: i,
+        startFrame: s.startFrame,
+        endFrame: s.endFrame,
+        crf: s.crf,
+        predictedVmaf: predicted,
+        measuredVmafMean: score.mean,
+        measuredVmafP5: score.p5,
+        bytes: encode.chunks[i]!.bytes,
+        error: target === undefined ? undefined : measured - target,
+        hit: target === undefined ? undefined : Math.abs(measured - target) <= tolerance,
+      };
+    });
+    const validation = {
+      scenes,
+      hitRate: target === undefined ? undefined : scenes.filter((s) => s.hit).length / scenes.length,
+      tolerance,
+      vmafMean: q.pooled.mean,
+      vmafP5Min: Math.min(...scenes.map((s) => s.measuredVmafP5)),
+      rounds,
+    };
+    // Re-encode round (target mode): move each missed scene's curve through its measurement and
+    // re-plan that scene; stop when nothing changes or the rounds are used up.
+    if (target === undefined || rounds >= maxRounds || scenes.every((s) => s.hit)) return { planned, plan, encode, validation };
+    const fix = correctMisses(
+      plan.scenes.map((s, i) => ({ frames: s.endFrame - s.startFrame, curve: curves[i]! })),
+      plan.scenes.map((s) => s.crf),
+      scenes.map((s) => ({ vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / (s.endFrame - s.startFrame) })),
+      { target, stat, tolerance, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax },
+    );
+    if (fix.reencode.length === 0) return { planned, plan, encode, validation };
+    fix.curves.forEach((c, i) => (curves[i] = c));
+    const crfs = fix.crfs;
+    plan = parsePlan({ ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: crfs[i]! })) });
+    rounds++;
+  }
+}

@@ -1,0 +1,261 @@
+import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeProgress } from '../analysis/analyze.js';
+import { encodeSegment, prepareEncode } from '../encode/chunked.js';
+import { InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { defaultCrfModelPath, loadCrfModel, predictSceneCurve, type CrfModel } from '../model/crf-model.js';
+import type { SceneCurve } from '../model/curve.js';
+import { CRF_RANGE, ENCODERS, planFromScenes, type EncodePlan, type EncoderName } from '../plan/format.js';
+import { budgetBytes, correctCurveWithProbe, planForBudget, planForTarget, type PlanResult } from '../plan/planner.js';
+import { measureQuality } from '../quality/measure.js';
+
+/**
+ * planEncode: the optimizer's front half. From the pre-analysis alone it predicts every scene's
+ * rate–quality curve and picks each scene's CRF for a VMAF target or a bitrate budget; optional
+ * probes encode a scene at its predicted CRF, measure it and move the curve through the
+ * measurement (keeping the predicted slope), then re-plan.
+ */
+
+const crf = z.number().int().min(0).max(63);
+
+export const planEncodeOptionsSchema = z
+  .object({
+    encoder: z.enum(ENCODERS),
+    /** Encoder speed; default the preset the model was trained at (predictions are for it). */
+    preset: z.number().int().min(0).max(13).optional(),
+    /** Per-scene VMAF target (the chosen statistic of the scene's frame scores). */
+    targetVmaf: z.number().min(1).max(100).optional(),
+    /** Average bitrate budget for the whole video, kbit/s. */
+    bitrateKbps: z.number().positive().optional(),
+    /** Which per-scene statistic the target refers to / the budget maximises: mean or 5th percentile. */
+    stat: z.enum(['mean', 'p5']).default('mean'),
+    crfMin: crf.optional(),
+    crfMax: crf.optional(),
+    /** Largest CRF difference allowed between neighbouring scenes. */
+    maxCrfJump: z.number().int().min(0).optional(),
+    /** Probe rounds per scene (0 = prediction only). */
+    probes: z.number().int().min(0).max(8).default(0),
+    /** A probe within this many VMAF points of the target stops probing that scene. */
+    probeTolerance: z.number().positive().default(0.5),
+    /** VMAF of probes scores every n-th frame. */
+    probeSubsample: z.number().int().min(1).default(2),
+    /** CRF model file; default the shipped `models/crf-<encoder>-v1.json`. */
+    model: z.string().min(1).optional(),
+    bitDepth: z.union([z.literal(8), z.literal(10)]).default(8),
+    /** Encoder options for every scene (see the plan format). */
+    options: z.record(z.union([z.string(), z.number(), z.boolean()])).default({}),
+    /** Where probe encodes go (removed afterwards); default a temporary directory. */
+    workDir: z.string().min(1).optional(),
+    analyze: analyzeOptionsSchema.innerType().partial().optional(),
+    ffmpegPath: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if ((o.targetVmaf === undefined) === (o.bitrateKbps === undefined))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give exactly one of targetVmaf and bitrateKbps', path: ['targetVmaf'] });
+    const range = CRF_RANGE[o.encoder];
+    for (const k of ['crfMin', 'crfMax'] as const) {
+      const v = o[k];
+      if (v !== undefined && (v < range.min || v > range.max)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${k} ${v} is out of range for ${o.encoder} (${range.min}..${range.max})`, path: [k] });
+    }
+    if (o.crfMin !== undefined && o.crfMax !== undefined && o.crfMin > o.crfMax) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'crfMin must not exceed crfMax', path: ['crfMin'] });
+  });
+
+export type PlanEncodeOptions = z.input<typeof planEncodeOptionsSchema>;
+
+export interface PlanProgress {
+  stage: 'analyze' | 'predict' | 'probe';
+  /** analyze: frames; probe: probe encodes done / planned. */
+  done: number;
+  total: number;
+  analysis?: AnalyzeProgress;
+}
+
+export interface PlanControl {
+  signal?: AbortSignal;
+  onProgress?: (p: PlanProgress) => void;
+  /** Reuse an analysis of the same input instead of analysing again. */
+  analysis?: AnalysisResult;
+  /** Use this model object instead of loading one. */
+  crfModel?: CrfModel;
+}
+
+export interface ProbeRecord {
+  crf: number;
+  vmafMean: number;
+  vmafP5: number;
+  bytes: number;
+  encodeSeconds: number;
+}
+
+export interface ScenePrediction {
+  index: number;
+  startFrame: number;
+  endFrame: number;
+  crf: number;
+  /** Predicted (after probes: corrected) values at the chosen CRF. */
+  predictedVmafMean: number;
+  predictedVmafP5: number;
+  predictedBytes: number;
+  /** Whether the target is predicted to be reached within the CRF bounds (target mode). */
+  reached: boolean;
+  /** Scene complexity score (0..1) from the analysis. */
+  complexity: number;
+  probes: ProbeRecord[];
+  /** The curve the CRF was chosen on (predicted, moved through the probes). */
+  curve: SceneCurve;
+}
+
+export interface PlanEncodeResult {
+  plan: EncodePlan;
+  mode: 'target' | 'budget';
+  stat: 'mean' | 'p5';
+  target?: number;
+  bitrateKbps?: number;
+  scenes: ScenePrediction[];
+  predicted: { bytes: number; bitrateKbps: number; vmafMean: number; vmafP5Min: number; budgetMet?: boolean };
+  model: { path: string; encoder: EncoderName; preset: number; trainedOn: string[] };
+  /** Set when the plan's preset differs from the model's: predictions are for the model's preset. */
+  warnings: string[];
+  analysis: AnalysisResult;
+  timings: { analysisSeconds: number; planSeconds: number; probeSeconds: number };
+}
+
+function invalid(e: z.ZodError): InvalidOptionsError {
+  return new InvalidOptionsError('planEncode options', e.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+}
+
+/** Re-plans all scenes on the (possibly corrected) curves. */
+function choose(curves: SceneCurve[], frames: number[], o: z.output<typeof planEncodeOptionsSchema>, fps: number, totalFrames: number): PlanResult {
+  const scenes = curves.map((curve, i) => ({ frames: frames[i]!, curve }));
+  const bounds = { crfMin: o.crfMin, crfMax: o.crfMax, maxCrfJump: o.maxCrfJump };
+  return o.targetVmaf !== undefined
+    ? planForTarget(scenes, { target: o.targetVmaf, stat: o.stat, ...bounds })
+    : planForBudget(scenes, { bytes: budgetBytes(o.bitrateKbps!, totalFrames, fps), stat: o.stat, ...bounds });
+}
+
+/**
+ * Analyses `input` (unless an analysis is given), predicts every scene's curve with the encoder's
+ * CRF model and plans per-scene CRFs for `targetVmaf` or `bitrateKbps`; with `probes`, refines
+ * by real trial encodes. Returns the encode plan plus what was predicted for each scene.
+ */
+export async function planEncode(input: string, options: PlanEncodeOptions, control: PlanControl = {}): Promise<PlanEncodeResult> {
+  const parsed = planEncodeOptionsSchema.safeParse(options);
+  if (!parsed.success) throw invalid(parsed.error);
+  const o = parsed.data;
+  const { signal, onProgress } = control;
+  throwIfAborted(signal);
+
+  const modelPath = o.model ? path.resolve(o.model) : defaultCrfModelPath(o.encoder);
+  const model = control.crfModel ?? (await loadCrfModel(modelPath));
+  if (model.encoder !== o.encoder) throw new InvalidOptionsError('model', `${JSON.stringify(modelPath)} is a model for ${model.encoder}, not ${o.encoder}`);
+  const preset = o.preset ?? model.preset;
+  const warnings: string[] = [];
+  if (preset !== model.preset)
+    warnings.push(`the model was trained at ${o.encoder} preset ${model.preset}; predictions for preset ${preset} are less accurate (use probes, or retrain with npm run bench:train)`);
+
+  const t0 = performance.now();
+  const analysis =
+    control.analysis ??
+    (await analyzeVideo(input, { ...(o.analyze ?? {}), ffmpegPath: o.ffmpegPath ?? o.analyze?.ffmpegPath }, {
+      signal,
+      onProgress: (a) => onProgress?.({ stage: 'analyze', done: a.frame, total: a.totalFrames, analysis: a }),
+    }));
+  const t1 = performance.now();
+  const video = analysis.video;
+  const frameCount = analysis.scenes[analysis.scenes.length - 1]!.endFrame;
+  const frames = analysis.scenes.map((s) => s.endFrame - s.startFrame);
+  const range = CRF_RANGE[o.encoder];
+  const curves = analysis.scenes.map((s) => predictSceneCurve(model, s.complexity, { width: video.width, height: video.height, fps: video.fps }, range));
+  onProgress?.({ stage: 'predict', done: curves.length, total: curves.length });
+  let result = choose(curves, frames, o, video.fps, frameCount);
+
+  const planInput = { path: path.resolve(input), width: video.width, height: video.height, frameCount, frameRate: video.frameRate, bitDepth: video.bitDepth };
+  const makePlan = (crfs: number[]) =>
+    planFromScenes(planInput, analysis.scenes, { encoder: o.encoder, preset, crf: (i) => crfs[i]!, bitDepth: o.bitDepth, options: o.options });
+
+  // Probes: encode each scene at its current CRF, measure, move its curve, re-plan.
+  const probes: ProbeRecord[][] = analysis.scenes.map(() => []);
+  let probeSeconds = 0;
+  if (o.probes > 0) {
+    const tp = performance.now();
+    const workDir = o.workDir ? path.resolve(o.workDir) : path.join(os.tmpdir(), `scenecrf-probes-${process.pid}-${Date.now()}`);
+    await mkdir(workDir, { recursive: true });
+    const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal });
+    const settled = new Set<number>();
+    const total = o.probes * analysis.scenes.length;
+    let done = 0;
+    try {
+      for (let round = 0; round < o.probes; round++) {
+        for (const [i, s] of analysis.scenes.entries()) {
+          if (settled.has(i)) continue;
+          throwIfAborted(signal);
+          const c = result.crfs[i]!;
+          if (probes[i]!.some((p) => p.crf === c)) {
+            settled.add(i); // the curve already passes through a measurement at this CRF
+            continue;
+          }
+          const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
+          const enc = await encodeSegment(prepared, { startFrame: s.startFrame, endFrame: s.endFrame, crf: c }, file, signal);
+          const q = await measureQuality(input, file, {
+            referenceFrames: { startFrame: s.startFrame, endFrame: s.endFrame },
+            subsample: o.probeSubsample,
+            ffmpegPath: o.ffmpegPath,
+            signal,
+          });
+          await rm(file, { force: true });
+          const rec: ProbeRecord = { crf: c, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds };
+          probes[i]!.push(rec);
+          curves[i] = correctCurveWithProbe(curves[i]!, { crf: c, vmafMean: rec.vmafMean, vmafP5: rec.vmafP5, bytesPerFrame: rec.bytes / enc.frames });
+          onProgress?.({ stage: 'probe', done: ++done, total });
+          const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
+          if (o.targetVmaf !== undefined && Math.abs(measured - o.targetVmaf) <= o.probeTolerance) settled.add(i);
+        }
+        result = choose(curves, frames, o, video.fps, frameCount);
+      }
+    } finally {
+      if (!o.workDir) await rm(workDir, { recursive: true, force: true });
+    }
+    probeSeconds = (performance.now() - tp) / 1000;
+  }
+
+  const plan = makePlan(result.crfs);
+  const scenes: ScenePrediction[] = analysis.scenes.map((s, i) => {
+    const r = result.scenes[i]!;
+    return {
+      index: i,
+      startFrame: s.startFrame,
+      endFrame: s.endFrame,
+      crf: r.crf,
+      predictedVmafMean: r.predictedVmafMean,
+      predictedVmafP5: r.predictedVmafP5,
+      predictedBytes: r.predictedBytes,
+      reached: r.reached,
+      complexity: s.complexity.score,
+      probes: probes[i]!,
+      curve: curves[i]!,
+    };
+  });
+  const bytes = scenes.reduce((a, s) => a + s.predictedBytes, 0);
+  return {
+    plan,
+    mode: o.targetVmaf !== undefined ? 'target' : 'budget',
+    stat: o.stat,
+    target: o.targetVmaf,
+    bitrateKbps: o.bitrateKbps,
+    scenes,
+    predicted: {
+      bytes,
+      bitrateKbps: (bytes * 8) / 1000 / (frameCount / video.fps),
+      vmafMean: scenes.reduce((a, s) => a + s.predictedVmafMean * (s.endFrame - s.startFrame), 0) / frameCount,
+      vmafP5Min: Math.min(...scenes.map((s) => s.predictedVmafP5)),
+      budgetMet: result.budgetMet,
+    },
+    model: { path: control.crfModel ? '(given)' : modelPath, encoder: model.encoder, preset: model.preset, trainedOn: model.training.videos },
+    warnings,
+    analysis,
+    timings: { analysisSeconds: control.analysis ? 0 : (t1 - t0) / 1000, planSeconds: (performance.now() - t1) / 1000 - probeSeconds, probeSeconds },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The optimizer end to end on a real fixture with real encodes: analysis → shipped CRF model →
+ * planner → probes → chunked encode → per-scene VMAF validation → re-encode round.
+ * fixtures/cuts.mp4: 192 frames, 320x180, four shots cut at 48, 96, 144.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeVideo, type AnalysisResult } from '../src/analysis/analyze.js';
+import { runOptimize, runPlan } from '../src/cli/plan.js';
+import { ModelInvalidError, InvalidOptionsError } from '../src/errors.js';
+import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
+import { optimizeEncode } from '../src/optimize/optimize.js';
+import { planEncode } from '../src/optimize/plan-encode.js';
+import { parsePlan } from '../src/plan/format.js';
+import { hasNativeFfmpeg } from './helpers.js';
+
+const ROOT = path.resolve(__dirname, '..');
+const CUTS = path.join(ROOT, 'fixtures', 'cuts.mp4');
+let tmp: string;
+let analysis: AnalysisResult;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-optimize-'));
+  if (hasNativeFfmpeg) analysis = await analyzeVideo(CUTS);
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('shipped CRF models', () => {
+  it.each(['svt-av1', 'aom', 'vp9'] as const)('%s: loads, names its encoder, and was cross-validated on held-out videos', async (encoder) => {
+    const m = await loadCrfModel(defaultCrfModelPath(encoder));
+    expect(m.encoder).toBe(encoder);
+    expect(m.training.videos.length).toBeGreaterThanOrEqual(2);
+    expect(m.crossValidation?.perVideo.length).toBe(m.training.videos.length);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
+  it('predicts per-scene CRFs: a higher target never raises a CRF and costs more predicted bytes', async () => {
+    const lo = await planEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 90 }, { analysis });
+    const hi = await planEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 96 }, { analysis });
+    expect(lo.plan.scenes.map((s) => [s.startFrame, s.endFrame])).toEqual(analysis.scenes.map((s) => [s.startFrame, s.endFrame]));
+    lo.plan.scenes.forEach((s, i) => expect(hi.plan.scenes[i]!.crf).toBeLessThanOrEqual(s.crf));
+    expect(hi.predicted.bytes).toBeGreaterThan(lo.predicted.bytes);
+    for (const s of hi.scenes) {
+      // The chosen CRF is the highest whose predicted mean VMAF reaches the target.
+      const at = (crf: number) => s.curve.vmafMean[s.curve.crfs.indexOf(crf)]!;
+      if (s.reached) expect(at(s.crf)).toBeGreaterThanOrEqual(96);
+      if (s.crf < 63) expect(at(s.crf + 1)).toBeLessThan(96);
+    }
+  });
+
+  it('respects CRF bounds and the neighbour jump limit', async () => {
+    const r = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 94, crfMin: 20, crfMax: 40, maxCrfJump: 2 }, { analysis });
+    const crfs = r.plan.scenes.map((s) => s.crf);
+    for (const c of crfs) expect(c).toBeGreaterThanOrEqual(20), expect(c).toBeLessThanOrEqual(40);
+    for (let i = 1; i < crfs.length; i++) expect(Math.abs(crfs[i]! - crfs[i - 1]!)).toBeLessThanOrEqual(2);
+  });
+
+  it('a bitrate budget is met by the prediction and a bigger budget predicts higher quality', async () => {
+    const small = await planEncode(CUTS, { encoder: 'svt-av1', bitrateKbps: 150 }, { analysis });
+    const big = await planEncode(CUTS, { encoder: 'svt-av1', bitrateKbps: 600 }, { analysis });
+    if (small.predicted.budgetMet) expect(small.predicted.bitrateKbps).toBeLessThanOrEqual(150 * 1.0001);
+    expect(big.predicted.bitrateKbps).toBeLessThanOrEqual(600 * 1.0001);
+    expect(big.predicted.vmafMean).toBeGreaterThan(small.predicted.vmafMean);
+  });
+
+  it('rejects contradictory or out-of-range options before any work', async () => {
+    await expect(planEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, bitrateKbps: 500 })).rejects.toThrow(InvalidOptionsError);
+    await expect(planEncode(CUTS, { encoder: 'svt-av1' })).rejects.toThrow(/exactly one of targetVmaf and bitrateKbps/);
+    await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, crfMax: 70 })).rejects.toThrow(/crfMax/);
+    const bad = path.join(tmp, 'bad-model.json');
+    await writeFile(bad, '{"format":"scenecrf-crf-model","version":1}');
+    await expect(planEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, model: bad }, { analysis })).rejects.toThrow(ModelInvalidError);
+    await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, model: defaultCrfModelPath('svt-av1') }, { analysis })).rejects.toThrow(/model for svt-av1, not vp9/);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode → validate', () => {
+  it('a probed scene encoded at its probe CRF measures exactly what the probe measured', async () => {
+    const output = path.join(tmp, 'probed.mkv');
+    const r = await optimizeEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, probes: 1, probeSubsample: 1, output, tolerance: 1 });
+    const v = r.validation!;
+    expect(v.scenes).toHaveLength(analysis.scenes.length);
+    // Output: the input's frame count.
+    const frames = Number(
+      execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'V:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', output], { encoding: 'utf8' }).trim(),
+    );
+    expect(frames).toBe(192);
+    let compared = 0;
+    for (const s of r.planned.scenes) {
+      expect(s.probes).toHaveLength(1);
+      const probe = s.probes[0]!;
+      // The corrected curve passes through the measurement.
+      expect(s.curve.vmafMean[s.curve.crfs.indexOf(probe.crf)]).toBeCloseTo(Math.min(probe.vmafMean, 99.5), 6);
+      if (s.crf === probe.crf) {
+        // Same frames, same encoder settings: the chunk in the final file is the probe encode.
+        expect(v.scenes[s.index]!.measuredVmafMean).toBeCloseTo(probe.vmafMean, 6);
+        compared++;
+      }
+    }
+    expect(compared + r.planned.scenes.filter((s) => s.crf !== s.probes[0]!.crf).length).toBe(r.planned.scenes.length);
+  }, 240_000);
+
+  it('a re-encode round re-encodes only the scenes that missed, reusing the others', async () => {
+    const output = path.join(tmp, 'rounds.mkv');
+    // A tight tolerance makes misses likely; whatever happens, only missed scenes may be re-encoded.
+    const first = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 95, output, tolerance: 0.25, maxRounds: 0 });
+    const missed = first.validation!.scenes.filter((s) => !s.hit).map((s) => s.index);
+    const again = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 95, output, tolerance: 0.25, maxRounds: 1 });
+    const changed = again.plan.scenes.map((s, i) => (s.crf !== first.plan.scenes[i]!.crf ? i : -1)).filter((i) => i >= 0);
+    for (const i of changed) expect(missed).toContain(i);
+    // The final encode of round 1 reused every unchanged chunk.
+    expect(again.encode.encodedChunks).toBe(changed.length);
+    expect(again.validation!.rounds).toBe(changed.length ? 1 : 0);
+    for (const i of changed) {
+      const before = first.validation!.scenes[i]!;
+      // Moved the right way: a scene below target got a lower CRF, above target a higher one.
+      const moved = again.plan.scenes[i]!.crf - first.plan.scenes[i]!.crf;
+      expect(before.error! < 0 ? moved < 0 : moved > 0).toBe(true);
+    }
+  }, 300_000);
+});
+
+describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
+  it('plan writes a valid plan and an Av1an zone file; contradictory options are INVALID_OPTIONS', async () => {
+    const json = path.join(tmp, 'plan.json');
+    const zones = path.join(tmp, 'zones.txt');
+    expect(await runPlan([CUTS, '--encoder', 'svt-av1', '--target-vmaf', '93', '--json', json, '--zones', zones, '--format', 'av1an', '--quiet'])).toBe(0);
+    const plan = parsePlan(JSON.parse(await readFile(json, 'utf8')));
+    expect(plan.encoder).toBe('svt-av1');
+    const lines = (await readFile(zones, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(plan.scenes.length);
+    lines.forEach((l, i) => expect(l).toContain(`--crf ${plan.scenes[i]!.crf}`));
+    await expect(runPlan([CUTS, '--encoder', 'svt-av1', '--target-vmaf', '93', '--bitrate', '300'])).rejects.toThrow(InvalidOptionsError);
+    await expect(runPlan([CUTS, '--encoder', 'x264', '--target-vmaf', '93'])).rejects.toThrow(/--encoder/);
+    await expect(runOptimize([CUTS, '--encoder', 'vp9', '--target-vmaf', 'high', '-o', path.join(tmp, 'x.webm')])).rejects.toThrow(/--target-vmaf/);
+  }, 120_000);
+});
