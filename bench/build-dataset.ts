@@ -24,7 +24,7 @@ import { summarizeScene } from '../src/analysis/complexity.js';
 import type { FrameFeatures } from '../src/analysis/features.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { encodePlan } from '../src/encode/chunked.js';
-import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
+import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/model/dataset.js';
 import { ENCODERS, planFromScenes, type EncoderName } from '../src/plan/format.js';
 import { machineLine } from './lib.js';
 
@@ -93,7 +93,10 @@ async function prepareVideo(source: string, work: string, excerpt: number, ffmpe
   const dir = path.join(work, video);
   await mkdir(dir, { recursive: true });
   const prepFile = path.join(dir, `prep-excerpt${excerpt}.json`);
-  if (await exists(prepFile)) return JSON.parse(await readFile(prepFile, 'utf8')) as VideoPrep;
+  const cached = (await exists(prepFile)) ? (JSON.parse(await readFile(prepFile, 'utf8')) as VideoPrep) : undefined;
+  // A cache from before a complexity field was added is re-analysed; its windows (and so every
+  // cached encode) stay valid as long as the scenes come out the same.
+  if (cached && sceneComplexitySchema.safeParse(cached.complexity[0]).success) return cached;
 
   log(`${video}: analysing`);
   const analysis = await analyzeVideo(source, { keepFrameFeatures: true });
@@ -110,7 +113,9 @@ async function prepareVideo(source: string, work: string, excerpt: number, ffmpe
   const complexity = windows.map((w) => summarizeScene(frames, w.startFrame, w.endFrame));
   const info = analysis.video;
   let reference = path.resolve(source);
-  if (excerpt > 0) {
+  if (cached && JSON.stringify(cached.windows) !== JSON.stringify(windows)) throw new Error(`${video}: scenes changed since the cache in ${dir} was made; remove it`);
+  if (cached) reference = cached.reference;
+  else if (excerpt > 0) {
     reference = path.join(dir, `excerpt${excerpt}.mp4`);
     const select = windows.map((w) => `between(n\\,${w.startFrame}\\,${w.endFrame - 1})`).join('+');
     log(`${video}: cutting ${at} excerpt frames (lossless)`);

@@ -49,6 +49,7 @@ function complexity(siMean: number, motionMean: number, extra: { edge?: number; 
     si: stats(siMean, 1.3),
     ti: stats(extra.ti ?? motionMean * 1.8 + 1, 1.4),
     motion: stats(motionMean, 1.5),
+    mcResidual: stats(motionMean * 0.4, 1.5),
     edgeDensity: extra.edge ?? 0.1,
     noise: extra.noise ?? 1,
     score: 0.5,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeFrameFeatures, type FrameState } from '../src/analysis/features.js';
+import { computeFrameFeatures, MC_BLOCK, motionCompensatedResidual, type FrameState } from '../src/analysis/features.js';
 
 const W = 64;
 const H = 48;
@@ -90,5 +90,40 @@ describe('computeFrameFeatures', () => {
     const b = computeFrameFeatures(1, image((_, y) => 220 - 2 * y), W, H, 8, a.state as FrameState);
     expect(b.features.blockDiff).toBeGreaterThan(0.3);
     expect(b.features.histDiff).toBeGreaterThan(0.9);
+  });
+});
+
+describe('motionCompensatedResidual', () => {
+  // A textured image (smoothed-image scale: values are sums of 4 samples) and a copy panned by (dx, dy).
+  const W = 96;
+  const H = 64;
+  const texture = (x: number, y: number) => Math.round(4 * (128 + 60 * Math.sin(x * 0.37 + y * 0.11) + 40 * Math.cos(y * 0.29 - x * 0.07 * Math.sin(y * 0.05))));
+  const image = (dx: number, dy: number) => {
+    const a = new Uint32Array(W * H);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) a[y * W + x] = texture(x + dx, y + dy);
+    return a;
+  };
+
+  it('a pan the search can follow leaves almost no residual, while the plain difference is large', () => {
+    const ref = image(0, 0);
+    const cur = image(3, -2);
+    let plain = 0;
+    for (let i = 0; i < ref.length; i++) plain += Math.abs(cur[i]! - ref[i]!);
+    plain /= ref.length;
+    const { residual, mvs } = motionCompensatedResidual(cur, ref, W, H);
+    expect(plain).toBeGreaterThan(50);
+    expect(residual).toBeLessThan(plain / 20);
+    // Interior blocks found the true displacement (content at x+3 is at x in the reference's x+3).
+    const bw = Math.floor(W / MC_BLOCK);
+    const b = 2 * (2 * bw + 3);
+    expect([mvs[b], mvs[b + 1]]).toEqual([3, -2]);
+  });
+
+  it('a still frame has zero residual; new content (no match anywhere) keeps a large one', () => {
+    const ref = image(0, 0);
+    expect(motionCompensatedResidual(ref, ref, W, H).residual).toBe(0);
+    const other = new Uint32Array(W * H);
+    for (let i = 0; i < other.length; i++) other[i] = (i * 7919) % 1021;
+    expect(motionCompensatedResidual(other, ref, W, H).residual).toBeGreaterThan(100);
   });
 });

@@ -25,6 +25,8 @@ export interface SceneComplexity {
   ti: FeatureStats;
   /** Mean absolute smoothed-luma change per frame (first frame excluded). */
   motion: FeatureStats;
+  /** Motion-compensated residual per frame (first frame excluded): what motion costs an encoder. */
+  mcResidual: FeatureStats;
   /** Fraction of edge pixels, averaged. */
   edgeDensity: number;
   /** Noise/grain sigma estimate, median over the scene. */
@@ -84,6 +86,7 @@ export function summarizeScene(features: readonly FrameFeatures[], startFrame: n
     si,
     ti: stats(inner.map((f) => f.ti)),
     motion,
+    mcResidual: stats(inner.map((f) => f.mcResidual)),
     edgeDensity: mean(frames.map((f) => f.edgeDensity)),
     noise: quantileSorted(noiseSorted, 0.5),
     score: complexityScore(si.mean, motion.mean),

@@ -24,6 +24,13 @@ export interface FrameFeatures {
   histDiff: number;
   /** Mean absolute difference (0–1) of block means to the previous frame. */
   blockDiff: number;
+  /**
+   * Motion-compensated residual: mean absolute difference of 2×2-smoothed luma to the previous
+   * frame after per-block motion search (8-bit units; 0 for the first frame). Unlike TI and
+   * `motion`, a pan or zoom that an encoder predicts well scores low here — it is the temporal
+   * cost an encoder actually pays.
+   */
+  mcResidual: number;
 }
 
 /** Compact per-frame description kept for shot detection (compared across arbitrary frame pairs). */
@@ -55,6 +62,8 @@ export interface FrameState {
   /** 2×2 box-averaged luma (sum of 4 samples, not divided). */
   smooth: Uint32Array;
   signature: FrameSignature;
+  /** Motion vectors (x, y interleaved, smoothed-image pixels) of the motion search, per block. */
+  mvs?: Int8Array;
 }
 
 export interface FrameResult {
@@ -196,6 +205,8 @@ export function computeFrameFeatures(
   let motion = 0;
   let histDiff = 0;
   let blockDiff = 0;
+  let mcResidual = 0;
+  let mvs: Int8Array | undefined;
   if (prev && p) {
     const dMean = dSum / n;
     ti = Math.sqrt(Math.max(0, dSumSq / n - dMean * dMean)) * scale;
@@ -208,14 +219,122 @@ export function computeFrameFeatures(
     motion = smooth.length ? (mSum / (4 * smooth.length)) * scale : 0;
     histDiff = histogramDistance(hist, prev.signature.hist);
     blockDiff = gridDistance(grid, prev.signature.grid);
+    const mc = motionCompensatedResidual(smooth, ps, sw, sh, prev.mvs);
+    mcResidual = (mc.residual / 4) * scale;
+    mvs = mc.mvs;
   }
 
   const signature: FrameSignature = { grid, gridWidth: gw, gridHeight: gh, hist, mean, variance };
   return {
-    features: { index, mean, variance, si, ti, motion, edgeDensity, noise, histDiff, blockDiff },
-    state: { width, height, luma, smooth, signature },
+    features: { index, mean, variance, si, ti, motion, edgeDensity, noise, histDiff, blockDiff, mcResidual },
+    state: { width, height, luma, smooth, signature, mvs },
   };
 }
+
+/** Block size (smoothed-image pixels) and the largest vector component of the motion search. */
+export const MC_BLOCK = 8;
+export const MC_RANGE = 12;
+
+function blockSad(cur: Uint32Array, ref: Uint32Array, w: number, h: number, x0: number, y0: number, dx: number, dy: number, best: number): number {
+  let sad = 0;
+  const rx = x0 + dx;
+  const ry = y0 + dy;
+  if (rx >= 0 && ry >= 0 && rx + MC_BLOCK <= w && ry + MC_BLOCK <= h) {
+    for (let y = 0; y < MC_BLOCK; y++) {
+      const c = (y0 + y) * w + x0;
+      const r = (ry + y) * w + rx;
+      for (let x = 0; x < MC_BLOCK; x++) {
+        const d = cur[c + x]! - ref[r + x]!;
+        sad += d < 0 ? -d : d;
+      }
+      if (sad >= best) return sad; // cannot win: stop early
+    }
+    return sad;
+  }
+  // Reference block partly outside the frame: edge samples repeat outwards, as encoders pad their
+  // references, so a pan's border blocks still find their match.
+  for (let y = 0; y < MC_BLOCK; y++) {
+    const c = (y0 + y) * w + x0;
+    const r = Math.min(h - 1, Math.max(0, ry + y)) * w;
+    for (let x = 0; x < MC_BLOCK; x++) {
+      const d = cur[c + x]! - ref[r + Math.min(w - 1, Math.max(0, rx + x))]!;
+      sad += d < 0 ? -d : d;
+    }
+    if (sad >= best) return sad;
+  }
+  return sad;
+}
+
+/**
+ * Mean absolute residual per pixel of `cur` predicted block by block from `ref` (both w×h), and
+ * the vectors found. Predictive search as encoders' fast modes do it: start from the best of the
+ * zero vector, the left and upper neighbours' vectors and this block's vector in the previous
+ * frame, then walk a small diamond until no neighbour is better. Integer-pel, edge-padded
+ * reference — a cheap proxy of the inter cost, not an encoder's exact figure.
+ */
+export function motionCompensatedResidual(
+  cur: Uint32Array,
+  ref: Uint32Array,
+  w: number,
+  h: number,
+  prevMvs?: Int8Array,
+): { residual: number; mvs: Int8Array } {
+  const bw = Math.floor(w / MC_BLOCK);
+  const bh = Math.floor(h / MC_BLOCK);
+  const mvs = new Int8Array(2 * bw * bh);
+  if (bw === 0 || bh === 0) return { residual: 0, mvs };
+  let total = 0;
+  const usePrev = prevMvs && prevMvs.length === mvs.length ? prevMvs : undefined;
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      const x0 = bx * MC_BLOCK;
+      const y0 = by * MC_BLOCK;
+      const b = 2 * (by * bw + bx);
+      const inside = (dx: number, dy: number) => dx >= -MC_RANGE && dx <= MC_RANGE && dy >= -MC_RANGE && dy <= MC_RANGE;
+      let bestX = 0;
+      let bestY = 0;
+      let best = blockSad(cur, ref, w, h, x0, y0, 0, 0, Infinity);
+      const candidates: number[] = [];
+      if (bx > 0) candidates.push(mvs[b - 2]!, mvs[b - 1]!);
+      if (by > 0) candidates.push(mvs[b - 2 * bw]!, mvs[b - 2 * bw + 1]!);
+      if (usePrev) candidates.push(usePrev[b]!, usePrev[b + 1]!);
+      for (let i = 0; i < candidates.length; i += 2) {
+        const dx = candidates[i]!;
+        const dy = candidates[i + 1]!;
+        if ((dx === bestX && dy === bestY) || !inside(dx, dy)) continue;
+        const sad = blockSad(cur, ref, w, h, x0, y0, dx, dy, best);
+        if (sad < best) [best, bestX, bestY] = [sad, dx, dy];
+      }
+      for (let step = 0; step < 2 * MC_RANGE && best > 0; step++) {
+        let moved = false;
+        const cx = bestX;
+        const cy = bestY;
+        for (const [ox, oy] of DIAMOND) {
+          const dx = cx + ox;
+          const dy = cy + oy;
+          if (!inside(dx, dy)) continue;
+          const sad = blockSad(cur, ref, w, h, x0, y0, dx, dy, best);
+          if (sad < best) {
+            [best, bestX, bestY] = [sad, dx, dy];
+            moved = true;
+          }
+        }
+        if (!moved) break;
+      }
+      mvs[b] = bestX;
+      mvs[b + 1] = bestY;
+      total += best;
+    }
+  }
+  return { residual: total / (bw * bh * MC_BLOCK * MC_BLOCK), mvs };
+}
+
+const DIAMOND: ReadonlyArray<readonly [number, number]> = [
+  [1, 0],
+  [-1, 0],
+  [0, 1],
+  [0, -1],
+];
 
 /** Half the L1 distance between two normalised histograms: 0 identical, 1 disjoint. */
 export function histogramDistance(a: Float32Array, b: Float32Array): number {

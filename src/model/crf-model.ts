@@ -55,6 +55,8 @@ export const CRF_MODEL_FORMAT = 'scenecrf-crf-model';
  * - log1p(si.p90): the most detailed frames — what pulls the scene's 5th-percentile VMAF down.
  * - log1p(motion.mean): typical motion (smoothed-luma change) — inter-prediction cost.
  * - log1p(motion.p90): motion bursts — worst frames for inter prediction, again for p5.
+ * - log1p(mcResidual.mean): what is left of the frame change after per-block motion search —
+ *   the inter cost an encoder actually pays (a pan has high motion but a low residual).
  * - log1p(ti.mean): raw frame difference (unsmoothed, so it also sees flicker/noise changes
  *   that motion smooths away).
  * - edgeDensity: sharp edges show coding artefacts first (VMAF's detail-loss term is edge driven).
@@ -74,6 +76,7 @@ export const modelFeatureNames = [
   'log1p(si.p90)',
   'log1p(motion.mean)',
   'log1p(motion.p90)',
+  'log1p(mcResidual.mean)',
   'log1p(ti.mean)',
   'edgeDensity',
   'log1p(noise)',
@@ -99,6 +102,7 @@ export function modelFeatures(c: SceneComplexity, video: VideoInfo): number[] {
     lp(c.si.p90),
     lp(c.motion.mean),
     lp(c.motion.p90),
+    lp(c.mcResidual.mean),
     lp(c.ti.mean),
     c.edgeDensity,
     lp(c.noise),

@@ -16,6 +16,7 @@ export const sceneComplexitySchema = z
     si: featureStats,
     ti: featureStats,
     motion: featureStats,
+    mcResidual: featureStats,
     edgeDensity: z.number(),
     noise: z.number(),
     score: z.number(),
