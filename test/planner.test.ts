@@ -11,6 +11,7 @@ import {
   budgetBytes,
   correctCurveWithProbe,
   correctMisses,
+  fitCurveToProbes,
   limitCrfJumps,
   measuredWithin,
   planForBudget,
@@ -465,5 +466,39 @@ describe('assessment and re-encode rounds', () => {
     expect(r.reencode).toEqual(r.crfs.flatMap((c, i) => (c !== plan.crfs[i] ? [i] : [])));
     expect(r.reencode.length).toBeGreaterThan(0);
     expect(() => correctMisses(predicted, plan.crfs.slice(1), measured, { target, stat: 'mean', tolerance: 0.6 })).toThrow(InvalidOptionsError);
+  });
+});
+
+describe('fitCurveToProbes', () => {
+  it('two probes replace a wrong predicted slope: the corrected curve is the true one', () => {
+    const truth = curve({ a: 0.4, b: 2.2, c: 11, d: 3.5 });
+    const predicted = curve({ a: -0.2, b: 3.6, c: 10, d: 5 });
+    const probe = (crf: number) => ({ crf, vmafMean: truth.vmafMean[crf]!, vmafP5: truth.vmafP5[crf]!, bytesPerFrame: truth.bytesPerFrame[crf]! });
+    const fixed = fitCurveToProbes(predicted, [probe(30), probe(40)]);
+    // Both families are linear in CRF in t = ln(100 − VMAF) and in ln bytes, so two points pin them.
+    for (const c of [10, 25, 35, 50]) {
+      expect(fixed.vmafMean[c]).toBeCloseTo(truth.vmafMean[c]!, 6);
+      expect(fixed.vmafP5[c]).toBeCloseTo(truth.vmafP5[c]!, 6);
+      expect(fixed.bytesPerFrame[c]! / truth.bytesPerFrame[c]!).toBeCloseTo(1, 6);
+    }
+    // One probe keeps the predicted slope: exact at the probe, off elsewhere.
+    const one = fitCurveToProbes(predicted, [probe(30)]);
+    expect(one.vmafMean[30]).toBeCloseTo(truth.vmafMean[30]!, 6);
+    expect(Math.abs(one.vmafMean[50]! - truth.vmafMean[50]!)).toBeGreaterThan(1);
+  });
+
+  it('noisy probes a CRF apart cannot flatten or invert the curve', () => {
+    const predicted = curve({ a: 0, b: 3.5, c: 11, d: 5 });
+    // Higher CRF measured *better*: noise. The curve must stay non-increasing, bytes decreasing.
+    const fixed = fitCurveToProbes(predicted, [
+      { crf: 30, vmafMean: 92, vmafP5: 90, bytesPerFrame: 1000 },
+      { crf: 31, vmafMean: 93, vmafP5: 91, bytesPerFrame: 1100 },
+    ]);
+    for (let k = 1; k < fixed.crfs.length; k++) {
+      expect(fixed.vmafMean[k]!).toBeLessThan(fixed.vmafMean[k - 1]! + 1e-12);
+      expect(fixed.vmafP5[k]!).toBeLessThanOrEqual(fixed.vmafMean[k]!);
+      expect(fixed.bytesPerFrame[k]!).toBeLessThan(fixed.bytesPerFrame[k - 1]!);
+    }
+    expect(fixed.vmafMean[50]!).toBeLessThan(fixed.vmafMean[31]! - 1);
   });
 });

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../plan/format.js';
-import { correctMisses } from '../plan/planner.js';
+import { fitCurveToProbes, planForTarget, type CurveProbe } from '../plan/planner.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
-import { planEncode, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
+import { planEncode, probeMeasurement, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
 /**
  * optimizeEncode: plan → chunked encode → per-scene VMAF validation, and (target mode) bounded
@@ -80,6 +80,7 @@ export async function optimizeEncode(
   const stat = planned.stat;
   let plan = planned.plan;
   const curves = planned.scenes.map((s) => s.curve);
+  const measurements: CurveProbe[][] = planned.scenes.map((s) => s.probes.map(probeMeasurement));
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   let rounds = 0;
   for (;;) {
@@ -123,15 +124,21 @@ export async function optimizeEncode(
     // Re-encode round (target mode): move each missed scene's curve through its measurement and
     // re-plan that scene; stop when nothing changes or the rounds are used up.
     if (target === undefined || rounds >= maxRounds || scenes.every((s) => s.hit)) return { planned, plan, encode, validation };
-    const fix = correctMisses(
-      plan.scenes.map((s, i) => ({ frames: s.endFrame - s.startFrame, curve: curves[i]! })),
-      plan.scenes.map((s) => s.crf),
-      scenes.map((s) => ({ vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / (s.endFrame - s.startFrame) })),
-      { target, stat, tolerance, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax },
-    );
-    if (fix.reencode.length === 0) return { planned, plan, encode, validation };
-    fix.curves.forEach((c, i) => (curves[i] = c));
-    const crfs = fix.crfs;
+    // Every measurement of a scene so far (its probes, earlier rounds, this encode) fixes its curve.
+    const crfs = plan.scenes.map((s) => s.crf);
+    let changed = false;
+    for (const s of scenes) {
+      const frames = s.endFrame - s.startFrame;
+      measurements[s.index]!.push({ crf: s.crf, vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / frames });
+      if (s.hit) continue;
+      curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!);
+      const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax }).crfs[0]!;
+      if (next !== crfs[s.index]) {
+        crfs[s.index] = next;
+        changed = true;
+      }
+    }
+    if (!changed) return { planned, plan, encode, validation };
     plan = parsePlan({ ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: crfs[i]! })) });
     rounds++;
   }

@@ -8,7 +8,7 @@ import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, predictSceneCurve, type CrfModel } from '../model/crf-model.js';
 import type { SceneCurve } from '../model/curve.js';
 import { CRF_RANGE, ENCODERS, planFromScenes, type EncodePlan, type EncoderName } from '../plan/format.js';
-import { budgetBytes, correctCurveWithProbe, planForBudget, planForTarget, type PlanResult } from '../plan/planner.js';
+import { budgetBytes, fitCurveToProbes, type CurveProbe, planForBudget, planForTarget, type PlanResult } from '../plan/planner.js';
 import { measureQuality } from '../quality/measure.js';
 
 /**
@@ -84,6 +84,8 @@ export interface PlanControl {
 
 export interface ProbeRecord {
   crf: number;
+  /** Frames encoded and measured (the whole scene). */
+  frames: number;
   vmafMean: number;
   vmafP5: number;
   bytes: number;
@@ -106,6 +108,8 @@ export interface ScenePrediction {
   probes: ProbeRecord[];
   /** The curve the CRF was chosen on (predicted, moved through the probes). */
   curve: SceneCurve;
+  /** The model's prediction before any probe. */
+  predictedCurve: SceneCurve;
 }
 
 export interface PlanEncodeResult {
@@ -121,6 +125,11 @@ export interface PlanEncodeResult {
   warnings: string[];
   analysis: AnalysisResult;
   timings: { analysisSeconds: number; planSeconds: number; probeSeconds: number };
+}
+
+/** A probe as a curve measurement (bytes per frame of the scene). */
+export function probeMeasurement(p: ProbeRecord): CurveProbe {
+  return { crf: p.crf, vmafMean: p.vmafMean, vmafP5: p.vmafP5, bytesPerFrame: p.bytes / p.frames };
 }
 
 function invalid(e: z.ZodError): InvalidOptionsError {
@@ -168,7 +177,8 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const frameCount = analysis.scenes[analysis.scenes.length - 1]!.endFrame;
   const frames = analysis.scenes.map((s) => s.endFrame - s.startFrame);
   const range = CRF_RANGE[o.encoder];
-  const curves = analysis.scenes.map((s) => predictSceneCurve(model, s.complexity, { width: video.width, height: video.height, fps: video.fps }, range));
+  const predictedCurves = analysis.scenes.map((s) => predictSceneCurve(model, s.complexity, { width: video.width, height: video.height, fps: video.fps }, range));
+  const curves = predictedCurves.slice();
   onProgress?.({ stage: 'predict', done: curves.length, total: curves.length });
   let result = choose(curves, frames, o, video.fps, frameCount);
 
@@ -206,9 +216,9 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
             signal,
           });
           await rm(file, { force: true });
-          const rec: ProbeRecord = { crf: c, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds };
+          const rec: ProbeRecord = { crf: c, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds };
           probes[i]!.push(rec);
-          curves[i] = correctCurveWithProbe(curves[i]!, { crf: c, vmafMean: rec.vmafMean, vmafP5: rec.vmafP5, bytesPerFrame: rec.bytes / enc.frames });
+          curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement));
           onProgress?.({ stage: 'probe', done: ++done, total });
           const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
           if (o.targetVmaf !== undefined && Math.abs(measured - o.targetVmaf) <= o.probeTolerance) settled.add(i);
@@ -236,6 +246,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
       complexity: s.complexity.score,
       probes: probes[i]!,
       curve: curves[i]!,
+      predictedCurve: predictedCurves[i]!,
     };
   });
   const bytes = scenes.reduce((a, s) => a + s.predictedBytes, 0);

@@ -547,6 +547,78 @@ export function correctCurveWithProbe(curve: SceneCurve, probe: CurveProbe): Sce
   return { crfs: curve.crfs.slice(), vmafMean, vmafP5, bytesPerFrame: curve.bytesPerFrame.map((b) => b * bytesFactor) };
 }
 
+/**
+ * The predicted curve moved through every measurement of the scene (probes, a validation encode).
+ * One measurement: `correctCurveWithProbe` (a constant shift, predicted slope kept). Two or more
+ * at different CRFs: the correction in t = ln(100 − VMAF) (and in ln bytes) becomes a straight
+ * line in CRF, least squares through the measurements — the measured secant replaces the predicted
+ * slope, which varies a lot between scenes. The corrected quality slope is kept no flatter than a
+ * quarter of the predicted one, so noisy measurements a CRF or two apart cannot flatten the curve.
+ */
+export function fitCurveToProbes(curve: SceneCurve, probes: readonly CurveProbe[]): SceneCurve {
+  if (probes.length === 0) return curve;
+  const distinct = new Set(probes.map((p) => p.crf));
+  if (probes.length === 1 || distinct.size === 1) {
+    // Same CRF measured more than once: average the measurements.
+    const avg = (f: (p: CurveProbe) => number | undefined) => {
+      const v = probes.map(f).filter((x): x is number => x !== undefined);
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+    };
+    return correctCurveWithProbe(curve, { crf: probes[0]!.crf, vmafMean: avg((p) => p.vmafMean)!, vmafP5: avg((p) => p.vmafP5), bytesPerFrame: avg((p) => p.bytesPerFrame) });
+  }
+  checkCurve(curve, 'curve');
+  const c0 = curve.crfs[0]!;
+  const at = (arr: number[], crf: number) => {
+    const i = crf - c0;
+    if (i < 0 || i >= arr.length) throw new InvalidOptionsError('probe', `CRF ${crf} is outside the curve's ${c0}..${curve.crfs[curve.crfs.length - 1]}`);
+    return arr[i]!;
+  };
+  /**
+   * Least-squares line through (crf, residual). Its slope is limited to ±0.75 × the predicted
+   * curve's own slope over the span (`predictedSlope`), so the corrected slope stays within
+   * 0.25–1.75× the prediction: close or noisy measurements cannot invert or flatten the curve,
+   * and the line is not extrapolated into nonsense far from the probes.
+   */
+  const line = (pts: Array<[number, number]>, predictedSlope: number) => {
+    const n = pts.length;
+    const mx = pts.reduce((a, p) => a + p[0], 0) / n;
+    const my = pts.reduce((a, p) => a + p[1], 0) / n;
+    const sxx = pts.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+    if (sxx === 0) return (_: number) => my;
+    const limit = 0.75 * Math.abs(predictedSlope);
+    const b = Math.max(-limit, Math.min(limit, pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0) / sxx));
+    return (x: number) => my + b * (x - mx);
+  };
+  const lo = Math.min(...probes.map((p) => p.crf));
+  const hi = Math.max(...probes.map((p) => p.crf));
+  const secant = (f: (crf: number) => number) => (f(hi) - f(lo)) / (hi - lo);
+  const quality = (values: number[], pick: (p: CurveProbe) => number | undefined, fallback?: (crf: number) => number) => {
+    const pts = probes.filter((p) => pick(p) !== undefined).map((p): [number, number] => [p.crf, toT(pick(p)!) - toT(at(values, p.crf))]);
+    const delta = pts.length ? line(pts, secant((c) => toT(at(values, c)))) : fallback;
+    const t = values.map((v, k) => toT(v) + (delta ? delta(curve.crfs[k]!) : 0));
+    // Keep t rising with CRF at no less than a quarter of the predicted slope.
+    for (let k = 1; k < t.length; k++) {
+      const predictedStep = Math.max(0, toT(values[k]!) - toT(values[k - 1]!));
+      t[k] = Math.max(t[k]!, t[k - 1]! + 0.25 * predictedStep);
+    }
+    return { t, delta };
+  };
+  const mean = quality(curve.vmafMean, (p) => p.vmafMean);
+  const p5 = quality(curve.vmafP5, (p) => p.vmafP5, mean.delta);
+  const vmafMean = mean.t.map(fromT);
+  const vmafP5 = p5.t.map((t, k) => Math.min(fromT(t), vmafMean[k]!));
+  for (let k = 1; k < vmafMean.length; k++) {
+    vmafMean[k] = Math.min(vmafMean[k]!, vmafMean[k - 1]!);
+    vmafP5[k] = Math.min(vmafP5[k]!, vmafP5[k - 1]!);
+  }
+  const bytePts = probes.filter((p) => p.bytesPerFrame !== undefined).map((p): [number, number] => [p.crf, Math.log(p.bytesPerFrame!) - Math.log(at(curve.bytesPerFrame, p.crf))]);
+  const byteDelta = bytePts.length ? line(bytePts, secant((c) => Math.log(at(curve.bytesPerFrame, c)))) : () => 0;
+  const bytesPerFrame = curve.bytesPerFrame.map((b, k) => b * Math.exp(byteDelta(curve.crfs[k]!)));
+  // Bytes must stay strictly decreasing in CRF.
+  for (let k = 1; k < bytesPerFrame.length; k++) bytesPerFrame[k] = Math.min(bytesPerFrame[k]!, bytesPerFrame[k - 1]! * (1 - 1e-9));
+  return { crfs: curve.crfs.slice(), vmafMean, vmafP5, bytesPerFrame };
+}
+
 /** |measured − target| ≤ tolerance. */
 export function measuredWithin(measured: number, target: number, tolerance: number): boolean {
   return Math.abs(measured - target) <= tolerance;
