@@ -30,6 +30,8 @@ import {
   type FusionModelFile,
 } from '../src/quality/fusion.js';
 import { DEFAULT_ENHN_GAIN_LIMIT, VMAF_FEATURE_KEYS, type VmafFeatures } from '../src/quality/libvmaf-model.js';
+import { cholesky, choleskySolve } from '../src/util/linalg.js';
+import { mulberry32 } from '../src/util/random.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -102,16 +104,6 @@ function loadRows(framesCsv: string): Row[] {
   });
 }
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TRANSFORM: Array<'identity' | 'log1p'> = VMAF_FEATURE_KEYS.map((k) => (k === 'motion2' ? 'log1p' : 'identity'));
 const D = VMAF_FEATURE_KEYS.length;
@@ -148,39 +140,6 @@ function pickCenters(rows: Row[], m: number, rand: () => number): number[] {
   return [...chosen].sort((a, b) => a - b);
 }
 
-/** In-place Cholesky of the symmetric positive definite p x p matrix (lower triangle); false if not SPD. */
-function cholesky(a: Float64Array, p: number): boolean {
-  for (let j = 0; j < p; j++) {
-    const rj = j * p;
-    let s = a[rj + j]!;
-    for (let k = 0; k < j; k++) s -= a[rj + k]! * a[rj + k]!;
-    if (!(s > 0)) return false;
-    const ljj = Math.sqrt(s);
-    a[rj + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      const ri = i * p;
-      let t = a[ri + j]!;
-      for (let k = 0; k < j; k++) t -= a[ri + k]! * a[rj + k]!;
-      a[ri + j] = t / ljj;
-    }
-  }
-  return true;
-}
-
-function choleskySolve(l: Float64Array, p: number, b: Float64Array): Float64Array {
-  const x = Float64Array.from(b);
-  for (let i = 0; i < p; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * p + k]! * x[k]!;
-    x[i] = s / l[i * p + i]!;
-  }
-  for (let i = p - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < p; k++) s -= l[k * p + i]! * x[k]!;
-    x[i] = s / l[i * p + i]!;
-  }
-  return x;
-}
 
 interface FitResult {
   file: Omit<FusionModelFile, 'training'>;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/util/random.js';
 import {
   AbortError,
   analyzeVideo,
@@ -52,20 +53,8 @@ const FFMPEG = findFfmpeg();
 const SKIP_REASON = 'SKIPPED: no ffmpeg found (set FFMPEG_PATH or put ffmpeg on PATH) — bad-input tests did NOT run';
 if (!FFMPEG) console.warn(`\n*** test/bad-input.test.ts ${SKIP_REASON} ***\n`);
 
-/** Small deterministic PRNG (mulberry32) so "random" inputs are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomBytes(n: number, seed: number): Uint8Array {
-  const next = prng(seed);
+  const next = mulberry32(seed);
   return Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
 }
 
