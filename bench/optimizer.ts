@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         say(
           `| ${name} | ${encoder} p${preset} | ${target} | ${variant} | ${errs.length} | ${hit(1)} | ${hit(2)} | ${fmt(errs.reduce((x, e) => x + Math.abs(e), 0) / errs.length, 2)} | ${fmt(kbps(enc.value.bytes), 0)} | ${fmt(p5, 2)} | ${base.note}${fmt(base.crf, 1)} | ${fmt(kbps(base.bytes), 0)} | ${fmt(100 * (1 - enc.value.bytes / base.bytes), 1)}% | ${fmt(cpu, 1)} | ${fmt(cpu / base.cpu, 2)}× |`,
         );
-        log(`${name} ${encoder} t${target} ${variant}: errors ${errs.map((e) => e.toFixed(1)).join(' ')}`);
+        log(`${name} ${encoder} t${target} ${variant}: CRF→error ${errs.map((e, i) => `${encodeCrfs(i)}→${e.toFixed(1)}`).join(' ')}`);
       };
 
       for (const target of targets) {
