@@ -12,6 +12,7 @@
  *
  *   npm run bench:optimizer -- <video>... [--encoder svt-av1 --encoder vp9] [--target 93 --target 95]
  *        [--fixed-crfs svt-av1=24,32,40,48,vp9=24,32,40,48] [--work dir] [--subsample 2] [--no-av1an]
+ *        [--probes 0,1] (probe counts to plan with)
  *
  * Validation VMAF scores every `--subsample`-th frame (default 2) of each scene.
  */
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       subsample: { type: 'string', default: '2' },
       'no-av1an': { type: 'boolean', default: false },
       'av1an-targets': { type: 'string' },
+      probes: { type: 'string', default: '0,1' },
     },
   });
   if (positionals.length === 0) throw new Error('usage: npm run bench:optimizer -- <video>... [--encoder E]... [--target V]... [--work dir]');
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
       };
 
       for (const target of targets) {
-        for (const probes of [0, 1]) {
+        for (const probes of values.probes!.split(',').map(Number)) {
           const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample }, { analysis }));
           await row(target, `${probes} probe${probes === 1 ? '' : 's'}`, (i) => p.value.plan.scenes[i]!.crf, p.cpu);
         }
