@@ -16,6 +16,17 @@ export type ScenecrfErrorCode =
   | 'FRAME_COUNT_MISMATCH'
   | 'ABORTED';
 
+/**
+ * "path: message; ..." for schema validation issues (zod's), the way every error message here
+ * lists them. `root` stands for an issue about the whole value; `max` caps how many are listed.
+ */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }>, root = '', max = Infinity): string {
+  return issues
+    .slice(0, max)
+    .map((i) => `${i.path.length ? i.path.join('.') : root}: ${i.message}`)
+    .join('; ');
+}
+
 export class ScenecrfError extends Error {
   readonly code: ScenecrfErrorCode;
   constructor(code: ScenecrfErrorCode, message: string, options?: { cause?: unknown }) {

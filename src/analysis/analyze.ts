@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AbortError, CorruptInputError, InvalidOptionsError, NotAVideoError, throwIfAborted } from '../errors.js';
+import { AbortError, CorruptInputError, describeIssues, InvalidOptionsError, NotAVideoError, throwIfAborted } from '../errors.js';
 import { ffmpegErrorDetail, nonVideoFormat, type ParsedInputInfo } from '../media/ffmpeg-info.js';
 import { analysisSize, decodeFrames } from '../media/frames.js';
 import { assertReadableFile, probeVideo, videoInfoFromBanner } from '../media/probe.js';
@@ -125,7 +125,7 @@ function bannerInfo(info: ParsedInputInfo, input: string): VideoInfo | undefined
 export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, control: AnalyzeControl = {}): Promise<AnalysisResult> {
   const parsed = analyzeOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new InvalidOptionsError('analyzeVideo options', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    throw new InvalidOptionsError('analyzeVideo options', describeIssues(parsed.error.issues, '(root)'));
   }
   const o = parsed.data;
   const { signal, onProgress } = control;

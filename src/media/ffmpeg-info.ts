@@ -7,7 +7,7 @@
  * ffmpeg 5.1.4 inside @ffmpeg/core 0.12.
  */
 import { z } from 'zod';
-import { CorruptInputError, InputNotFoundError, NotAVideoError, type ScenecrfError } from '../errors.js';
+import { CorruptInputError, describeIssues, InputNotFoundError, NotAVideoError, type ScenecrfError } from '../errors.js';
 
 const rationalSchema = z.object({ num: z.number().int().positive(), den: z.number().int().positive() });
 
@@ -235,7 +235,7 @@ export function parseFfmpegInputInfo(stderr: string, path: string): ParsedInputI
 
   const result = parsedInputInfoSchema.safeParse({ container, durationSeconds, video, hasAudio });
   if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const issues = describeIssues(result.error.issues);
     throw new CorruptInputError(path, `unexpected ffmpeg stream description (${issues})`);
   }
   return result.data;

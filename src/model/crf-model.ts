@@ -37,7 +37,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SceneComplexity } from '../analysis/complexity.js';
-import { InvalidOptionsError, ModelInvalidError } from '../errors.js';
+import { describeIssues, InvalidOptionsError, ModelInvalidError } from '../errors.js';
 import { CRF_RANGE, ENCODERS, type EncoderName } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cholesky, choleskySolve } from '../util/linalg.js';
@@ -216,17 +216,11 @@ export const crfModelSchema = z
 export type CrfModel = z.output<typeof crfModelSchema>;
 export type CrfCrossValidation = z.output<typeof crfCrossValidationSchema>;
 
-function formatZod(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
 
 /** Validates a parsed CRF model JSON. Throws ModelInvalidError naming `what` (usually the file). */
 export function parseCrfModel(json: unknown, what: string): CrfModel {
   const parsed = crfModelSchema.safeParse(json);
-  if (!parsed.success) throw new ModelInvalidError(what, `not a ${CRF_MODEL_FORMAT} v1 model: ${formatZod(parsed.error)}`);
+  if (!parsed.success) throw new ModelInvalidError(what, `not a ${CRF_MODEL_FORMAT} v1 model: ${describeIssues(parsed.error.issues, '(root)', 5)}`);
   return parsed.data;
 }
 
@@ -250,7 +244,7 @@ export async function loadCrfModel(file: string): Promise<CrfModel> {
 /** Validates `model` and writes it (temporary name, then rename). Numbers keep full precision. */
 export async function saveCrfModel(model: CrfModel, file: string): Promise<void> {
   const parsed = crfModelSchema.safeParse(model);
-  if (!parsed.success) throw new InvalidOptionsError('CRF model', `refusing to write ${JSON.stringify(file)}: ${formatZod(parsed.error)}`);
+  if (!parsed.success) throw new InvalidOptionsError('CRF model', `refusing to write ${JSON.stringify(file)}: ${describeIssues(parsed.error.issues, '(root)', 5)}`);
   // Indented, but each array of numbers on one line, so the file stays small and diffable.
   const text = JSON.stringify(parsed.data, null, 1).replace(/\[[-\d.e+,\s]*\]/g, (arr) => arr.replace(/\s+/g, '')) + '\n';
   await writeFileAtomic(file, text);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeProgress } from '../analysis/analyze.js';
 import { encodeSegment, prepareEncode } from '../encode/chunked.js';
-import { InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, predictSceneCurve, type CrfModel } from '../model/crf-model.js';
 import type { SceneCurve } from '../model/curve.js';
 import { CRF_RANGE, ENCODERS, planFromScenes, type EncodePlan, type EncoderName } from '../plan/format.js';
@@ -133,7 +133,7 @@ export function probeMeasurement(p: ProbeRecord): CurveProbe {
 }
 
 function invalid(e: z.ZodError): InvalidOptionsError {
-  return new InvalidOptionsError('planEncode options', e.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+  return new InvalidOptionsError('planEncode options', describeIssues(e.issues, 'options'));
 }
 
 /** Re-plans all scenes on the (possibly corrected) curves. */

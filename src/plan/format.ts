@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { InvalidOptionsError } from '../errors.js';
+import { describeIssues, InvalidOptionsError } from '../errors.js';
 
 /**
  * The encode plan: what to encode, with which encoder, and each scene's CRF. It is the hand-off
@@ -86,7 +86,7 @@ export type PlanScene = z.output<typeof planSceneSchema>;
 /** Validates a plan object; every problem is listed in one InvalidOptionsError. */
 export function parsePlan(json: unknown, what = 'plan'): EncodePlan {
   const r = planSchema.safeParse(json);
-  if (!r.success) throw new InvalidOptionsError(what, r.error.issues.map((i) => `${i.path.join('.') || 'plan'}: ${i.message}`).join('; '));
+  if (!r.success) throw new InvalidOptionsError(what, describeIssues(r.error.issues, 'plan'));
   return r.data;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidOptionsError } from '../errors.js';
+import { describeIssues, InvalidOptionsError } from '../errors.js';
 import { curveQuality, type QualityStat, type SceneCurve } from '../model/curve.js';
 
 /**
@@ -131,7 +131,7 @@ const tolerance = z.number().finite().min(0);
 
 function parse<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidOptionsError(what, r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
+  if (!r.success) throw new InvalidOptionsError(what, describeIssues(r.error.issues, 'value'));
   return r.data;
 }
 

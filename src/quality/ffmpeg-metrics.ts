@@ -36,16 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import {
-  AbortError,
-  CorruptInputError,
-  FfmpegError,
-  FrameCountMismatchError,
-  InvalidOptionsError,
-  ModelInvalidError,
-  UnsupportedError,
-  type ScenecrfError,
-} from '../errors.js';
+import { AbortError, CorruptInputError, describeIssues, FfmpegError, FrameCountMismatchError, InvalidOptionsError, ModelInvalidError, type ScenecrfError, UnsupportedError } from '../errors.js';
 import { ffmpegErrorDetail, inputErrorFromStderr } from '../media/ffmpeg-info.js';
 import { problemLines, withoutLevelTags } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
@@ -478,7 +469,7 @@ async function prepareModel(model: string, syntax: LibvmafSyntax, tmp: string): 
 export async function runFfmpegMetrics(reference: string, distorted: string, options: FfmpegMetricsOptions): Promise<FfmpegMetricsResult> {
   const parsed = optionsSchema.safeParse({ metrics: options.metrics, libvmaf: options.libvmaf });
   if (!parsed.success) {
-    throw new InvalidOptionsError('ffmpeg metrics options', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new InvalidOptionsError('ffmpeg metrics options', describeIssues(parsed.error.issues));
   }
   const metrics = [...new Set(parsed.data.metrics)] as FfmpegMetric[];
   const { signal, onProgress } = options;

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ModelInvalidError } from '../errors.js';
+import { describeIssues, ModelInvalidError } from '../errors.js';
 import {
   DEFAULT_ENHN_GAIN_LIMIT,
   VMAF_FEATURE_KEYS,
@@ -119,17 +119,11 @@ export function defaultFusionModelPath(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'models', DEFAULT_FUSION_MODEL_FILE);
 }
 
-function formatZod(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
 
 /** Validates a parsed scenecrf fusion model JSON. Throws ModelInvalidError naming `pathForErrors`. */
 export function parseFusionModel(json: unknown, pathForErrors: string): FusionModel {
   const parsed = fusionModelFileSchema.safeParse(json);
-  if (!parsed.success) throw new ModelInvalidError(pathForErrors, `not a ${FUSION_MODEL_FORMAT} v1 model: ${formatZod(parsed.error)}`);
+  if (!parsed.success) throw new ModelInvalidError(pathForErrors, `not a ${FUSION_MODEL_FORMAT} v1 model: ${describeIssues(parsed.error.issues, '(root)', 5)}`);
   const file = parsed.data;
   const d = file.features.length;
   const centers = new Float64Array(file.centers.length * d);

@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ModelInvalidError } from '../errors.js';
+import { describeIssues, ModelInvalidError } from '../errors.js';
 
 /** scenecrf's canonical names of the six VMAF v0.6.x elementary features. */
 export const VMAF_FEATURE_KEYS = ['adm2', 'motion2', 'vif_scale0', 'vif_scale1', 'vif_scale2', 'vif_scale3'] as const;
@@ -123,12 +123,6 @@ const modelDictSchema = z.object({
 });
 const fileSchema = z.object({ model_dict: modelDictSchema });
 
-function formatZod(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
 
 interface ParsedSvm {
   gamma: number;
@@ -192,7 +186,7 @@ export function parseLibvmafModel(json: unknown, pathForErrors: string, options:
     throw new ModelInvalidError(pathForErrors, detail);
   };
   const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) fail(`not a libvmaf model JSON: ${formatZod(parsed.error)}`);
+  if (!parsed.success) fail(`not a libvmaf model JSON: ${describeIssues(parsed.error.issues, '(root)', 5)}`);
   const md = parsed.data!.model_dict;
   if (md.model_type !== 'LIBSVMNUSVR') fail(`unsupported model_type ${JSON.stringify(md.model_type)} (only LIBSVMNUSVR)`);
 

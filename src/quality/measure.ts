@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { InvalidOptionsError, UnsupportedError } from '../errors.js';
+import { describeIssues, InvalidOptionsError, UnsupportedError } from '../errors.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend } from '../media/types.js';
@@ -99,7 +99,7 @@ const FILTER_SCORE_KEY: Record<Exclude<QualityMetric, 'vmaf'>, string> = { psnr:
 export async function measureQuality(reference: string, distorted: string, options: MeasureQualityOptions = {}): Promise<QualityReport> {
   const { signal, onProgress, ...plain } = options;
   const parsed = measureQualityOptionsSchema.safeParse(plain);
-  if (!parsed.success) throw new InvalidOptionsError('measureQuality options', parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new InvalidOptionsError('measureQuality options', describeIssues(parsed.error.issues, 'options'));
   const opts = parsed.data;
   const started = performance.now();
   const backend = await resolveFfmpeg({ ffmpegPath: opts.ffmpegPath });
