@@ -10,6 +10,13 @@ export function intOption(name: string, v: string | undefined): number | undefin
   return Number(v);
 }
 
+export function numberOption(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidOptionsError(`--${name}`, `expected a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** Why `target` cannot be written, from a file system error. */
 export function writeFailure(target: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;

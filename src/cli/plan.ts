@@ -5,7 +5,7 @@ import { planEncode, type PlanEncodeOptions, type PlanEncodeResult } from '../op
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
 import { summarizeEncode } from './encode.js';
-import { assertWritableTarget, intOption, parseCommand, writeFailure } from './options.js';
+import { assertWritableTarget, intOption, numberOption, parseCommand, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
@@ -70,13 +70,6 @@ const PLAN_ARGS = {
   json: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 } as const;
-
-function numberOption(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidOptionsError(`--${name}`, `expected a number, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 function planOptions(values: Record<string, string | boolean | undefined>): PlanEncodeOptions {
   const encoder = values.encoder as string | undefined;

@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../errors.js';
 import { readPlan } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
-import { assertWritableTarget, parseCommand, writeFailure } from './options.js';
+import { assertWritableTarget, numberOption, parseCommand, writeFailure } from './options.js';
 
 const HELP = `Usage: scenecrf zones <plan.json> --format <format> [options]
 
@@ -54,11 +54,7 @@ export async function runZones(argv: string[]): Promise<number> {
   if (!format || !(ZONE_FORMATS as readonly string[]).includes(format))
     throw new InvalidOptionsError('--format', `expected one of ${ZONE_FORMATS.join(', ')}, got ${format === undefined ? 'nothing' : JSON.stringify(format)}`);
   if (values.mode !== undefined && values.mode !== 'b' && values.mode !== 'q') throw new InvalidOptionsError('--mode', `expected b or q, got ${JSON.stringify(values.mode)}`);
-  let baseCrf: number | undefined;
-  if (values['base-crf'] !== undefined) {
-    baseCrf = Number(values['base-crf']);
-    if (values['base-crf'].trim() === '' || !Number.isFinite(baseCrf)) throw new InvalidOptionsError('--base-crf', `expected a number, got ${JSON.stringify(values['base-crf'])}`);
-  }
+  const baseCrf = numberOption('base-crf', values['base-crf']);
   const toFile = values.output !== undefined && values.output !== '-';
   if (toFile) await assertWritableTarget('--output', values.output!);
   const plan = await readPlan(positionals[0]!);
