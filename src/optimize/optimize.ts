@@ -2,7 +2,7 @@ import path from 'node:path';
 import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../plan/format.js';
-import { fitCurveToProbes, planForTarget, type CurveProbe } from '../plan/planner.js';
+import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../plan/planner.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
@@ -95,27 +95,26 @@ export async function optimizeEncode(
       onProgress: (v) => onProgress?.({ stage: 'validate', round: rounds, validate: v }),
     });
     const target = planned.target;
+    const measured = q.scenes!.map((x) => ({ vmafMean: x.score.mean, vmafP5: x.score.p5 }));
+    const assessed = target === undefined ? undefined : assessScenes(measured, target, stat, tolerance);
     const scenes: SceneValidation[] = plan.scenes.map((s, i) => {
-      const score = q.scenes![i]!.score;
-      const measured = stat === 'p5' ? score.p5 : score.mean;
       const at = curves[i]!.crfs.indexOf(s.crf);
-      const predicted = (stat === 'p5' ? curves[i]!.vmafP5 : curves[i]!.vmafMean)[at]!;
       return {
         index: i,
         startFrame: s.startFrame,
         endFrame: s.endFrame,
         crf: s.crf,
-        predictedVmaf: predicted,
-        measuredVmafMean: score.mean,
-        measuredVmafP5: score.p5,
+        predictedVmaf: (stat === 'p5' ? curves[i]!.vmafP5 : curves[i]!.vmafMean)[at]!,
+        measuredVmafMean: measured[i]!.vmafMean,
+        measuredVmafP5: measured[i]!.vmafP5,
         bytes: encode.chunks[i]!.bytes,
-        error: target === undefined ? undefined : measured - target,
-        hit: target === undefined ? undefined : Math.abs(measured - target) <= tolerance,
+        error: assessed?.scenes[i]!.error,
+        hit: assessed ? assessed.scenes[i]!.verdict === 'hit' : undefined,
       };
     });
     const validation = {
       scenes,
-      hitRate: target === undefined ? undefined : scenes.filter((s) => s.hit).length / scenes.length,
+      hitRate: assessed?.hitRate,
       tolerance,
       vmafMean: q.pooled.mean,
       vmafP5Min: Math.min(...scenes.map((s) => s.measuredVmafP5)),
