@@ -16,7 +16,7 @@
  * cache at the end of each video (temporary name, then rename).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { analyzeVideo, measureQuality, probeVideo, resolveFfmpeg } from '../src/index.js';
@@ -26,7 +26,8 @@ import type { FfmpegBackend } from '../src/media/types.js';
 import { encodePlan } from '../src/encode/chunked.js';
 import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/model/dataset.js';
 import { ENCODERS, planFromScenes, type EncoderName } from '../src/plan/format.js';
-import { machineLine } from './lib.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
+import { log, machineLine } from './lib.js';
 
 const run = promisify(execFile);
 
@@ -65,15 +66,6 @@ async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFile(`${file}.tmp`, JSON.stringify(value));
-  await rename(`${file}.tmp`, file);
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
 async function listVideos(inputs: string[]): Promise<string[]> {
@@ -139,7 +131,7 @@ async function prepareVideo(source: string, work: string, excerpt: number, ffmpe
     windows,
     complexity,
   };
-  await writeJsonAtomic(prepFile, prep);
+  await writeFileAtomic(prepFile, JSON.stringify(prep));
   return prep;
 }
 
@@ -177,7 +169,7 @@ async function encodeAndScore(backend: FfmpegBackend, prep: VideoPrep, work: str
       return { bytes: c.bytes, encodeSeconds: c.encodeSeconds, vmafMean: s.mean, vmafP5: s.p5, vmafMin: s.min };
     }),
   };
-  await writeJsonAtomic(scoreFile, result);
+  await writeFileAtomic(scoreFile, JSON.stringify(result));
   await rm(output, { force: true });
   return result;
 }
@@ -246,8 +238,7 @@ async function main(): Promise<void> {
       const crfs = values.crfs ? values.crfs.split(',').map(Number) : DEFAULT_CRFS[encoder];
       for (const crf of crfs) rows.push(...rowsOf(prep, await encodeAndScore(backend, prep, work, encoder, presets[encoder], crf, subsample)));
     }
-    await writeFile(`${values.out}.tmp`, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    await rename(`${values.out}.tmp`, values.out);
+    await writeFileAtomic(values.out, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     log(`${prep.video}: done, ${rows.length} rows so far → ${values.out}`);
   }
 }

@@ -23,3 +23,8 @@ export function machineLine(): string {
 export function fmt(n: number, digits = 3): string {
   return n.toFixed(digits);
 }
+
+/** A timestamped progress line on stderr (stdout carries the results). */
+export function log(msg: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}

@@ -18,7 +18,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../src/util/atomic.js';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -29,7 +30,7 @@ import { percentile } from '../src/quality/pooling.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
 import { planFromScenes, type EncoderName } from '../src/plan/format.js';
 import { loadCrfModel, defaultCrfModelPath } from '../src/model/crf-model.js';
-import { fmt, machineLine } from './lib.js';
+import { fmt, log, machineLine } from './lib.js';
 
 const run = promisify(execFile);
 
@@ -46,10 +47,6 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; cpu: number; w
   const w = performance.now();
   const value = await f();
   return { value, cpu: cpuSeconds() - c, wall: (performance.now() - w) / 1000 };
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
 interface SceneScore {
@@ -118,6 +115,7 @@ async function main(): Promise<void> {
     const analysis = a.value;
     const fps = analysis.video.fps;
     const frames = analysis.scenes[analysis.scenes.length - 1]!.endFrame;
+    const planInput = { path: path.resolve(video), width: analysis.video.width, height: analysis.video.height, frameCount: frames, frameRate: analysis.video.frameRate };
     const kbps = (bytes: number) => (bytes * 8) / 1000 / (frames / fps);
     log(`${name}: ${analysis.scenes.length} scenes, analysis ${fmt(a.cpu, 1)} CPU s`);
     for (const encoder of encoders) {
@@ -138,7 +136,7 @@ async function main(): Promise<void> {
           const enc = await timed(() => run(backend.path, ['-hide_banner', '-nostdin', '-v', 'error', '-i', video, '-map', '0:V:0', ...args, '-f', 'ivf', '-y', file], { maxBuffer: 1 << 26 }));
           const scores = await sceneScores(video, file, analysis, subsample);
           point = { crf, bytes: (await stat(file)).size, cpu: enc.cpu, p5: p5OfScenes(scores), mean: scores.reduce((x, s) => x + s.mean, 0) / scores.length };
-          await writeFile(meta, JSON.stringify(point));
+          await writeFileAtomic(meta, JSON.stringify(point));
           await rm(file, { force: true });
         }
         fixed.push(point);
@@ -162,7 +160,7 @@ async function main(): Promise<void> {
 
       const row = async (target: number, variant: string, encodeCrfs: (scene: number) => number, extraCpu: number) => {
         const plan = planFromScenes(
-          { path: path.resolve(video), width: analysis.video.width, height: analysis.video.height, frameCount: frames, frameRate: analysis.video.frameRate },
+          planInput,
           analysis.scenes,
           { encoder, preset, crf: encodeCrfs },
         );
@@ -192,7 +190,7 @@ async function main(): Promise<void> {
         const probeGrid = encoder === 'svt-av1' ? [20, 32, 44, 56] : [20, 32, 44, 56];
         const av = await timed(async () => {
           const plan = planFromScenes(
-            { path: path.resolve(video), width: analysis.video.width, height: analysis.video.height, frameCount: frames, frameRate: analysis.video.frameRate },
+            planInput,
             analysis.scenes,
             { encoder, preset: fastPreset, crf: 30 },
           );
@@ -227,7 +225,7 @@ async function main(): Promise<void> {
   }
   say('');
   say(`Encodes: chunked per scene, 1 job, ${cores} threads, models' presets; fixed CRF: one plain ffmpeg encode, keyframe every 10 s. Validation VMAF: builtin, every ${subsample}th frame.`);
-  await writeFile(path.join(work, 'results.md'), `${out.join('\n')}\n`);
+  await writeFileAtomic(path.join(work, 'results.md'), `${out.join('\n')}\n`);
 }
 
 main().catch((e) => {
