@@ -8,7 +8,9 @@
  * - CPU time (user + system of this process and every child it waited for: analysis, probes,
  *   encodes; not the validation VMAF) relative to the fixed-CRF encode at that CRF;
  * - an Av1an-style target-quality search built from scenecrf's own pieces: 4 probes per scene at
- *   a fast preset, every 4th frame scored (Av1an's default probing rate), CRF interpolated.
+ *   a fast preset, every 4th frame scored (Av1an's default probing rate), CRF interpolated;
+ * - "capped" scenes (assessScenes): more than 1 away from the target at the CRF bound that would
+ *   fix them (above it at the variant's highest CRF), and the hit rates over the other scenes.
  *
  *   npm run bench:optimizer -- <video>... [--encoder svt-av1 --encoder vp9] [--target 93 --target 95]
  *        [--fixed-crfs svt-av1=24,32,40,48,vp9=24,32,40,48] [--work dir] [--subsample 2] [--no-av1an]
@@ -23,7 +25,7 @@ import { writeFileAtomic } from '../src/util/atomic.js';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { analyzeVideo, encodePlan, measureQuality, resolveFfmpeg, type AnalysisResult } from '../src/index.js';
+import { analyzeVideo, assessScenes, encodePlan, measureQuality, resolveFfmpeg, type AnalysisResult } from '../src/index.js';
 import { encodeSegment, prepareEncode } from '../src/encode/chunked.js';
 import { assertEncoderSupported, encoderAdapter } from '../src/encode/encoders.js';
 import { percentile } from '../src/quality/pooling.js';
@@ -106,8 +108,8 @@ async function main(): Promise<void> {
   };
   say(`Machine: ${machineLine()}; ${new Date().toISOString()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
   say('');
-  say('| video | encoder | target | variant | scenes | hit ±1 | hit ±2 | mean abs err | kbit/s | p5 scene VMAF | fixed CRF (same p5) | fixed kbit/s | bits saved | CPU s | CPU ratio |');
-  say('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  say('| video | encoder | target | variant | scenes | hit ±1 | hit ±2 | capped | hit ±1 of the rest | hit ±2 of the rest | mean abs err | kbit/s | p5 scene VMAF | fixed CRF (same p5) | fixed kbit/s | bits saved | CPU s | CPU ratio |');
+  say('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 
   for (const video of positionals) {
     const name = path.basename(video);
@@ -158,7 +160,9 @@ async function main(): Promise<void> {
         return { crf: lo.crf, bytes: lo.bytes, cpu: lo.cpu, note: '≤' };
       };
 
-      const row = async (target: number, variant: string, encodeCrfs: (scene: number) => number, extraCpu: number) => {
+      // bounds: the CRF range the variant could choose from (a scene above the target at its top is
+      // 'capped': no CRF in range could have met the target).
+      const row = async (target: number, variant: string, encodeCrfs: (scene: number) => number, extraCpu: number, bounds = { crfMin: 0, crfMax: 63 }) => {
         const plan = planFromScenes(
           planInput,
           analysis.scenes,
@@ -173,8 +177,14 @@ async function main(): Promise<void> {
         const base = fixedFor(p5);
         const cpu = a.cpu + extraCpu + enc.cpu;
         const hit = (tol: number) => `${fmt((100 * errs.filter((e) => Math.abs(e) <= tol).length) / errs.length, 0)}%`;
+        const limits = errs.map((_, i) => ({ crf: encodeCrfs(i), ...bounds }));
+        const capped = assessScenes(scores.map((x) => ({ vmafMean: x.mean, vmafP5: x.p5 })), target, 'mean', 1, limits).capped;
+        const reachable = (tol: number) => {
+          const a = assessScenes(scores.map((x) => ({ vmafMean: x.mean, vmafP5: x.p5 })), target, 'mean', tol, limits);
+          return a.reachableHitRate === undefined ? '—' : `${fmt(100 * a.reachableHitRate, 0)}%`;
+        };
         say(
-          `| ${name} | ${encoder} p${preset} | ${target} | ${variant} | ${errs.length} | ${hit(1)} | ${hit(2)} | ${fmt(errs.reduce((x, e) => x + Math.abs(e), 0) / errs.length, 2)} | ${fmt(kbps(enc.value.bytes), 0)} | ${fmt(p5, 2)} | ${base.note}${fmt(base.crf, 1)} | ${fmt(kbps(base.bytes), 0)} | ${fmt(100 * (1 - enc.value.bytes / base.bytes), 1)}% | ${fmt(cpu, 1)} | ${fmt(cpu / base.cpu, 2)}× |`,
+          `| ${name} | ${encoder} p${preset} | ${target} | ${variant} | ${errs.length} | ${hit(1)} | ${hit(2)} | ${capped} | ${reachable(1)} | ${reachable(2)} | ${fmt(errs.reduce((x, e) => x + Math.abs(e), 0) / errs.length, 2)} | ${fmt(kbps(enc.value.bytes), 0)} | ${fmt(p5, 2)} | ${base.note}${fmt(base.crf, 1)} | ${fmt(kbps(base.bytes), 0)} | ${fmt(100 * (1 - enc.value.bytes / base.bytes), 1)}% | ${fmt(cpu, 1)} | ${fmt(cpu / base.cpu, 2)}× |`,
         );
         log(`${name} ${encoder} t${target} ${variant}: CRF→error ${errs.map((e, i) => `${encodeCrfs(i)}→${e.toFixed(1)}`).join(' ')}`);
       };
@@ -219,7 +229,7 @@ async function main(): Promise<void> {
           }
           return crfs;
         });
-        await row(target, 'Av1an-style 4 fast probes', (i) => av.value[i]!, av.cpu);
+        await row(target, 'Av1an-style 4 fast probes', (i) => av.value[i]!, av.cpu, { crfMin: probeGrid[0]!, crfMax: probeGrid[probeGrid.length - 1]! });
       }
     }
   }

@@ -121,6 +121,10 @@ export {
   type TargetPlanOptions,
   type BudgetPlanOptions,
   type CurveProbe,
+  type Assessment,
+  type SceneAssessment,
+  type SceneVerdict,
+  type SceneCrfLimits,
 } from './plan/planner.js';
 export {
   planEncode,

@@ -125,6 +125,21 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
       expect(before.error! < 0 ? moved < 0 : moved > 0).toBe(true);
     }
   }, 300_000);
+
+  it('scenes above the target even at crfMax are capped, not misses, and are not re-encoded', async () => {
+    const output = path.join(tmp, 'capped.webm');
+    // VMAF 30 is far below what CRF 30 gives on these clips: every scene is above it at crfMax.
+    const r = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 30, crfMax: 30, output, maxRounds: 2 });
+    const v = r.validation!;
+    for (const s of v.scenes) {
+      expect(s.crf).toBe(30);
+      expect(s.error!).toBeGreaterThan(1);
+      expect(s.verdict).toBe('capped');
+      expect(s.hit).toBe(false);
+    }
+    expect(v).toMatchObject({ capped: v.scenes.length, hitRate: 0, rounds: 0 });
+    expect(v.reachableHitRate).toBeUndefined();
+  }, 240_000);
 });
 
 describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {

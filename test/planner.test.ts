@@ -421,6 +421,26 @@ describe('assessment and re-encode rounds', () => {
     expect(measuredWithin(80.6, 80, 0.5)).toBe(false);
   });
 
+  it('assessScenes: a miss at the CRF bound that would fix it is capped, and reachableHitRate leaves it out', () => {
+    const measured = [
+      { vmafMean: 93.4, vmafP5: 92 }, // hit
+      { vmafMean: 97.5, vmafP5: 97 }, // above at crfMax 63: capped
+      { vmafMean: 97.5, vmafP5: 97 }, // above at 50: a higher CRF would fix it
+      { vmafMean: 88, vmafP5: 85 }, // below at crfMin 10: capped
+      { vmafMean: 88, vmafP5: 85 }, // below at crfMax: a lower CRF would fix it
+    ];
+    const crfs = [40, 63, 50, 10, 63];
+    const a = assessScenes(measured, 93, 'mean', 1, crfs.map((crf) => ({ crf, crfMin: 10, crfMax: 63 })));
+    expect(a.scenes.map((s) => s.verdict)).toEqual(['hit', 'capped', 'above', 'capped', 'below']);
+    expect(a).toMatchObject({ hits: 1, capped: 2, above: 1, below: 1 });
+    expect(a.hitRate).toBeCloseTo(1 / 5);
+    expect(a.reachableHitRate).toBeCloseTo(1 / 3);
+    // Without limits nothing is capped.
+    expect(assessScenes(measured, 93, 'mean', 1).capped).toBe(0);
+    expect(() => assessScenes(measured, 93, 'mean', 1, [{ crf: 40, crfMin: 10, crfMax: 63 }])).toThrow(InvalidOptionsError);
+    expect(assessScenes([measured[1]!], 93, 'mean', 1, [{ crf: 63, crfMin: 10, crfMax: 63 }]).reachableHitRate).toBeUndefined();
+  });
+
   it('correctMisses: a hopeless scene goes to crfMin with reached false, then is not re-encoded again', () => {
     const predicted = scenesOf([SHAPES[0]], [100]);
     const truth = scenesOf([{ ...SHAPES[0], a: SHAPES[0].a + 1.5 }], [100]);
@@ -433,7 +453,8 @@ describe('assessment and re-encode rounds', () => {
     expect(first.scenes[0]).toMatchObject({ verdict: 'below', crf: 20, reached: false });
     expect(first.reencode).toEqual([0]);
     const second = correctMisses([{ frames: 100, curve: first.curves[0] }], first.crfs, measure(first.crfs), opts);
-    expect(second.scenes[0]).toMatchObject({ verdict: 'below', previousCrf: 20, crf: 20, reached: false });
+    // Now at crfMin and still below: a miss no CRF in range can fix.
+    expect(second.scenes[0]).toMatchObject({ verdict: 'capped', previousCrf: 20, crf: 20, reached: false });
     expect(second.reencode).toEqual([]);
   });
 

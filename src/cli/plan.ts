@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS, type EncoderName } from '../plan/format.js';
+import type { SceneVerdict } from '../plan/planner.js';
 import { optimizeEncode, type OptimizeResult } from '../optimize/optimize.js';
 import { planEncode, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -156,13 +157,23 @@ export async function runPlan(argv: string[]): Promise<number> {
   return 0;
 }
 
+const VERDICT_TEXT: Record<SceneVerdict, (error: number) => string> = {
+  hit: () => 'hit',
+  below: () => 'MISS (low)',
+  above: () => 'miss (high)',
+  // At the CRF bound that would move it towards the target: no CRF in range fixes it.
+  capped: (error) => (error > 0 ? 'capped (high at max CRF)' : 'CAPPED (low at min CRF)'),
+};
+
 function summarizeValidation(r: OptimizeResult): string {
   const v = r.validation;
   if (!v) return '';
   const head =
     v.hitRate === undefined
       ? `measured: VMAF mean ${v.vmafMean.toFixed(2)}, lowest scene p5 ${v.vmafP5Min.toFixed(2)}`
-      : `measured: ${(v.hitRate * 100).toFixed(0)}% of scenes within ±${v.tolerance} of the target; VMAF mean ${v.vmafMean.toFixed(2)}; ${v.rounds} re-encode round(s)`;
+      : `measured: ${(v.hitRate * 100).toFixed(0)}% of scenes within ±${v.tolerance} of the target` +
+        (v.capped ? ` (${v.capped} capped: ${v.reachableHitRate === undefined ? 'no scene could reach it' : `${(v.reachableHitRate * 100).toFixed(0)}% of the others`})` : '') +
+        `; VMAF mean ${v.vmafMean.toFixed(2)}; ${v.rounds} re-encode round(s)`;
   const rows = v.scenes.map((s) => [
     String(s.index),
     String(s.crf),
@@ -170,7 +181,7 @@ function summarizeValidation(r: OptimizeResult): string {
     s.measuredVmafMean.toFixed(2),
     s.measuredVmafP5.toFixed(2),
     s.error === undefined ? '' : s.error.toFixed(2),
-    s.hit === undefined ? '' : s.hit ? 'hit' : s.error! < 0 ? 'MISS (low)' : 'miss (high)',
+    s.verdict === undefined ? '' : VERDICT_TEXT[s.verdict](s.error!),
   ]);
   return `${head}\n\n${formatTable(['scene', 'crf', 'predicted', 'vmaf', 'vmaf p5', 'error', ''], rows)}`;
 }

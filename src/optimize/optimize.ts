@@ -2,7 +2,7 @@ import path from 'node:path';
 import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../plan/format.js';
-import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../plan/planner.js';
+import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
@@ -48,6 +48,8 @@ export interface SceneValidation {
   /** Measured statistic minus target (target mode). */
   error?: number;
   hit?: boolean;
+  /** Target mode: 'capped' is a miss no CRF in range can fix (see assessScenes). */
+  verdict?: SceneVerdict;
 }
 
 export interface OptimizeResult {
@@ -58,6 +60,10 @@ export interface OptimizeResult {
   validation?: {
     scenes: SceneValidation[];
     hitRate?: number;
+    /** Hits among the scenes that are not capped at a CRF bound (target mode). */
+    reachableHitRate?: number;
+    /** Scenes that missed at the CRF bound that would fix them (target mode). */
+    capped?: number;
     tolerance: number;
     vmafMean: number;
     vmafP5Min: number;
@@ -96,7 +102,11 @@ export async function optimizeEncode(
     });
     const target = planned.target;
     const measured = q.scenes!.map((x) => ({ vmafMean: x.score.mean, vmafP5: x.score.p5 }));
-    const assessed = target === undefined ? undefined : assessScenes(measured, target, stat, tolerance);
+    const limits = plan.scenes.map((s, i) => {
+      const range = curves[i]!.crfs;
+      return { crf: s.crf, crfMin: planOptions.crfMin ?? range[0]!, crfMax: planOptions.crfMax ?? range[range.length - 1]! };
+    });
+    const assessed = target === undefined ? undefined : assessScenes(measured, target, stat, tolerance, limits);
     const scenes: SceneValidation[] = plan.scenes.map((s, i) => {
       const at = curves[i]!.crfs.indexOf(s.crf);
       return {
@@ -110,11 +120,14 @@ export async function optimizeEncode(
         bytes: encode.chunks[i]!.bytes,
         error: assessed?.scenes[i]!.error,
         hit: assessed ? assessed.scenes[i]!.verdict === 'hit' : undefined,
+        verdict: assessed?.scenes[i]!.verdict,
       };
     });
     const validation = {
       scenes,
       hitRate: assessed?.hitRate,
+      reachableHitRate: assessed?.reachableHitRate,
+      capped: assessed?.capped,
       tolerance,
       vmafMean: q.pooled.mean,
       vmafP5Min: Math.min(...scenes.map((s) => s.measuredVmafP5)),
@@ -122,14 +135,15 @@ export async function optimizeEncode(
     };
     // Re-encode round (target mode): move each missed scene's curve through its measurement and
     // re-plan that scene; stop when nothing changes or the rounds are used up.
-    if (target === undefined || rounds >= maxRounds || scenes.every((s) => s.hit)) return { planned, plan, encode, validation };
+    const settled = (s: SceneValidation) => s.verdict === 'hit' || s.verdict === 'capped';
+    if (target === undefined || rounds >= maxRounds || scenes.every(settled)) return { planned, plan, encode, validation };
     // Every measurement of a scene so far (its probes, earlier rounds, this encode) fixes its curve.
     const crfs = plan.scenes.map((s) => s.crf);
     let changed = false;
     for (const s of scenes) {
       const frames = s.endFrame - s.startFrame;
       measurements[s.index]!.push({ crf: s.crf, vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / frames });
-      if (s.hit) continue;
+      if (settled(s)) continue;
       curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!);
       const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax }).crfs[0]!;
       if (next !== crfs[s.index]) {

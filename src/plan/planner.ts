@@ -624,14 +624,19 @@ export function measuredWithin(measured: number, target: number, tolerance: numb
   return Math.abs(measured - target) <= tolerance;
 }
 
-export type SceneVerdict = 'hit' | 'below' | 'above';
+/**
+ * 'hit' within ±tolerance; otherwise which side it missed on ('above' wastes bytes). 'capped': a
+ * miss that no CRF in range can fix, because the scene is already at the bound that would move it
+ * towards the target (above the target at crfMax, below it at crfMin). Slides and still frames are
+ * often above any usual target even at the encoder's highest CRF.
+ */
+export type SceneVerdict = 'hit' | 'below' | 'above' | 'capped';
 
 export interface SceneAssessment {
   /** The measured `stat`. */
   measured: number;
   /** measured − target. */
   error: number;
-  /** 'hit' within ±tolerance; otherwise which side it missed on ('above' wastes bytes). */
   verdict: SceneVerdict;
 }
 
@@ -640,25 +645,59 @@ export interface Assessment {
   hits: number;
   below: number;
   above: number;
+  /** Misses at the CRF bound (only counted when the CRFs and bounds were given). */
+  capped: number;
   /** hits / scenes. */
   hitRate: number;
+  /** hits / (scenes − capped): how often the target was met where the CRF range allowed it
+   * (undefined when every scene is capped). */
+  reachableHitRate: number | undefined;
+}
+
+/** The CRF a scene was encoded at and the range it was allowed. */
+export interface SceneCrfLimits {
+  crf: number;
+  crfMin: number;
+  crfMax: number;
 }
 
 /** Scores an encode's measured per-scene quality against the target it was planned for. */
-export function assessScenes(measured: ReadonlyArray<{ vmafMean: number; vmafP5: number }>, target: number, stat: QualityStat, tol: number): Assessment {
+export function assessScenes(
+  measured: ReadonlyArray<{ vmafMean: number; vmafP5: number }>,
+  target: number,
+  stat: QualityStat,
+  tol: number,
+  /** Per scene, to tell misses at a CRF bound ('capped') from misses a CRF could fix. */
+  limits?: ReadonlyArray<SceneCrfLimits>,
+): Assessment {
   parse(statSchema, stat, 'stat');
   parse(z.number().finite(), target, 'target');
   parse(tolerance, tol, 'tolerance');
   if (!Array.isArray(measured) || measured.length === 0) throw new InvalidOptionsError('measurements', 'at least one scene is needed');
+  if (limits !== undefined && limits.length !== measured.length) {
+    throw new InvalidOptionsError('limits', `need one per scene (${measured.length} scenes, ${limits.length} limits)`);
+  }
   const scenes = measured.map((m, i): SceneAssessment => {
     const value = stat === 'p5' ? m?.vmafP5 : m?.vmafMean;
     if (!Number.isFinite(value)) throw new InvalidOptionsError('measurements', `scene ${i}: ${stat === 'p5' ? 'vmafP5' : 'vmafMean'} is ${value}`);
     const error = value - target;
-    return { measured: value, error, verdict: measuredWithin(value, target, tol) ? 'hit' : error < 0 ? 'below' : 'above' };
+    if (measuredWithin(value, target, tol)) return { measured: value, error, verdict: 'hit' };
+    const l = limits?.[i];
+    const capped = l !== undefined && (error > 0 ? l.crf >= l.crfMax : l.crf <= l.crfMin);
+    return { measured: value, error, verdict: capped ? 'capped' : error < 0 ? 'below' : 'above' };
   });
   const count = (v: SceneVerdict) => scenes.filter((s) => s.verdict === v).length;
   const hits = count('hit');
-  return { scenes, hits, below: count('below'), above: count('above'), hitRate: hits / scenes.length };
+  const capped = count('capped');
+  return {
+    scenes,
+    hits,
+    below: count('below'),
+    above: count('above'),
+    capped,
+    hitRate: hits / scenes.length,
+    reachableHitRate: scenes.length > capped ? hits / (scenes.length - capped) : undefined,
+  };
 }
 
 export interface SceneMeasurement {
@@ -681,7 +720,7 @@ export interface SceneCorrection {
   previousCrf: number;
   /** The CRF to use next (previousCrf for hits). */
   crf: number;
-  /** Misses: the corrected curve reaches the target at `crf` (false: even crfMin misses it). Hits: true. */
+  /** Misses: the corrected curve reaches the target at `crf` (false: even crfMin misses it). Hits: true; capped: false. */
   reached: boolean;
 }
 
@@ -718,16 +757,17 @@ export function correctMisses(
     const r = scenes[i].curve.crfs;
     if (!(Number.isInteger(c) && c >= r[0] && c <= r[r.length - 1])) throw new InvalidOptionsError('correctMisses arguments', `scene ${i}: CRF ${c} is not a CRF of its curve (${r[0]}..${r[r.length - 1]})`);
   });
-  const assessment = assessScenes(measured, o.target, o.stat, o.tolerance);
+  const assessment = assessScenes(measured, o.target, o.stat, o.tolerance, crfs.map((crf) => ({ crf, crfMin: lo, crfMax: hi })));
   const curves: SceneCurve[] = [];
   const out: SceneCorrection[] = [];
   const reencode: number[] = [];
   scenes.forEach((s, i) => {
     const verdict = assessment.scenes[i].verdict;
     const previousCrf = crfs[i];
-    if (verdict === 'hit') {
+    if (verdict === 'hit' || verdict === 'capped') {
+      // Capped: already at the bound the correction would move towards; nothing to re-encode.
       curves.push(s.curve);
-      out.push({ verdict, previousCrf, crf: previousCrf, reached: true });
+      out.push({ verdict, previousCrf, crf: previousCrf, reached: verdict === 'hit' });
       return;
     }
     const m = measured[i];
