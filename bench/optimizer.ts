@@ -14,7 +14,7 @@
  *
  *   npm run bench:optimizer -- <video>... [--encoder svt-av1 --encoder vp9] [--target 93 --target 95]
  *        [--fixed-crfs svt-av1=24,32,40,48,vp9=24,32,40,48] [--work dir] [--subsample 2] [--no-av1an]
- *        [--probes 0,1] (probe counts to plan with)
+ *        [--probes 0,1] (probe counts to plan with) [--probe-frames all,48] (frames per probe)
  *
  * Validation VMAF scores every `--subsample`-th frame (default 2) of each scene.
  */
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       'no-av1an': { type: 'boolean', default: false },
       'av1an-targets': { type: 'string' },
       probes: { type: 'string', default: '0,1' },
+      'probe-frames': { type: 'string', default: 'all' },
     },
   });
   if (positionals.length === 0) throw new Error('usage: npm run bench:optimizer -- <video>... [--encoder E]... [--target V]... [--work dir]');
@@ -169,6 +170,8 @@ async function main(): Promise<void> {
           { encoder, preset, crf: encodeCrfs },
         );
         const output = path.join(work, `${name}.${encoder}.${variant}.t${target}.mkv`);
+        // A fresh work directory: a resumed encode would reuse chunks and not count their CPU.
+        await rm(`${output}.work`, { recursive: true, force: true });
         const enc = await timed(() => encodePlan(plan, { output, jobs: 1, workDir: `${output}.work` }));
         const scores = await sceneScores(video, output, analysis, subsample);
         await rm(output, { force: true });
@@ -191,8 +194,12 @@ async function main(): Promise<void> {
 
       for (const target of targets) {
         for (const probes of values.probes!.split(',').map(Number)) {
-          const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample }, { analysis }));
-          await row(target, `${probes} probe${probes === 1 ? '' : 's'}`, (i) => p.value.plan.scenes[i]!.crf, p.cpu);
+          for (const frames of probes ? values['probe-frames']!.split(',') : ['all']) {
+            const probeFrames = frames === 'all' ? 'all' : Number(frames);
+            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames }, { analysis }));
+            const label = `${probes} probe${probes === 1 ? '' : 's'}${probeFrames === 'all' ? '' : ` of ${probeFrames} frames`}`;
+            await row(target, label, (i) => p.value.plan.scenes[i]!.crf, p.cpu);
+          }
         }
         if (values['no-av1an'] || !av1anTargets.includes(target)) continue;
         // Av1an-style: 4 probes per scene at a fast preset, every 4th frame scored, CRF interpolated.

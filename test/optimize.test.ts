@@ -13,7 +13,7 @@ import { runOptimize, runPlan } from '../src/cli/plan.js';
 import { ModelInvalidError, InvalidOptionsError } from '../src/errors.js';
 import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
-import { planEncode } from '../src/optimize/plan-encode.js';
+import { planEncode, probeRange } from '../src/optimize/plan-encode.js';
 import { parsePlan } from '../src/plan/format.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -69,6 +69,22 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
     expect(big.predicted.bitrateKbps).toBeLessThanOrEqual(600 * 1.0001);
     expect(big.predicted.vmafMean).toBeGreaterThan(small.predicted.vmafMean);
   });
+
+  it('probeFrames: a probe encodes and measures only the middle of its scene', async () => {
+    const r = await planEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, probes: 1, probeFrames: 20 }, { analysis });
+    for (const s of r.scenes) {
+      const p = s.probes[0]!;
+      const n = s.endFrame - s.startFrame;
+      // 48-frame scenes: frames 14..33 of the scene.
+      expect(p.frames).toBe(Math.min(20, n));
+      expect(p.endFrame - p.startFrame).toBe(p.frames);
+      expect(p.startFrame - s.startFrame).toBe(Math.floor((n - p.frames) / 2));
+      expect(p.bytes).toBeGreaterThan(0);
+    }
+    expect(probeRange(100, 110, 20)).toEqual({ startFrame: 100, endFrame: 110 });
+    expect(probeRange(100, 201, 'all')).toEqual({ startFrame: 100, endFrame: 201 });
+    await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, probes: 1, probeFrames: 4 }, { analysis })).rejects.toThrow(InvalidOptionsError);
+  }, 120_000);
 
   it('rejects contradictory or out-of-range options before any work', async () => {
     await expect(planEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, bitrateKbps: 500 })).rejects.toThrow(InvalidOptionsError);

@@ -19,6 +19,7 @@ const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (require
   --crf-max <n>          highest CRF a scene may get
   --max-crf-jump <n>     largest CRF change between neighbouring scenes
   --probes <n>           trial encodes per scene to refine the prediction (default 0)
+  --probe-frames <n|all> a probe encodes at most n frames from the middle of the scene (default all)
   --model <file>         CRF model (default: the shipped models/crf-<encoder>-v1.json)
   --bit-depth <8|10>     output bit depth (default 8)
   --ffmpeg <path>        ffmpeg executable to use
@@ -65,6 +66,7 @@ const PLAN_ARGS = {
   'crf-max': { type: 'string' },
   'max-crf-jump': { type: 'string' },
   probes: { type: 'string' },
+  'probe-frames': { type: 'string' },
   model: { type: 'string' },
   'bit-depth': { type: 'string' },
   ffmpeg: { type: 'string' },
@@ -90,6 +92,7 @@ function planOptions(values: Record<string, string | boolean | undefined>): Plan
     crfMax: intOption('crf-max', values['crf-max'] as string | undefined),
     maxCrfJump: intOption('max-crf-jump', values['max-crf-jump'] as string | undefined),
     probes: intOption('probes', values.probes as string | undefined),
+    probeFrames: values['probe-frames'] === 'all' ? 'all' : intOption('probe-frames', values['probe-frames'] as string | undefined),
     model: values.model as string | undefined,
     bitDepth: bitDepth as 8 | 10 | undefined,
     ffmpegPath: values.ffmpeg as string | undefined,

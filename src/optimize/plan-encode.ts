@@ -41,6 +41,11 @@ export const planEncodeOptionsSchema = z
     probeTolerance: z.number().positive().default(0.5),
     /** VMAF of probes scores every n-th frame. */
     probeSubsample: z.number().int().min(1).default(2),
+    /**
+     * Frames a probe encodes: the whole scene ('all'), or at most this many from its middle (a
+     * cheaper, rougher measurement; the shipped models were trained on 48-frame excerpts).
+     */
+    probeFrames: z.union([z.literal('all'), z.number().int().min(8)]).default('all'),
     /** CRF model file; default the shipped `models/crf-<encoder>-v1.json`. */
     model: z.string().min(1).optional(),
     bitDepth: z.union([z.literal(8), z.literal(10)]).default(8),
@@ -84,7 +89,9 @@ export interface PlanControl {
 
 export interface ProbeRecord {
   crf: number;
-  /** Frames encoded and measured (the whole scene). */
+  /** The frames encoded and measured: the whole scene, or its middle with `probeFrames`. */
+  startFrame: number;
+  endFrame: number;
   frames: number;
   vmafMean: number;
   vmafP5: number;
@@ -125,6 +132,14 @@ export interface PlanEncodeResult {
   warnings: string[];
   analysis: AnalysisResult;
   timings: { analysisSeconds: number; planSeconds: number; probeSeconds: number };
+}
+
+/** The frames a probe encodes: all of the scene, or `limit` frames from its middle. */
+export function probeRange(startFrame: number, endFrame: number, limit: number | 'all'): { startFrame: number; endFrame: number } {
+  const n = endFrame - startFrame;
+  if (limit === 'all' || n <= limit) return { startFrame, endFrame };
+  const start = startFrame + Math.floor((n - limit) / 2);
+  return { startFrame: start, endFrame: start + limit };
 }
 
 /** A probe as a curve measurement (bytes per frame of the scene). */
@@ -208,15 +223,16 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
             continue;
           }
           const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
-          const enc = await encodeSegment(prepared, { startFrame: s.startFrame, endFrame: s.endFrame, crf: c }, file, signal);
+          const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
+          const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal);
           const q = await measureQuality(input, file, {
-            referenceFrames: { startFrame: s.startFrame, endFrame: s.endFrame },
+            referenceFrames: range,
             subsample: o.probeSubsample,
             ffmpegPath: o.ffmpegPath,
             signal,
           });
           await rm(file, { force: true });
-          const rec: ProbeRecord = { crf: c, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds };
+          const rec: ProbeRecord = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds };
           probes[i]!.push(rec);
           curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement));
           onProgress?.({ stage: 'probe', done: ++done, total });
