@@ -92,6 +92,7 @@ export {
   fitCrfModel,
   predictSceneCurve,
   crossValidateCrfModel,
+  TARGET_BAND,
   crfModelSchema,
   parseCrfModel,
   loadCrfModel,

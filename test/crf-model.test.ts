@@ -16,6 +16,7 @@ import {
   parseCrfModel,
   predictSceneCurve,
   saveCrfModel,
+  TARGET_BAND,
   type CrfModel,
 } from '../src/model/index.js';
 import type { SceneCurve } from '../src/model/curve.js';
@@ -404,6 +405,38 @@ describe('crossValidateCrfModel', () => {
     expect(quadratic.log2BytesMae).toBeLessThan(0.5 * linear.log2BytesMae);
     expect(quadratic.vmafMeanMae).toBeLessThan(linear.vmafMeanMae);
     expect(quadratic.vmafP5Mae).toBeLessThan(linear.vmafP5Mae);
+  });
+
+  it('scores the band where targets are set (measured VMAF 80..99) separately', () => {
+    const cv = crossValidateCrfModel(trainRows, { degree: 1, lambda: 0.01 });
+    const band = cv.band!;
+    expect([band.min, band.max]).toEqual([TARGET_BAND.min, TARGET_BAND.max]);
+    // Recomputed independently: each held-out video's in-band rows against a model fitted without it.
+    let meanRows = 0;
+    let meanErr = 0;
+    let p5Rows = 0;
+    let p5Err = 0;
+    for (const v of [...new Set(trainRows.map((r) => r.video))]) {
+      const model = fitCrfModel(trainRows.filter((r) => r.video !== v), { degree: 1, lambda: 0.01, crossValidate: false });
+      for (const r of trainRows.filter((x) => x.video === v)) {
+        const curve = predictSceneCurve(model, r.complexity, r);
+        const i = r.crf - curve.crfs[0]!;
+        if (r.vmafMean >= 80 && r.vmafMean <= 99) {
+          meanRows++;
+          meanErr += Math.abs(curve.vmafMean[i]! - r.vmafMean);
+        }
+        if (r.vmafP5 >= 80 && r.vmafP5 <= 99) {
+          p5Rows++;
+          p5Err += Math.abs(curve.vmafP5[i]! - r.vmafP5);
+        }
+      }
+    }
+    expect(meanRows).toBeGreaterThan(0);
+    expect(meanRows).toBeLessThan(trainRows.length); // the data has rows outside the band too
+    expect(band.meanRows).toBe(meanRows);
+    expect(band.p5Rows).toBe(p5Rows);
+    expect(band.vmafMeanMae).toBeCloseTo(meanErr / meanRows, 9);
+    expect(band.vmafP5Mae).toBeCloseTo(p5Err / p5Rows, 9);
   });
 
   it('is what fitCrfModel stores', () => {

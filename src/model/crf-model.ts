@@ -143,12 +143,31 @@ const cvStats = {
   log2BytesMae: finite.nonnegative(),
 };
 
+/**
+ * Errors over the held-out rows whose measured VMAF (mean for the mean error, p5 for the p5 error)
+ * lies in the band where quality targets are set. A grid reaching the top of the CRF range adds
+ * rows at VMAF 50–80 whose large errors would otherwise decide the model choice, although no
+ * plan aims there. Optional: models written before it lack it.
+ */
+const bandSchema = z.object({
+  min: finite,
+  max: finite,
+  meanRows: z.number().int().nonnegative(),
+  p5Rows: z.number().int().nonnegative(),
+  vmafMeanMae: finite.nonnegative(),
+  vmafP5Mae: finite.nonnegative(),
+});
+
+/** The VMAF band of `band` errors: where targets are set (a row at exactly 100 says little of the curve). */
+export const TARGET_BAND = { min: 80, max: 99 } as const;
+
 export const crfCrossValidationSchema = z.object({
   folds: z.literal('leave-one-video-out'),
   rows: z.number().int().positive(),
   ...cvStats,
   /** Fraction of held-out rows whose predicted VMAF mean is within 2 points. */
   vmafMeanWithin2: finite.min(0).max(1),
+  band: bandSchema.optional(),
   perVideo: z.array(z.object({ video: z.string().min(1), rows: z.number().int().positive(), ...cvStats })).min(2),
 });
 
@@ -158,6 +177,7 @@ const comparedSchema = z.object({
   weighting: z.enum(['row', 'video']),
   ...cvStats,
   vmafMeanWithin2: finite.min(0).max(1),
+  band: bandSchema.optional(),
 });
 
 export const crfModelSchema = z
@@ -562,7 +582,14 @@ interface ErrorSums {
   p5: number;
   log2Bytes: number;
   within2: number;
+  bandMeanRows: number;
+  bandMean: number;
+  bandP5Rows: number;
+  bandP5: number;
 }
+
+const noErrors = (): ErrorSums => ({ rows: 0, mean: 0, p5: 0, log2Bytes: 0, within2: 0, bandMeanRows: 0, bandMean: 0, bandP5Rows: 0, bandP5: 0 });
+const inBand = (v: number): boolean => v >= TARGET_BAND.min && v <= TARGET_BAND.max;
 
 /**
  * Leave-one-video-out cross-validation: for each video, fit on the other videos' rows and predict
@@ -575,7 +602,7 @@ export function crossValidateCrfModel(rows: readonly DatasetRow[], opts: CrfFitO
   const videos = [...new Set(rows.map((r) => r.video))].sort();
   if (videos.length < 2) throw new InvalidOptionsError('training rows', `leave-one-video-out cross-validation needs at least 2 videos, got ${videos.length}`);
   const encoderRange = CRF_RANGE[rows[0]!.encoder];
-  const total: ErrorSums = { rows: 0, mean: 0, p5: 0, log2Bytes: 0, within2: 0 };
+  const total = noErrors();
   const perVideo: CrfCrossValidation['perVideo'] = [];
   for (const video of videos) {
     const test = rows.filter((r) => r.video === video);
@@ -583,15 +610,24 @@ export function crossValidateCrfModel(rows: readonly DatasetRow[], opts: CrfFitO
     const lo = Math.min(encoderRange.min, ...test.map((r) => Math.floor(r.crf)));
     const hi = Math.max(encoderRange.max, ...test.map((r) => Math.ceil(r.crf)));
     const curves = new Map<string, SceneCurve>();
-    const e: ErrorSums = { rows: 0, mean: 0, p5: 0, log2Bytes: 0, within2: 0 };
+    const e = noErrors();
     for (const r of test) {
       const key = JSON.stringify([r.complexity, r.width, r.height]);
       let curve = curves.get(key);
       if (!curve) curves.set(key, (curve = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi })));
       const dm = Math.abs(valueAt(curve.crfs, curve.vmafMean, r.crf) - r.vmafMean);
+      const dp = Math.abs(valueAt(curve.crfs, curve.vmafP5, r.crf) - r.vmafP5);
       e.rows++;
       e.mean += dm;
-      e.p5 += Math.abs(valueAt(curve.crfs, curve.vmafP5, r.crf) - r.vmafP5);
+      e.p5 += dp;
+      if (inBand(r.vmafMean)) {
+        e.bandMeanRows++;
+        e.bandMean += dm;
+      }
+      if (inBand(r.vmafP5)) {
+        e.bandP5Rows++;
+        e.bandP5 += dp;
+      }
       e.log2Bytes += Math.abs(Math.log2(valueAt(curve.crfs, curve.bytesPerFrame, r.crf)) - Math.log2(r.bytes / r.frames));
       if (dm <= 2) e.within2++;
     }
@@ -605,6 +641,13 @@ export function crossValidateCrfModel(rows: readonly DatasetRow[], opts: CrfFitO
     vmafP5Mae: total.p5 / total.rows,
     log2BytesMae: total.log2Bytes / total.rows,
     vmafMeanWithin2: total.within2 / total.rows,
+    band: {
+      ...TARGET_BAND,
+      meanRows: total.bandMeanRows,
+      p5Rows: total.bandP5Rows,
+      vmafMeanMae: total.bandMeanRows ? total.bandMean / total.bandMeanRows : 0,
+      vmafP5Mae: total.bandP5Rows ? total.bandP5 / total.bandP5Rows : 0,
+    },
     perVideo,
   };
 }

@@ -5,6 +5,7 @@ export {
   fitCrfModel,
   predictSceneCurve,
   crossValidateCrfModel,
+  TARGET_BAND,
   crfModelSchema,
   parseCrfModel,
   loadCrfModel,

@@ -1,0 +1,75 @@
+// Reading and selecting training rows (JSONL from bench/build-dataset.ts), shared by the
+// training and simulation scripts.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
+import type { EncoderName } from '../src/plan/format.js';
+
+/** Which rows to use: one encoder, optionally one preset, without the named videos. */
+export interface RowSelection {
+  encoder: EncoderName;
+  preset?: number;
+  /** Videos dropped from everything (a name matches with or without its extension). */
+  exclude: string[];
+}
+
+/** Reads JSONL dataset files; every bad line is reported as file:line. */
+export function readDatasets(files: string[]): { rows: DatasetRow[]; sha256: string } {
+  const hash = createHash('sha256');
+  const rows: DatasetRow[] = [];
+  const errors: string[] = [];
+  for (const file of files) {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch (e) {
+      throw new Error(`cannot read dataset ${file}: ${(e as Error).message}`);
+    }
+    hash.update(buf);
+    const rel = path.relative(process.cwd(), file) || file;
+    buf
+      .toString('utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (line.trim() === '') return;
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch (e) {
+          errors.push(`${rel}:${i + 1}: not JSON: ${(e as Error).message}`);
+          return;
+        }
+        const r = datasetRowSchema.safeParse(json);
+        if (!r.success) errors.push(`${rel}:${i + 1}: ${r.error.issues.slice(0, 3).map((x) => `${x.path.join('.') || '(row)'}: ${x.message}`).join('; ')}`);
+        else rows.push(r.data);
+      });
+  }
+  if (errors.length) throw new Error(`invalid dataset rows (${errors.length}):\n  ${errors.slice(0, 10).join('\n  ')}${errors.length > 10 ? `\n  … and ${errors.length - 10} more` : ''}`);
+  return { rows, sha256: hash.digest('hex') };
+}
+
+const stem = (name: string): string => name.replace(/\.[^.]*$/, '');
+
+export function selectRows(all: DatasetRow[], args: RowSelection): DatasetRow[] {
+  let rows = all.filter((r) => r.encoder === args.encoder);
+  if (rows.length === 0) throw new Error(`no rows for encoder ${args.encoder} (have ${[...new Set(all.map((r) => r.encoder))].join(', ') || 'none'})`);
+  for (const name of args.exclude) {
+    const hits = rows.filter((r) => r.video === name || stem(r.video) === name);
+    if (hits.length === 0)
+      throw new Error(`--exclude-video ${name} matches no ${args.encoder} row (videos: ${[...new Set(rows.map((r) => r.video))].sort().join(', ')})`);
+    console.log(`excluded ${name}: ${hits.length} rows`);
+    const drop = new Set(hits);
+    rows = rows.filter((r) => !drop.has(r));
+  }
+  const presets = [...new Set(rows.map((r) => r.preset))].sort((a, b) => a - b);
+  if (args.preset !== undefined) {
+    rows = rows.filter((r) => r.preset === args.preset);
+    if (rows.length === 0) throw new Error(`no ${args.encoder} rows at preset ${args.preset} (have ${presets.join(', ')})`);
+  } else if (presets.length > 1) throw new Error(`the ${args.encoder} rows mix presets ${presets.join(', ')}: pick one with --preset`);
+  // One row per (video, scene, crf): a re-run build may have appended a row again; keep the last.
+  const byKey = new Map<string, DatasetRow>();
+  for (const r of rows) byKey.set(JSON.stringify([r.video, r.scene, r.startFrame, r.crf]), r);
+  if (byKey.size < rows.length) console.log(`warning: ${rows.length - byKey.size} duplicate (video, scene, crf) rows; kept the last of each`);
+  return [...byKey.values()];
+}

@@ -1,0 +1,314 @@
+// Simulates scenecrf's target-quality planning with 0…N probes on a training dataset, without
+// encoding anything: each video's scenes are predicted by a model fitted on the other videos
+// (leave-one-video-out), and a "probe" at CRF c reads the scene's measured quality at c from the
+// dataset (interpolated in ln(100 − VMAF) between the measured CRFs). It mirrors planEncode's
+// probe loop (probe at the planned CRF, move the curve through every measurement, re-plan; stop
+// when a probe lands within the probe tolerance or repeats a CRF), so probe-correction rules can be
+// compared on dozens of scenes in a second instead of hours of encodes.
+//
+//   npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder svt-av1|vp9|aom
+//       [--preset N] [--exclude-video name ...] [--degree D] [--lambda L] [--weighting row|video]
+//       (model configuration; default: the shipped model's)
+//       [--target 93 --target 95] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5]
+//       [--train-crfs 20,28,36,44,52]
+//
+// The planning range is the dataset's measured CRFs (lowest..highest): outside them there is no
+// truth to read. "capped" scenes miss by more than the tolerance at the bound that would fix them
+// (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
+// target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
+import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
+import { type QualityStat, type SceneCurve } from '../src/model/curve.js';
+import type { DatasetRow } from '../src/model/dataset.js';
+import { ENCODERS, type EncoderName } from '../src/plan/format.js';
+import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
+import { readDatasets, selectRows } from './datasets.js';
+import { fmt, machineLine } from './lib.js';
+
+interface Args {
+  datasets: string[];
+  encoder: EncoderName;
+  preset?: number;
+  exclude: string[];
+  /** Model configuration; unset: the shipped model's (models/crf-<encoder>-v1.json). */
+  degree?: number;
+  lambda?: number;
+  weighting?: RowWeighting;
+  targets: number[];
+  stat: QualityStat;
+  probes: number;
+  tolerance: number;
+  probeTolerance: number;
+  /** Fit the models on these CRFs' rows only (default all); scenes are still read at every CRF. */
+  trainCrfs?: number[];
+}
+
+function usage(): never {
+  console.error(
+    'usage: npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
+      '         [--exclude-video name ...] [--degree 1] [--lambda 1] [--weighting row|video]\n' +
+      '         [--target 93 ...] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5] [--train-crfs a,b,c]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Partial<Args> & { datasets: string[]; exclude: string[]; targets: number[] } = { datasets: [], exclude: [], targets: [] };
+  const num = (flag: string, v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--dataset') a.datasets.push(next());
+    else if (arg === '--encoder') {
+      const e = next();
+      if (!(ENCODERS as readonly string[]).includes(e)) throw new Error(`--encoder must be one of ${ENCODERS.join(', ')}, got ${e}`);
+      a.encoder = e as EncoderName;
+    } else if (arg === '--preset') a.preset = num(arg, next());
+    else if (arg === '--exclude-video') a.exclude.push(...next().split(',').filter(Boolean));
+    else if (arg === '--degree') a.degree = num(arg, next());
+    else if (arg === '--lambda') a.lambda = num(arg, next());
+    else if (arg === '--weighting') {
+      const w = next();
+      if (w !== 'row' && w !== 'video') throw new Error(`--weighting must be row or video, got ${w}`);
+      a.weighting = w;
+    } else if (arg === '--target') a.targets.push(num(arg, next()));
+    else if (arg === '--stat') {
+      const s = next();
+      if (s !== 'mean' && s !== 'p5') throw new Error(`--stat must be mean or p5, got ${s}`);
+      a.stat = s;
+    } else if (arg === '--probes') a.probes = num(arg, next());
+    else if (arg === '--tolerance') a.tolerance = num(arg, next());
+    else if (arg === '--probe-tolerance') a.probeTolerance = num(arg, next());
+    else if (arg === '--train-crfs') a.trainCrfs = next().split(',').map((v) => num(arg, v));
+    else if (arg === '-h' || arg === '--help') usage();
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (a.datasets.length === 0 || !a.encoder) usage();
+  return {
+    stat: 'mean',
+    probes: 3,
+    tolerance: 1,
+    probeTolerance: 0.5,
+    ...a,
+    targets: a.targets.length ? a.targets : [93, 95],
+  } as Args;
+}
+
+/** One scene's measurements: quality and bytes per frame at the measured CRFs, read anywhere in between. */
+interface SceneTruth {
+  video: string;
+  scene: number;
+  rows: DatasetRow[];
+  crfs: number[];
+  at(crf: number): { vmafMean: number; vmafP5: number; bytesPerFrame: number };
+}
+
+const toT = (v: number): number => Math.log(100 - Math.min(v, 99.5));
+const fromT = (t: number): number => 100 - Math.exp(t);
+
+function sceneTruth(rows: DatasetRow[]): SceneTruth {
+  const sorted = rows.slice().sort((a, b) => a.crf - b.crf);
+  const crfs = sorted.map((r) => r.crf);
+  const lerp = (crf: number, f: (r: DatasetRow) => number): number => {
+    let i = 0;
+    while (i < sorted.length - 2 && crf > sorted[i + 1]!.crf) i++;
+    const a = sorted[i]!;
+    const b = sorted[i + 1]!;
+    const u = (crf - a.crf) / (b.crf - a.crf);
+    return f(a) * (1 - u) + f(b) * u;
+  };
+  return {
+    video: sorted[0]!.video,
+    scene: sorted[0]!.scene,
+    rows: sorted,
+    crfs,
+    at: (crf) => ({
+      // Quality is monotone in CRF between measurements: read it in t = ln(100 − VMAF), where the
+      // curves are nearly straight; bytes log-linearly.
+      vmafMean: fromT(lerp(crf, (r) => toT(r.vmafMean))),
+      vmafP5: fromT(lerp(crf, (r) => toT(r.vmafP5))),
+      bytesPerFrame: Math.exp(lerp(crf, (r) => Math.log(r.bytes / r.frames))),
+    }),
+  };
+}
+
+/** A rule that moves the predicted curve through a scene's probes. */
+type ProbeFit = (predicted: SceneCurve, probes: readonly CurveProbe[]) => SceneCurve;
+
+/**
+ * Experimental variant: the probes' correction (fitted minus predicted, in t) is held constant
+ * outside the probed CRFs on the side(s) where extrapolating it would make the curve flatter than
+ * predicted ('above': only above the highest probe; 'both': both sides, whichever way).
+ */
+function holdOutside(mode: 'above' | 'flatter' | 'both'): ProbeFit {
+  return (predicted, probes) => {
+    const fitted = fitCurveToProbes(predicted, probes);
+    if (new Set(probes.map((p) => p.crf)).size < 2) return fitted;
+    const lo = Math.min(...probes.map((p) => p.crf));
+    const hi = Math.max(...probes.map((p) => p.crf));
+    const c0 = predicted.crfs[0]!;
+    const ti = (arr: number[]) => arr.map(toT);
+    const adjust = (pred: number[], fit: number[]) => {
+      const tp = ti(pred);
+      const tf = ti(fit);
+      const r = tf.map((t, k) => t - tp[k]!);
+      const rHi = r[hi - c0]!;
+      const rLo = r[lo - c0]!;
+      const out = tf.slice();
+      for (let k = 0; k < out.length; k++) {
+        const c = c0 + k;
+        if (c > hi && (mode === 'both' || r[k]! < rHi)) out[k] = tp[k]! + rHi;
+        if (c < lo && (mode === 'both' || (mode === 'flatter' && r[k]! > rLo))) out[k] = tp[k]! + rLo;
+      }
+      for (let k = 1; k < out.length; k++) out[k] = Math.max(out[k]!, out[k - 1]!);
+      return out.map((t) => Math.min(100, Math.max(0, fromT(t))));
+    };
+    const vmafMean = adjust(predicted.vmafMean, fitted.vmafMean);
+    const vmafP5 = adjust(predicted.vmafP5, fitted.vmafP5).map((v, k) => Math.min(v, vmafMean[k]!));
+    return { ...fitted, vmafMean, vmafP5 };
+  };
+}
+
+/**
+ * A probe rule: how the curve is moved through the probes, and optionally a trust region — after
+ * probing, the CRF may move at most `step` above the highest probed CRF (`upOnly`), or also at
+ * most `step` below the lowest, since the curve is only known near the measurements.
+ */
+interface ProbeRule {
+  fit: ProbeFit;
+  trust?: { step: number; upOnly: boolean };
+}
+
+const RULES: Record<string, ProbeRule> = {
+  library: { fit: fitCurveToProbes },
+  'hold above': { fit: holdOutside('above') },
+  'trust ±8': { fit: fitCurveToProbes, trust: { step: 8, upOnly: false } },
+  'trust +6': { fit: fitCurveToProbes, trust: { step: 6, upOnly: true } },
+};
+
+interface SceneOutcome {
+  crf: number;
+  probes: number;
+  measured: { vmafMean: number; vmafP5: number };
+  bytesPerFrame: number;
+  oracleCrf: number | undefined;
+  oracleBytesPerFrame: number | undefined;
+}
+
+function simulateScene(truth: SceneTruth, predicted: SceneCurve, rule: ProbeRule, a: Pick<Args, 'stat' | 'probeTolerance'>, target: number, maxProbes: number, lo: number, hi: number): SceneOutcome {
+  const probes: CurveProbe[] = [];
+  const plan = (curve: SceneCurve) => {
+    let min = lo;
+    let max = hi;
+    if (rule.trust && probes.length) {
+      const crfs = probes.map((p) => p.crf);
+      max = Math.min(hi, Math.max(...crfs) + rule.trust.step);
+      if (!rule.trust.upOnly) min = Math.max(lo, Math.min(...crfs) - rule.trust.step);
+    }
+    return planForTarget([{ frames: 1, curve }], { target, stat: a.stat, crfMin: min, crfMax: max }).crfs[0]!;
+  };
+  const fit = rule.fit;
+  let crf = plan(predicted);
+  for (let k = 0; k < maxProbes; k++) {
+    if (probes.some((p) => p.crf === crf)) break;
+    const m = truth.at(crf);
+    probes.push({ crf, vmafMean: m.vmafMean, vmafP5: m.vmafP5, bytesPerFrame: m.bytesPerFrame });
+    crf = plan(fit(predicted, probes));
+    const measured = a.stat === 'p5' ? m.vmafP5 : m.vmafMean;
+    // Settled, as in planEncode: no more probes, but the CRF is still re-planned on the fitted curve.
+    if (Math.abs(measured - target) <= a.probeTolerance) break;
+  }
+  const m = truth.at(crf);
+  let oracleCrf: number | undefined;
+  for (let c = hi; c >= lo; c--) {
+    const q = truth.at(c);
+    if ((a.stat === 'p5' ? q.vmafP5 : q.vmafMean) >= target) {
+      oracleCrf = c;
+      break;
+    }
+  }
+  return {
+    crf,
+    probes: probes.length,
+    measured: { vmafMean: m.vmafMean, vmafP5: m.vmafP5 },
+    bytesPerFrame: m.bytesPerFrame,
+    oracleCrf,
+    oracleBytesPerFrame: oracleCrf === undefined ? undefined : truth.at(oracleCrf).bytesPerFrame,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  // The shipped model's configuration unless given: "what would the shipped recipe do on my data".
+  const shipped = await loadCrfModel(defaultCrfModelPath(args.encoder));
+  const a = {
+    ...args,
+    degree: args.degree ?? shipped.degree,
+    lambda: args.lambda ?? shipped.training.lambda,
+    weighting: args.weighting ?? shipped.training.weighting,
+  };
+  const rows = selectRows(readDatasets(a.datasets).rows, a);
+  const videos = [...new Set(rows.map((r) => r.video))].sort();
+  if (videos.length < 2) throw new Error('leave-one-video-out simulation needs at least 2 videos');
+  const gridCrfs = [...new Set(rows.map((r) => r.crf))].sort((x, y) => x - y);
+  const lo = gridCrfs[0]!;
+  const hi = gridCrfs[gridCrfs.length - 1]!;
+  console.log(`machine: ${machineLine()}`);
+  console.log(
+    `${a.encoder} preset ${rows[0]!.preset}: ${rows.length} rows, ${videos.length} videos, CRFs ${gridCrfs.join(', ')} (planning range ${lo}..${hi}); model degree ${a.degree}, lambda ${a.lambda}, ${a.weighting} weighting; stat ${a.stat}, hit = within ±${a.tolerance}, probe tolerance ${a.probeTolerance}`,
+  );
+  if (a.trainCrfs) console.log(`models fitted on the rows at CRF ${a.trainCrfs.join(', ')} only`);
+
+  // Per held-out video: its model and its scenes' truths and predicted curves.
+  const cases: Array<{ truth: SceneTruth; predicted: SceneCurve }> = [];
+  for (const video of videos) {
+    const training = rows.filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
+    const model = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, crossValidate: false });
+    const byScene = new Map<string, DatasetRow[]>();
+    for (const r of rows.filter((x) => x.video === video)) {
+      const key = `${r.scene}:${r.startFrame}`;
+      byScene.set(key, [...(byScene.get(key) ?? []), r]);
+    }
+    for (const sceneRows of byScene.values()) {
+      if (new Set(sceneRows.map((r) => r.crf)).size < 2) continue;
+      const r = sceneRows[0]!;
+      cases.push({ truth: sceneTruth(sceneRows), predicted: predictSceneCurve(model, r.complexity, r, { min: lo, max: hi }) });
+    }
+  }
+  console.log(`${cases.length} scenes\n`);
+  console.log('| probe fit | target | probes (max) | probes used | hit ±1 | hit ±2 | capped | hit ±1 of the rest | mean err | mean abs err | mean \\|CRF − oracle\\| | bytes over oracle |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
+  for (const [name, rule] of Object.entries(RULES)) {
+    for (const target of a.targets) {
+      for (let n = 0; n <= a.probes; n++) {
+        const out = cases.map((c) => simulateScene(c.truth, c.predicted, rule, a, target, n, lo, hi));
+        const limits = out.map((o) => ({ crf: o.crf, crfMin: lo, crfMax: hi }));
+        const as1 = assessScenes(out.map((o) => o.measured), target, a.stat, a.tolerance, limits);
+        const as2 = assessScenes(out.map((o) => o.measured), target, a.stat, 2 * a.tolerance, limits);
+        const bias = as1.scenes.reduce((s, x) => s + x.error, 0) / out.length;
+        const mae = as1.scenes.reduce((s, x) => s + Math.abs(x.error), 0) / out.length;
+        const withOracle = out.filter((o) => o.oracleCrf !== undefined);
+        const crfErr = withOracle.reduce((s, o) => s + Math.abs(o.crf - o.oracleCrf!), 0) / Math.max(1, withOracle.length);
+        const bytes = withOracle.reduce((s, o) => s + o.bytesPerFrame, 0);
+        const oracleBytes = withOracle.reduce((s, o) => s + o.oracleBytesPerFrame!, 0);
+        const used = out.reduce((s, o) => s + o.probes, 0) / out.length;
+        console.log(
+          `| ${name} | ${target} | ${n} | ${used.toFixed(2)} | ${pct(as1.hitRate)} | ${pct(as2.hitRate)} | ${as1.capped} | ${pct(as1.reachableHitRate)} | ${bias >= 0 ? '+' : ''}${fmt(bias, 2)} | ${fmt(mae, 2)} | ${fmt(crfErr, 1)} | ${(100 * (bytes / oracleBytes - 1)).toFixed(1)}% |`,
+        );
+      }
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
