@@ -2,7 +2,7 @@
  * Analysis speed against decode-only speed, measured alternately in one run, and peak memory of
  * a long (default 10-minute) 1080p analysis.
  *
- *   npm run bench:speed -- <1080p-video> [--runs 3] [--long-minutes 10]
+ *   npm run bench:speed -- <1080p-video> [--runs 3] [--widths 320,480] [--decoder-threads 3] [--long-minutes 10]
  *
  * Decode-only is `ffmpeg -i X -f null -` with ffmpeg's default threading: exactly what ffmpeg
  * costs before any analysis. Memory: the analysis runs in a child process; the sum of the resident
@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'no
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { analyzeVideo, probeVideo, resolveFfmpeg } from '../src/index.js';
+import { analysisDecoderThreads } from '../src/media/frames.js';
 import { fmt, machineLine } from './lib.js';
 
 const run = promisify(execFile);
@@ -28,9 +29,9 @@ async function decodeOnlySeconds(file: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-async function analysisSeconds(file: string, analysisWidth?: number): Promise<number> {
+async function analysisSeconds(file: string, analysisWidth?: number, decoderThreads?: number): Promise<number> {
   const t = performance.now();
-  await analyzeVideo(file, { backend: 'native', analysisWidth });
+  await analyzeVideo(file, { backend: 'native', analysisWidth, decoderThreads });
   return (performance.now() - t) / 1000;
 }
 
@@ -102,8 +103,11 @@ async function main() {
   const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
   // Extra analysis widths to compare in the same run (e.g. --widths 256,480); the default always runs.
   const widths = args.includes('--widths') ? args[args.indexOf('--widths') + 1]!.split(',').map(Number) : [];
+  // Extra decoder thread counts to compare in the same run (e.g. --decoder-threads 3: ffmpeg's own
+  // default on 2 cores, cores + 1).
+  const threads = args.includes('--decoder-threads') ? args[args.indexOf('--decoder-threads') + 1]!.split(',').map(Number) : [];
   const minutes = args.includes('--long-minutes') ? Number(args[args.indexOf('--long-minutes') + 1]) : 10;
-  if (!file) throw new Error('usage: npm run bench:speed -- <1080p-video> [--runs 3] [--long-minutes 10]');
+  if (!file) throw new Error('usage: npm run bench:speed -- <1080p-video> [--runs 3] [--widths 320,480] [--decoder-threads 3] [--long-minutes 10]');
   console.log(`machine: ${machineLine()}`);
   const backend = await resolveFfmpeg({ backend: 'native' });
   const info = await probeVideo(file, backend);
@@ -114,10 +118,12 @@ async function main() {
   const dec: number[] = [];
   const ana: number[] = [];
   const extra = widths.map(() => [] as number[]);
+  const extraThreads = threads.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
     dec.push(await decodeOnlySeconds(file));
     ana.push(await analysisSeconds(file));
     for (let w = 0; w < widths.length; w++) extra[w]!.push(await analysisSeconds(file, widths[w]));
+    for (let k = 0; k < threads.length; k++) extraThreads[k]!.push(await analysisSeconds(file, undefined, threads[k]));
   }
   const decFps = info.frameCount / median(dec);
   const row = (name: string, secs: number[]) => {
@@ -126,8 +132,9 @@ async function main() {
   };
   console.log('| run | wall seconds per run | frames/s (median) | vs decode-only |\n|---|---|---|---|');
   console.log(row('decode-only `ffmpeg -i X -f null -`', dec));
-  console.log(row('scenecrf analysis (default, width 256)', ana));
+  console.log(row(`scenecrf analysis (default: width 256, ${analysisDecoderThreads()} decoder threads)`, ana));
   widths.forEach((w, i) => console.log(row(`scenecrf analysis, width ${w}`, extra[i]!)));
+  threads.forEach((n, i) => console.log(row(`scenecrf analysis, ${n} decoder threads`, extraThreads[i]!)));
   if (minutes > 0) {
     const long = await makeLongVideo(minutes);
     const m = await memoryRun(long);

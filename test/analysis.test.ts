@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analysisSize, analyzeVideo, decodeFrames, resolveFfmpeg, type AnalysisResult, type Frame } from '../src/index.js';
+import { analysisDecoderThreads } from '../src/media/frames.js';
 import { scoreBoundaries, type GroundTruth } from '../bench/score.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -138,6 +139,20 @@ describe.skipIf(!hasNativeFfmpeg)('decodeFrames (native ffmpeg)', () => {
     // Never upscaled; 10-bit input stays 10-bit.
     expect([ten[0]!.width, ten[0]!.height, ten[0]!.bitDepth]).toEqual([320, 180, 10]);
     expect(Math.max(...ten[0]!.luma)).toBeGreaterThan(255);
+  });
+
+  it('decodes the same pictures with more decoder threads (analysisDecoderThreads)', async () => {
+    expect([1, 2, 4, 16].map((c) => analysisDecoderThreads(c))).toEqual([3, 6, 8, 17]);
+    const backend = await resolveFfmpeg({ backend: 'native' });
+    const decode = async (decoderThreads?: number) => {
+      const out: Buffer[] = [];
+      for await (const f of decodeFrames(fixture('cuts.mp4'), backend, { width: 160, bitDepth: 8, chroma: false, decoderThreads })) out.push(Buffer.from(f.luma as Uint8Array)); // a copy: frames may share a reused chunk
+      return out;
+    };
+    const plain = await decode();
+    const threaded = await decode(analysisDecoderThreads(2));
+    expect(threaded).toHaveLength(192);
+    expect(threaded.every((b, i) => b.equals(plain[i]!))).toBe(true);
   });
 
   it('stops ffmpeg when the consumer breaks out early', async () => {

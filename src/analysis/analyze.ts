@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AbortError, CorruptInputError, describeIssues, InvalidOptionsError, NotAVideoError, throwIfAborted } from '../errors.js';
 import { ffmpegErrorDetail, nonVideoFormat, type ParsedInputInfo } from '../media/ffmpeg-info.js';
-import { analysisSize, decodeFrames } from '../media/frames.js';
+import { analysisDecoderThreads, analysisSize, decodeFrames } from '../media/frames.js';
 import { assertReadableFile, probeVideo, videoInfoFromBanner } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend, FrameStreamOptions, VideoInfo } from '../media/types.js';
@@ -22,6 +22,9 @@ export const analyzeOptionsSchema = z
     minSceneLength: z.number().int().min(1).default(24),
     /** Scenes longer than this many frames are split at their quietest frame. */
     maxSceneLength: z.number().int().min(2).optional(),
+    /** ffmpeg decoder threads (native backend). Default `analysisDecoderThreads()`: more frames in
+     *  flight than ffmpeg's own cores + 1, which measured ~5% faster analysis on 2 vCPUs. */
+    decoderThreads: z.number().int().min(1).max(64).optional(),
     /** Keep 10-bit precision for high bit depth input (else decoded as 8-bit). */
     highBitDepth: z.boolean().default(true),
     /** Return per-frame features too (memory: ~100 bytes per frame). */
@@ -134,7 +137,7 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   const backend = await resolveFfmpeg({ ffmpegPath: o.ffmpegPath, backend: o.backend });
   throwIfAborted(signal);
   let video: VideoInfo | undefined;
-  let streamOptions: FrameStreamOptions = { width: o.analysisWidth, bitDepth: o.highBitDepth ? 'auto' : 8, chroma: false, signal };
+  let streamOptions: FrameStreamOptions = { width: o.analysisWidth, bitDepth: o.highBitDepth ? 'auto' : 8, chroma: false, decoderThreads: o.decoderThreads ?? analysisDecoderThreads(), signal };
   if (backend.kind === 'wasm') {
     // The wasm decoder cannot negotiate: decide the geometry from a probe first.
     video = await probeVideo(input, backend, signal);

@@ -73,5 +73,7 @@ export interface FrameStreamOptions {
   /** Only frames [startFrame, endFrame) of the input, counted from its first decoded frame
    * (decoded from the start and dropped before the range, so it is frame-exact for any input). */
   frameRange?: { startFrame: number; endFrame: number };
+  /** Decoder threads (native ffmpeg; default: ffmpeg's own choice). See `analysisDecoderThreads`. */
+  decoderThreads?: number;
   signal?: AbortSignal;
 }
