@@ -469,6 +469,21 @@ export async function encodeSegment(
   return { file: output, bytes: (await stat(output)).size, frames: segment.endFrame - segment.startFrame, encodeSeconds: (performance.now() - t) / 1000 };
 }
 
+/** Deletes chunk files and the concat list from a work directory; the manifest stays. */
+async function removeChunkFiles(workDir: string, files: readonly string[]): Promise<void> {
+  await rm(path.join(workDir, 'concat.txt'), { force: true });
+  for (const f of files) await rm(path.join(workDir, f), { force: true });
+}
+
+/**
+ * Deletes the chunk files of a finished encode that was run with `keepChunks` (for example to be
+ * re-encoded in part, as optimizeEncode's rounds do), keeping only its manifest.
+ */
+export async function discardChunks(workDir: string): Promise<void> {
+  const manifest = await readManifest(path.join(workDir, MANIFEST_NAME));
+  if (manifest) await removeChunkFiles(workDir, manifest.chunks.map((c) => c.file));
+}
+
 /**
  * Encodes a plan scene by scene and concatenates the chunks into `output`. Resumable: finished
  * chunks recorded in `<workDir>/manifest.json` are reused by a later run with the same settings,
@@ -641,10 +656,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   const bytes = (await stat(p.output)).size;
   manifest.completed = { bytes, frames: total, at: new Date().toISOString() };
   await writeManifest(manifest);
-  if (!opts.keepChunks) {
-    await rm(list, { force: true });
-    for (const c of chunks) await rm(path.join(p.workDir, c.file), { force: true });
-  }
+  if (!opts.keepChunks) await removeChunkFiles(p.workDir, chunks.map((c) => c.file));
   emit('done');
   const durationSeconds = total / fps;
   return {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import { discardChunks, encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
@@ -88,10 +88,16 @@ export async function optimizeEncode(
   const curves = planned.scenes.map((s) => s.curve);
   const measurements: CurveProbe[][] = planned.scenes.map((s) => s.probes.map(probeMeasurement));
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
+  // A re-encode round reuses the chunks of unchanged scenes, so they are kept until the last round.
+  const mayRetry = validate && planned.target !== undefined && maxRounds > 0;
+  const done = async (r: OptimizeResult): Promise<OptimizeResult> => {
+    if (mayRetry) await discardChunks(workDir);
+    return r;
+  };
   let rounds = 0;
   for (;;) {
     throwIfAborted(signal);
-    const encode = await encodePlan(plan, { output, input, jobs, workDir, ffmpegPath: options.ffmpegPath, signal, onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }) });
+    const encode = await encodePlan(plan, { output, input, jobs, workDir, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal, onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }) });
     if (!validate) return { planned, plan, encode };
     const q = await measureQuality(input, output, {
       scenes: plan.scenes.map((s) => ({ startFrame: s.startFrame, endFrame: s.endFrame })),
@@ -136,7 +142,7 @@ export async function optimizeEncode(
     // Re-encode round (target mode): move each missed scene's curve through its measurement and
     // re-plan that scene; stop when nothing changes or the rounds are used up.
     const settled = (s: SceneValidation) => s.verdict === 'hit' || s.verdict === 'capped';
-    if (target === undefined || rounds >= maxRounds || scenes.every(settled)) return { planned, plan, encode, validation };
+    if (target === undefined || rounds >= maxRounds || scenes.every(settled)) return done({ planned, plan, encode, validation });
     // Every measurement of a scene so far (its probes, earlier rounds, this encode) fixes its curve.
     const crfs = plan.scenes.map((s) => s.crf);
     let changed = false;
@@ -151,7 +157,7 @@ export async function optimizeEncode(
         changed = true;
       }
     }
-    if (!changed) return { planned, plan, encode, validation };
+    if (!changed) return done({ planned, plan, encode, validation });
     plan = parsePlan({ ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: crfs[i]! })) });
     rounds++;
   }
