@@ -52,7 +52,7 @@ export function videoFilter(size: string, opts: Pick<FrameStreamOptions, 'bitDep
  * Decoder threads for a streaming analysis: more frames in flight than ffmpeg's default (cores + 1),
  * up to 8. The downscale and the pipe write run on ffmpeg's main thread, in series with handing
  * packets to the decoder; with only cores + 1 frame threads the decoder idles while they run. On
- * 2 vCPUs, 6 threads analysed the 1080p corpus video about 5% faster (bench/RESULTS.md, issue 2).
+ * 2 vCPUs, 6 threads analysed the 1080p corpus video 5–7% faster (bench/RESULTS.md, issue 2).
  * Frame threading does not change the decoded pictures. Each extra thread holds one more frame.
  */
 export function analysisDecoderThreads(cores = availableParallelism()): number {
