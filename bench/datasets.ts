@@ -4,7 +4,42 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
-import type { EncoderName } from '../src/plan/format.js';
+import type { RowWeighting } from '../src/model/crf-model.js';
+import { ENCODERS, type EncoderName } from '../src/plan/format.js';
+import { numberArg } from './lib.js';
+
+/** The dataset and model flags bench/train-crf.ts and bench/simulate-probes.ts share. */
+export interface DatasetModelArgs {
+  datasets: string[];
+  encoder?: EncoderName;
+  preset?: number;
+  exclude: string[];
+  degree?: number;
+  lambda?: number;
+  weighting?: RowWeighting;
+}
+
+/**
+ * Takes one of the shared flags (`--dataset`, `--encoder`, `--preset`, `--exclude-video`,
+ * `--degree`, `--lambda`, `--weighting`) into `a`; false for any other flag.
+ */
+export function takeDatasetModelArg(a: DatasetModelArgs, arg: string, next: () => string): boolean {
+  if (arg === '--dataset') a.datasets.push(path.resolve(next()));
+  else if (arg === '--encoder') {
+    const e = next();
+    if (!(ENCODERS as readonly string[]).includes(e)) throw new Error(`--encoder must be one of ${ENCODERS.join(', ')}, got ${e}`);
+    a.encoder = e as EncoderName;
+  } else if (arg === '--preset') a.preset = numberArg(arg, next());
+  else if (arg === '--exclude-video') a.exclude.push(...next().split(',').filter(Boolean));
+  else if (arg === '--degree') a.degree = numberArg(arg, next());
+  else if (arg === '--lambda') a.lambda = numberArg(arg, next());
+  else if (arg === '--weighting') {
+    const w = next();
+    if (w !== 'row' && w !== 'video') throw new Error(`--weighting must be row or video, got ${w}`);
+    a.weighting = w;
+  } else return false;
+  return true;
+}
 
 /** Which rows to use: one encoder, optionally one preset, without the named videos. */
 export interface RowSelection {

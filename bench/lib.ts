@@ -28,3 +28,25 @@ export function fmt(n: number, digits = 3): string {
 export function log(msg: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
+
+/**
+ * Walks command-line arguments: `handle` gets each one and a `next()` that takes the following
+ * argument as its value (an error naming the flag when there is none).
+ */
+export function eachArg(argv: readonly string[], handle: (arg: string, next: () => string) => void): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    handle(arg, () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    });
+  }
+}
+
+/** A flag's value as a finite number, or an error naming the flag. */
+export function numberArg(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
+  return n;
+}

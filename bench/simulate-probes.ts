@@ -19,10 +19,10 @@
 import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
 import { type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import type { DatasetRow } from '../src/model/dataset.js';
-import { ENCODERS, type EncoderName } from '../src/plan/format.js';
+import type { EncoderName } from '../src/plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
-import { readDatasets, selectRows } from './datasets.js';
-import { fmt, machineLine } from './lib.js';
+import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
+import { eachArg, fmt, machineLine, numberArg } from './lib.js';
 
 interface Args {
   datasets: string[];
@@ -53,43 +53,20 @@ function usage(): never {
 
 function parseArgs(argv: string[]): Args {
   const a: Partial<Args> & { datasets: string[]; exclude: string[]; targets: number[] } = { datasets: [], exclude: [], targets: [] };
-  const num = (flag: string, v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--dataset') a.datasets.push(next());
-    else if (arg === '--encoder') {
-      const e = next();
-      if (!(ENCODERS as readonly string[]).includes(e)) throw new Error(`--encoder must be one of ${ENCODERS.join(', ')}, got ${e}`);
-      a.encoder = e as EncoderName;
-    } else if (arg === '--preset') a.preset = num(arg, next());
-    else if (arg === '--exclude-video') a.exclude.push(...next().split(',').filter(Boolean));
-    else if (arg === '--degree') a.degree = num(arg, next());
-    else if (arg === '--lambda') a.lambda = num(arg, next());
-    else if (arg === '--weighting') {
-      const w = next();
-      if (w !== 'row' && w !== 'video') throw new Error(`--weighting must be row or video, got ${w}`);
-      a.weighting = w;
-    } else if (arg === '--target') a.targets.push(num(arg, next()));
+  eachArg(argv, (arg, next) => {
+    if (takeDatasetModelArg(a, arg, next)) return;
+    if (arg === '--target') a.targets.push(numberArg(arg, next()));
     else if (arg === '--stat') {
       const s = next();
       if (s !== 'mean' && s !== 'p5') throw new Error(`--stat must be mean or p5, got ${s}`);
       a.stat = s;
-    } else if (arg === '--probes') a.probes = num(arg, next());
-    else if (arg === '--tolerance') a.tolerance = num(arg, next());
-    else if (arg === '--probe-tolerance') a.probeTolerance = num(arg, next());
-    else if (arg === '--train-crfs') a.trainCrfs = next().split(',').map((v) => num(arg, v));
+    } else if (arg === '--probes') a.probes = numberArg(arg, next());
+    else if (arg === '--tolerance') a.tolerance = numberArg(arg, next());
+    else if (arg === '--probe-tolerance') a.probeTolerance = numberArg(arg, next());
+    else if (arg === '--train-crfs') a.trainCrfs = next().split(',').map((v) => numberArg(arg, v));
     else if (arg === '-h' || arg === '--help') usage();
     else throw new Error(`unknown argument ${arg}`);
-  }
+  });
   if (a.datasets.length === 0 || !a.encoder) usage();
   return {
     stat: 'mean',

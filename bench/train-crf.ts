@@ -29,9 +29,9 @@ import {
   type CrfModel,
   type RowWeighting,
 } from '../src/model/crf-model.js';
-import { ENCODERS, type EncoderName } from '../src/plan/format.js';
-import { readDatasets, selectRows } from './datasets.js';
-import { fmt } from './lib.js';
+import type { EncoderName } from '../src/plan/format.js';
+import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
+import { eachArg, fmt } from './lib.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,36 +61,13 @@ function usage(): never {
 
 function parseArgs(argv: string[]): Args {
   const a: Partial<Args> & { datasets: string[]; exclude: string[]; dryRun: boolean } = { datasets: [], exclude: [], dryRun: false };
-  const num = (flag: string, v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--dataset') a.datasets.push(path.resolve(next()));
-    else if (arg === '--encoder') {
-      const e = next();
-      if (!(ENCODERS as readonly string[]).includes(e)) throw new Error(`--encoder must be one of ${ENCODERS.join(', ')}, got ${e}`);
-      a.encoder = e as EncoderName;
-    } else if (arg === '--preset') a.preset = num(arg, next());
-    else if (arg === '--exclude-video') a.exclude.push(...next().split(',').filter(Boolean));
-    else if (arg === '--degree') a.degree = num(arg, next());
-    else if (arg === '--lambda') a.lambda = num(arg, next());
-    else if (arg === '--weighting') {
-      const w = next();
-      if (w !== 'row' && w !== 'video') throw new Error(`--weighting must be row or video, got ${w}`);
-      a.weighting = w;
-    } else if (arg === '--out') a.out = path.resolve(next());
+  eachArg(argv, (arg, next) => {
+    if (takeDatasetModelArg(a, arg, next)) return;
+    if (arg === '--out') a.out = path.resolve(next());
     else if (arg === '--dry-run') a.dryRun = true;
     else if (arg === '-h' || arg === '--help') usage();
     else throw new Error(`unknown argument ${arg}`);
-  }
+  });
   if (a.datasets.length === 0 || !a.encoder) usage();
   return a as Args;
 }

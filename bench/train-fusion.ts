@@ -32,6 +32,7 @@ import {
 import { DEFAULT_ENHN_GAIN_LIMIT, VMAF_FEATURE_KEYS, type VmafFeatures } from '../src/quality/libvmaf-model.js';
 import { cholesky, choleskySolve } from '../src/util/linalg.js';
 import { mulberry32 } from '../src/util/random.js';
+import { eachArg } from './lib.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,13 +56,7 @@ function parseArgs(argv: string[]): Args {
     hold: ['megamind', 'leb1953', 'testsrc2'],
     seed: 1,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
+  eachArg(argv, (arg, next) => {
     if (arg === '--out') a.out = path.resolve(next());
     else if (arg === '--centers') a.centers = Number(next());
     else if (arg === '--gamma') a.gamma = Number(next());
@@ -70,7 +65,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--seed') a.seed = Number(next());
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else a.frames = path.resolve(arg);
-  }
+  });
   return a;
 }
 
