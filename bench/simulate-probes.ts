@@ -17,7 +17,7 @@
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
-import { type QualityStat, type SceneCurve } from '../src/model/curve.js';
+import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import type { DatasetRow } from '../src/model/dataset.js';
 import type { EncoderName } from '../src/plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
@@ -87,8 +87,6 @@ interface SceneTruth {
   at(crf: number): { vmafMean: number; vmafP5: number; bytesPerFrame: number };
 }
 
-const toT = (v: number): number => Math.log(100 - Math.min(v, 99.5));
-const fromT = (t: number): number => 100 - Math.exp(t);
 
 function sceneTruth(rows: DatasetRow[]): SceneTruth {
   const sorted = rows.slice().sort((a, b) => a.crf - b.crf);
@@ -109,8 +107,8 @@ function sceneTruth(rows: DatasetRow[]): SceneTruth {
     at: (crf) => ({
       // Quality is monotone in CRF between measurements: read it in t = ln(100 − VMAF), where the
       // curves are nearly straight; bytes log-linearly.
-      vmafMean: fromT(lerp(crf, (r) => toT(r.vmafMean))),
-      vmafP5: fromT(lerp(crf, (r) => toT(r.vmafP5))),
+      vmafMean: tToVmaf(lerp(crf, (r) => vmafToT(r.vmafMean))),
+      vmafP5: tToVmaf(lerp(crf, (r) => vmafToT(r.vmafP5))),
       bytesPerFrame: Math.exp(lerp(crf, (r) => Math.log(r.bytes / r.frames))),
     }),
   };
@@ -131,7 +129,7 @@ function holdOutside(mode: 'above' | 'flatter' | 'both'): ProbeFit {
     const lo = Math.min(...probes.map((p) => p.crf));
     const hi = Math.max(...probes.map((p) => p.crf));
     const c0 = predicted.crfs[0]!;
-    const ti = (arr: number[]) => arr.map(toT);
+    const ti = (arr: number[]) => arr.map(vmafToT);
     const adjust = (pred: number[], fit: number[]) => {
       const tp = ti(pred);
       const tf = ti(fit);
@@ -145,7 +143,7 @@ function holdOutside(mode: 'above' | 'flatter' | 'both'): ProbeFit {
         if (c < lo && (mode === 'both' || (mode === 'flatter' && r[k]! > rLo))) out[k] = tp[k]! + rLo;
       }
       for (let k = 1; k < out.length; k++) out[k] = Math.max(out[k]!, out[k - 1]!);
-      return out.map((t) => Math.min(100, Math.max(0, fromT(t))));
+      return out.map((t) => tToVmaf(t));
     };
     const vmafMean = adjust(predicted.vmafMean, fitted.vmafMean);
     const vmafP5 = adjust(predicted.vmafP5, fitted.vmafP5).map((v, k) => Math.min(v, vmafMean[k]!));

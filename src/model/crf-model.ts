@@ -41,7 +41,7 @@ import { describeIssues, InvalidOptionsError, ModelInvalidError } from '../error
 import { CRF_RANGE, ENCODERS, type EncoderName } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cholesky, choleskySolve } from '../util/linalg.js';
-import type { SceneCurve } from './curve.js';
+import { tToVmaf, VMAF_CEILING, vmafToT, type SceneCurve } from './curve.js';
 import type { DatasetRow } from './dataset.js';
 
 export const CRF_MODEL_FORMAT = 'scenecrf-crf-model';
@@ -112,8 +112,7 @@ export function modelFeatures(c: SceneComplexity, video: VideoInfo): number[] {
   ];
 }
 
-/** Quality targets are clamped to this before ln(100 − VMAF). */
-export const VMAF_CEILING = 99.5;
+export { VMAF_CEILING };
 /**
  * Standardised features are clamped to ±Z_CLAMP at prediction: a scene far outside the training
  * data gets the prediction of the nearest plausible scene instead of a wild polynomial extrapolation.
@@ -347,11 +346,6 @@ function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo): nu
   });
 }
 
-const vmafOf = (t: number): number => {
-  const v = 100 - Math.exp(t);
-  return v > 100 ? 100 : v > 0 ? v : 0;
-};
-
 /**
  * The scene's predicted curve at every integer CRF of `crfRange` (default: the encoder's
  * `CRF_RANGE`), with the `SceneCurve` invariants enforced: VMAF mean and p5 within 0..100 and
@@ -385,8 +379,8 @@ export function predictSceneCurve(
     const crf = range.min + i;
     const x = crf / 63;
     crfs[i] = crf;
-    let m = vmafOf(extrapolated(am, x, lo, hi, 1));
-    let p = vmafOf(extrapolated(ap, x, lo, hi, 1));
+    let m = tToVmaf(extrapolated(am, x, lo, hi, 1));
+    let p = tToVmaf(extrapolated(ap, x, lo, hi, 1));
     const s = extrapolated(ab, x, lo, hi, -1);
     let b = Math.exp(s < LN_BPP_MIN ? LN_BPP_MIN : s > LN_BPP_MAX ? LN_BPP_MAX : s) * pixels;
     if (i > 0) {
@@ -446,7 +440,6 @@ function checkRows(rows: readonly DatasetRow[]): { encoder: EncoderName; preset:
   return { encoder: rows[0]!.encoder, preset: rows[0]!.preset };
 }
 
-const qualityTarget = (vmaf: number): number => Math.log(100 - Math.min(vmaf, VMAF_CEILING));
 const sizeTarget = (r: DatasetRow): number => Math.log(r.bytes / r.frames / (r.width * r.height));
 
 
@@ -501,7 +494,7 @@ function fitCoefficients(rows: readonly DatasetRow[], o: ResolvedOptions): Coeff
     let xk = 1;
     for (let k = 0; k <= o.degree; k++, xk *= x) for (let j = 0; j < q; j++) phi[k * q + j] = xk * zrow[j]!;
     const w = weights[i]! / wSum;
-    const ys = [qualityTarget(r.vmafMean), qualityTarget(r.vmafP5), sizeTarget(r)];
+    const ys = [vmafToT(r.vmafMean), vmafToT(r.vmafP5), sizeTarget(r)];
     for (let a = 0; a < p; a++) {
       const wa = w * phi[a]!;
       if (wa === 0) continue;

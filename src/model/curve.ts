@@ -25,3 +25,20 @@ export type QualityStat = 'mean' | 'p5';
 export function curveQuality(curve: SceneCurve, stat: QualityStat): number[] {
   return stat === 'p5' ? curve.vmafP5 : curve.vmafMean;
 }
+
+/** VMAF is clamped to this before ln(100 − VMAF): the transform diverges at 100. */
+export const VMAF_CEILING = 99.5;
+
+/**
+ * t = ln(100 − VMAF), the scale on which the model fits quality and the planner corrects it: there,
+ * quality falls nearly linearly with CRF. VMAF above VMAF_CEILING counts as VMAF_CEILING.
+ */
+export function vmafToT(vmaf: number): number {
+  return Math.log(100 - Math.min(vmaf, VMAF_CEILING));
+}
+
+/** The inverse of `vmafToT`, clamped to 0..100. */
+export function tToVmaf(t: number): number {
+  const v = 100 - Math.exp(t);
+  return v > 100 ? 100 : v > 0 ? v : 0;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
-import { curveQuality, type QualityStat, type SceneCurve } from '../model/curve.js';
+import { curveQuality, tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../model/curve.js';
 
 /**
  * Per-scene CRF planning on predicted rate–quality curves: hit a quality target per scene, or
@@ -507,10 +507,6 @@ export interface CurveProbe {
   bytesPerFrame?: number;
 }
 
-/** VMAF is clamped here before ln(100 − VMAF): the transform diverges at 100. */
-const VMAF_CLAMP = 99.5;
-const toT = (vmaf: number): number => Math.log(100 - Math.min(vmaf, VMAF_CLAMP));
-const fromT = (t: number): number => Math.min(100, Math.max(0, 100 - Math.exp(t)));
 
 /**
  * Shifts a predicted curve through one measurement, keeping the predicted shape: the model's
@@ -534,11 +530,11 @@ export function correctCurveWithProbe(curve: SceneCurve, probe: CurveProbe): Sce
   );
   const i = p.crf - curve.crfs[0];
   if (i < 0 || i >= curve.crfs.length) throw new InvalidOptionsError('probe', `CRF ${p.crf} is outside the curve's ${curve.crfs[0]}..${curve.crfs[curve.crfs.length - 1]}`);
-  const dMean = toT(p.vmafMean) - toT(curve.vmafMean[i]);
-  const dP5 = p.vmafP5 !== undefined ? toT(p.vmafP5) - toT(curve.vmafP5[i]) : dMean;
+  const dMean = vmafToT(p.vmafMean) - vmafToT(curve.vmafMean[i]);
+  const dP5 = p.vmafP5 !== undefined ? vmafToT(p.vmafP5) - vmafToT(curve.vmafP5[i]) : dMean;
   const bytesFactor = p.bytesPerFrame !== undefined ? p.bytesPerFrame / curve.bytesPerFrame[i] : 1;
-  const vmafMean = curve.vmafMean.map((v) => fromT(toT(v) + dMean));
-  const vmafP5 = curve.vmafP5.map((v, k) => Math.min(fromT(toT(v) + dP5), vmafMean[k]));
+  const vmafMean = curve.vmafMean.map((v) => tToVmaf(vmafToT(v) + dMean));
+  const vmafP5 = curve.vmafP5.map((v, k) => Math.min(tToVmaf(vmafToT(v) + dP5), vmafMean[k]));
   // A constant shift keeps both monotone; the running minimum only guards rounding.
   for (let k = 1; k < vmafMean.length; k++) {
     vmafMean[k] = Math.min(vmafMean[k], vmafMean[k - 1]);
@@ -593,20 +589,20 @@ export function fitCurveToProbes(curve: SceneCurve, probes: readonly CurveProbe[
   const hi = Math.max(...probes.map((p) => p.crf));
   const secant = (f: (crf: number) => number) => (f(hi) - f(lo)) / (hi - lo);
   const quality = (values: number[], pick: (p: CurveProbe) => number | undefined, fallback?: (crf: number) => number) => {
-    const pts = probes.filter((p) => pick(p) !== undefined).map((p): [number, number] => [p.crf, toT(pick(p)!) - toT(at(values, p.crf))]);
-    const delta = pts.length ? line(pts, secant((c) => toT(at(values, c)))) : fallback;
-    const t = values.map((v, k) => toT(v) + (delta ? delta(curve.crfs[k]!) : 0));
+    const pts = probes.filter((p) => pick(p) !== undefined).map((p): [number, number] => [p.crf, vmafToT(pick(p)!) - vmafToT(at(values, p.crf))]);
+    const delta = pts.length ? line(pts, secant((c) => vmafToT(at(values, c)))) : fallback;
+    const t = values.map((v, k) => vmafToT(v) + (delta ? delta(curve.crfs[k]!) : 0));
     // Keep t rising with CRF at no less than a quarter of the predicted slope.
     for (let k = 1; k < t.length; k++) {
-      const predictedStep = Math.max(0, toT(values[k]!) - toT(values[k - 1]!));
+      const predictedStep = Math.max(0, vmafToT(values[k]!) - vmafToT(values[k - 1]!));
       t[k] = Math.max(t[k]!, t[k - 1]! + 0.25 * predictedStep);
     }
     return { t, delta };
   };
   const mean = quality(curve.vmafMean, (p) => p.vmafMean);
   const p5 = quality(curve.vmafP5, (p) => p.vmafP5, mean.delta);
-  const vmafMean = mean.t.map(fromT);
-  const vmafP5 = p5.t.map((t, k) => Math.min(fromT(t), vmafMean[k]!));
+  const vmafMean = mean.t.map(tToVmaf);
+  const vmafP5 = p5.t.map((t, k) => Math.min(tToVmaf(t), vmafMean[k]!));
   for (let k = 1; k < vmafMean.length; k++) {
     vmafMean[k] = Math.min(vmafMean[k]!, vmafMean[k - 1]!);
     vmafP5[k] = Math.min(vmafP5[k]!, vmafP5[k - 1]!);
