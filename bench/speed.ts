@@ -2,7 +2,10 @@
  * Analysis speed against decode-only speed, measured alternately in one run, and peak memory of
  * a long (default 10-minute) 1080p analysis.
  *
- *   npm run bench:speed -- <1080p-video> [--runs 3] [--widths 320,480] [--decoder-threads 3] [--long-minutes 10]
+ *   npm run bench:speed -- <1080p-video> [--runs 3] [--widths 320,480] [--decoder-threads 3] [--against <checkout>] [--long-minutes 10]
+ *
+ * `--against` times another checkout's `analyzeVideo` (e.g. a `git worktree` of an older commit, run
+ * from its source through tsx) in the same alternation, so a code change is compared side by side.
  *
  * Decode-only is `ffmpeg -i X -f null -` with ffmpeg's default threading: exactly what ffmpeg
  * costs before any analysis. Memory: the analysis runs in a child process; the sum of the resident
@@ -23,16 +26,38 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function decodeOnlySeconds(file: string): Promise<number> {
-  const t = performance.now();
-  await run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-']);
-  return (performance.now() - t) / 1000;
+interface Timing {
+  wall: number;
+  /** CPU seconds of this process and every child it waited for (ffmpeg included). */
+  cpu: number;
 }
 
-async function analysisSeconds(file: string, analysisWidth?: number, decoderThreads?: number): Promise<number> {
+/** User + system CPU seconds of this process and its waited-for children (/proc/self/stat). */
+function cpuSecondsWithChildren(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the parenthesised command name; utime, stime, cutime, cstime are fields 14–17.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = [11, 12, 13, 14].reduce((s, i) => s + Number(f[i]), 0);
+  return ticks / CLOCK_TICKS;
+}
+// sysconf(_SC_CLK_TCK) is 100 on every Linux Node supports.
+const CLOCK_TICKS = 100;
+
+async function timed(work: () => Promise<unknown>): Promise<Timing> {
+  const cpu = cpuSecondsWithChildren();
   const t = performance.now();
-  await analyzeVideo(file, { backend: 'native', analysisWidth, decoderThreads });
-  return (performance.now() - t) / 1000;
+  await work();
+  return { wall: (performance.now() - t) / 1000, cpu: cpuSecondsWithChildren() - cpu };
+}
+
+function decodeOnly(file: string): Promise<Timing> {
+  return timed(() => run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-']));
+}
+
+type AnalyzeFn = typeof analyzeVideo;
+
+function analysis(file: string, analysisWidth?: number, decoderThreads?: number, analyze: AnalyzeFn = analyzeVideo): Promise<Timing> {
+  return timed(() => analyze(file, { backend: 'native', analysisWidth, decoderThreads }));
 }
 
 /** Sum of VmRSS (bytes) of a process and its direct children (Linux /proc). */
@@ -106,35 +131,50 @@ async function main() {
   // Extra decoder thread counts to compare in the same run (e.g. --decoder-threads 3: ffmpeg's own
   // default on 2 cores, cores + 1).
   const threads = args.includes('--decoder-threads') ? args[args.indexOf('--decoder-threads') + 1]!.split(',').map(Number) : [];
+  // Other checkouts whose analysis to time alongside (e.g. --against ../old: a worktree of an older commit).
+  const against = args.includes('--against') ? args[args.indexOf('--against') + 1]!.split(',') : [];
   const minutes = args.includes('--long-minutes') ? Number(args[args.indexOf('--long-minutes') + 1]) : 10;
-  if (!file) throw new Error('usage: npm run bench:speed -- <1080p-video> [--runs 3] [--widths 320,480] [--decoder-threads 3] [--long-minutes 10]');
+  if (!file) throw new Error('usage: npm run bench:speed -- <1080p-video> [--runs 3] [--widths 320,480] [--decoder-threads 3] [--against <checkout>] [--long-minutes 10]');
   console.log(`machine: ${machineLine()}`);
   const backend = await resolveFfmpeg({ backend: 'native' });
   const info = await probeVideo(file, backend);
   console.log(`input: ${file} ${info.width}x${info.height} ${info.codec} ${info.frameCount} frames`);
+  const others = await Promise.all(
+    against.map(async (dir) => {
+      const root = path.resolve(dir);
+      const { stdout } = await run('git', ['-C', root, 'log', '-1', '--format=%h %s']);
+      const analyze = ((await import(path.join(root, 'src', 'index.ts'))) as { analyzeVideo: AnalyzeFn }).analyzeVideo;
+      return { label: `${dir} at ${stdout.trim().slice(0, 60)}`, analyze, runs: [] as Timing[] };
+    }),
+  );
   // Warm the page cache and the JIT so neither side pays a one-off cost.
-  await decodeOnlySeconds(file);
-  await analysisSeconds(file);
-  const dec: number[] = [];
-  const ana: number[] = [];
-  const extra = widths.map(() => [] as number[]);
-  const extraThreads = threads.map(() => [] as number[]);
+  await decodeOnly(file);
+  await analysis(file);
+  for (const o of others) await analysis(file, undefined, undefined, o.analyze);
+  const dec: Timing[] = [];
+  const ana: Timing[] = [];
+  const extra = widths.map(() => [] as Timing[]);
+  const extraThreads = threads.map(() => [] as Timing[]);
   for (let i = 0; i < runs; i++) {
-    dec.push(await decodeOnlySeconds(file));
-    ana.push(await analysisSeconds(file));
-    for (let w = 0; w < widths.length; w++) extra[w]!.push(await analysisSeconds(file, widths[w]));
-    for (let k = 0; k < threads.length; k++) extraThreads[k]!.push(await analysisSeconds(file, undefined, threads[k]));
+    dec.push(await decodeOnly(file));
+    ana.push(await analysis(file));
+    for (let w = 0; w < widths.length; w++) extra[w]!.push(await analysis(file, widths[w]));
+    for (let k = 0; k < threads.length; k++) extraThreads[k]!.push(await analysis(file, undefined, threads[k]));
+    for (const o of others) o.runs.push(await analysis(file, undefined, undefined, o.analyze));
   }
-  const decFps = info.frameCount / median(dec);
-  const row = (name: string, secs: number[]) => {
-    const fps = info.frameCount / median(secs);
-    return `| ${name} | ${secs.map((x) => fmt(x, 2)).join(', ')} | ${fmt(fps, 1)} | ${fmt(fps / decFps, 2)}× |`;
+  const decFps = info.frameCount / median(dec.map((t) => t.wall));
+  const decCpu = median(dec.map((t) => t.cpu));
+  const row = (name: string, timings: Timing[]) => {
+    const fps = info.frameCount / median(timings.map((t) => t.wall));
+    const cpu = median(timings.map((t) => t.cpu));
+    return `| ${name} | ${timings.map((t) => fmt(t.wall, 2)).join(', ')} | ${fmt(fps, 1)} | ${fmt(fps / decFps, 2)}× | ${fmt(cpu, 2)} | ${fmt(cpu / decCpu, 2)}× |`;
   };
-  console.log('| run | wall seconds per run | frames/s (median) | vs decode-only |\n|---|---|---|---|');
+  console.log('| run | wall seconds per run | frames/s (median) | vs decode-only | CPU seconds (median, with ffmpeg) | CPU vs decode-only |\n|---|---|---|---|---|---|');
   console.log(row('decode-only `ffmpeg -i X -f null -`', dec));
   console.log(row(`scenecrf analysis (default: width 256, ${analysisDecoderThreads()} decoder threads)`, ana));
   widths.forEach((w, i) => console.log(row(`scenecrf analysis, width ${w}`, extra[i]!)));
   threads.forEach((n, i) => console.log(row(`scenecrf analysis, ${n} decoder threads`, extraThreads[i]!)));
+  for (const o of others) console.log(row(`analysis of ${o.label}`, o.runs));
   if (minutes > 0) {
     const long = await makeLongVideo(minutes);
     const m = await memoryRun(long);

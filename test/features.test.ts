@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeFrameFeatures, MC_BLOCK, motionCompensatedResidual, type FrameState } from '../src/analysis/features.js';
+import { referenceFrameFeatures, type ReferenceFrame } from './features-reference.js';
 
 const W = 64;
 const H = 48;
@@ -126,4 +127,49 @@ describe('motionCompensatedResidual', () => {
     for (let i = 0; i < other.length; i++) other[i] = (i * 7919) % 1021;
     expect(motionCompensatedResidual(other, ref, W, H).residual).toBeGreaterThan(100);
   });
+});
+
+describe('computeFrameFeatures against a plain reference implementation', () => {
+  // Panning, noisy texture with a cut in the middle: the motion search walks, uses the previous
+  // frame's vectors, pads at the borders and meets content it cannot match.
+  const clip = (w: number, h: number, bitDepth: 8 | 10, seed: number) => {
+    const r = rng(seed);
+    const max = bitDepth === 10 ? 1023 : 255;
+    const frames: Array<Uint8Array | Uint16Array> = [];
+    for (let f = 0; f < 6; f++) {
+      const a = bitDepth === 10 ? new Uint16Array(w * h) : new Uint8Array(w * h);
+      const [px, py] = f < 3 ? [3 * f, -2 * f] : [-5 * f, f];
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const u = x + px;
+          const v = y + py;
+          const base = f < 3 ? 0.5 + 0.3 * Math.sin(u * 0.31 + v * 0.13) + 0.15 * Math.cos(v * 0.41 - u * 0.05) : 0.4 + 0.35 * Math.sin(u * 0.05) * Math.cos(v * 0.7);
+          a[y * w + x] = Math.max(0, Math.min(max, Math.round((base + 0.04 * (r() - 0.5)) * max)));
+        }
+      }
+      frames.push(a);
+    }
+    return frames;
+  };
+
+  for (const [w, h, bitDepth] of [
+    [96, 64, 8],
+    [67, 45, 8],
+    [70, 51, 10],
+  ] as const) {
+    it(`gives exactly the reference's numbers (${w}×${h}, ${bitDepth}-bit, 6 frames)`, () => {
+      let prev: FrameState | undefined;
+      let prevRef: ReferenceFrame | undefined;
+      clip(w, h, bitDepth, w + h).forEach((luma, i) => {
+        const got = computeFrameFeatures(i, luma, w, h, bitDepth, prev);
+        const want = referenceFrameFeatures(i, luma, w, h, bitDepth, prevRef);
+        expect(got.features).toEqual(want.features);
+        expect(Array.from(got.state.mvs ?? [])).toEqual(want.frame.mvs ?? []);
+        prev = got.state;
+        prevRef = want.frame;
+      });
+      // The pans moved the vectors away from zero: the search was exercised.
+      expect(prev!.mvs!.some((v) => v !== 0)).toBe(true);
+    });
+  }
 });

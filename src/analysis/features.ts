@@ -97,45 +97,79 @@ export function computeFrameFeatures(
   const sh = height >> 1;
   const smooth = new Uint32Array(sw * sh);
   const p = prev && prev.width === width && prev.height === height ? prev.luma : undefined;
-  // Pass 1, one sweep: moments, histogram and (with a previous frame) the frame difference.
+  // Pass 1, one sweep over 2×2 cells: moments, the frame difference to the previous frame, the
+  // 2×2 smoothing (sum of 4 samples), and the block sums and histogram taken from the smoothed
+  // image (a quarter of the work; a histogram of 2×2 means is all the detector needs). Every
+  // accumulator holds an integer, so the order of summation cannot change a result.
+  const cellHistShift = histShift + 2;
+  const cellBlock = new Uint16Array(sw);
+  for (let sx = 0; sx < sw; sx++) cellBlock[sx] = Math.min(gw - 1, Math.floor((2 * sx) / BLOCK));
+  const ps = p ? prev!.smooth : undefined;
   let sum = 0;
   let sumSq = 0;
   let dSum = 0;
   let dSumSq = 0;
-  if (p) {
-    for (let i = 0; i < n; i++) {
-      const v = luma[i];
-      sum += v;
-      sumSq += v * v;
-      const dv = v - p[i];
-      dSum += dv;
-      dSumSq += dv * dv;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = luma[i];
-      sum += v;
-      sumSq += v * v;
-    }
-  }
-  // 2×2 smoothing, and the block sums and histogram taken from it (a quarter of the work; a
-  // histogram of 2×2 means is all the detector needs).
-  const cellHistShift = histShift + 2;
-  const cellBlock = new Uint16Array(sw);
-  for (let sx = 0; sx < sw; sx++) cellBlock[sx] = Math.min(gw - 1, Math.floor((2 * sx) / BLOCK));
+  let mSum = 0;
   for (let sy = 0; sy < sh; sy++) {
     const r0 = 2 * sy * width;
     const r1 = r0 + width;
     const o = sy * sw;
     const blockRow = Math.min(gh - 1, Math.floor((2 * sy) / BLOCK)) * gw;
-    for (let sx = 0; sx < sw; sx++) {
-      const x = 2 * sx;
-      const c = luma[r0 + x] + luma[r0 + x + 1] + luma[r1 + x] + luma[r1 + x + 1];
-      smooth[o + sx] = c;
-      blockSums[blockRow + cellBlock[sx]] += c;
-      histCounts[c >> cellHistShift]++;
+    let rowSum = 0;
+    let rowSq = 0;
+    if (p && ps) {
+      let rowD = 0;
+      let rowDq = 0;
+      let rowM = 0;
+      for (let sx = 0; sx < sw; sx++) {
+        const i = r0 + 2 * sx;
+        const j = r1 + 2 * sx;
+        const v0 = luma[i], v1 = luma[i + 1], v2 = luma[j], v3 = luma[j + 1];
+        const c = v0 + v1 + v2 + v3;
+        rowSum += c;
+        rowSq += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+        const d0 = v0 - p[i], d1 = v1 - p[i + 1], d2 = v2 - p[j], d3 = v3 - p[j + 1];
+        rowD += d0 + d1 + d2 + d3;
+        rowDq += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+        const dm = c - ps[o + sx];
+        const m = dm >> 31;
+        rowM += (dm ^ m) - m;
+        smooth[o + sx] = c;
+        blockSums[blockRow + cellBlock[sx]] += c;
+        histCounts[c >> cellHistShift]++;
+      }
+      dSum += rowD;
+      dSumSq += rowDq;
+      mSum += rowM;
+    } else {
+      for (let sx = 0; sx < sw; sx++) {
+        const i = r0 + 2 * sx;
+        const j = r1 + 2 * sx;
+        const v0 = luma[i], v1 = luma[i + 1], v2 = luma[j], v3 = luma[j + 1];
+        const c = v0 + v1 + v2 + v3;
+        rowSum += c;
+        rowSq += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+        smooth[o + sx] = c;
+        blockSums[blockRow + cellBlock[sx]] += c;
+        histCounts[c >> cellHistShift]++;
+      }
     }
+    sum += rowSum;
+    sumSq += rowSq;
   }
+  // Samples outside the cells (an odd last column or row) count for the moments and difference.
+  const addSample = (i: number) => {
+    const v = luma[i];
+    sum += v;
+    sumSq += v * v;
+    if (p) {
+      const dv = v - p[i];
+      dSum += dv;
+      dSumSq += dv * dv;
+    }
+  };
+  if (width & 1) for (let y = 0; y < 2 * sh; y++) addSample(y * width + width - 1);
+  if (height & 1) for (let x = 0; x < width; x++) addSample((height - 1) * width + x);
   const mean = (sum / n) * scale;
   const variance = Math.max(0, (sumSq / n) * scale * scale - mean * mean);
   const hist = new Float32Array(HIST_BINS);
@@ -183,12 +217,13 @@ export function computeFrameFeatures(
       const m2 = gx * gx + gy * gy;
       magSum += Math.sqrt(m2);
       magSumSq += m2;
-      if (m2 > edgeT2) edges++;
-      else if (m2 < flatT2) {
-        const lap = a + c + g + k - 2 * (b + d + f + h) + 4 * e;
-        lapSum += lap < 0 ? -lap : lap;
-        flatCount++;
-      }
+      // Branch-free: which side of the thresholds a pixel falls is data-dependent and mispredicts.
+      edges += +(m2 > edgeT2);
+      const flat = +(m2 < flatT2);
+      const lap = a + c + g + k - 2 * (b + d + f + h) + 4 * e;
+      const sign = lap >> 31;
+      lapSum += flat * ((lap ^ sign) - sign);
+      flatCount += flat;
       a = b; b = c;
       d = e; e = f;
       g = h; h = k;
@@ -210,16 +245,10 @@ export function computeFrameFeatures(
   if (prev && p) {
     const dMean = dSum / n;
     ti = Math.sqrt(Math.max(0, dSumSq / n - dMean * dMean)) * scale;
-    const ps = prev.smooth;
-    let mSum = 0;
-    for (let i = 0; i < smooth.length; i++) {
-      const dv = smooth[i] - ps[i];
-      mSum += dv < 0 ? -dv : dv;
-    }
     motion = smooth.length ? (mSum / (4 * smooth.length)) * scale : 0;
     histDiff = histogramDistance(hist, prev.signature.hist);
     blockDiff = gridDistance(grid, prev.signature.grid);
-    const mc = motionCompensatedResidual(smooth, ps, sw, sh, prev.mvs);
+    const mc = motionCompensatedResidual(smooth, prev.smooth, sw, sh, prev.mvs);
     mcResidual = (mc.residual / 4) * scale;
     mvs = mc.mvs;
   }
@@ -240,13 +269,21 @@ function blockSad(cur: Uint32Array, ref: Uint32Array, w: number, h: number, x0: 
   const rx = x0 + dx;
   const ry = y0 + dy;
   if (rx >= 0 && ry >= 0 && rx + MC_BLOCK <= w && ry + MC_BLOCK <= h) {
-    for (let y = 0; y < MC_BLOCK; y++) {
-      const c = (y0 + y) * w + x0;
-      const r = (ry + y) * w + rx;
-      for (let x = 0; x < MC_BLOCK; x++) {
-        const d = cur[c + x]! - ref[r + x]!;
-        sad += d < 0 ? -d : d;
-      }
+    // Unrolled row of MC_BLOCK (8) samples with a branch-free absolute value: the differences'
+    // signs are data-dependent, and a mispredicted branch per sample cost more than the arithmetic.
+    let c = y0 * w + x0;
+    let r = ry * w + rx;
+    for (let y = 0; y < MC_BLOCK; y++, c += w, r += w) {
+      let d = (cur[c]! - ref[r]!) | 0, m = d >> 31;
+      let row = (d ^ m) - m;
+      d = (cur[c + 1]! - ref[r + 1]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      d = (cur[c + 2]! - ref[r + 2]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      d = (cur[c + 3]! - ref[r + 3]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      d = (cur[c + 4]! - ref[r + 4]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      d = (cur[c + 5]! - ref[r + 5]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      d = (cur[c + 6]! - ref[r + 6]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      d = (cur[c + 7]! - ref[r + 7]!) | 0; m = d >> 31; row += (d ^ m) - m;
+      sad += row;
       if (sad >= best) return sad; // cannot win: stop early
     }
     return sad;
@@ -264,6 +301,14 @@ function blockSad(cur: Uint32Array, ref: Uint32Array, w: number, h: number, x0: 
   }
   return sad;
 }
+
+function inRange(dx: number, dy: number): boolean {
+  return dx >= -MC_RANGE && dx <= MC_RANGE && dy >= -MC_RANGE && dy <= MC_RANGE;
+}
+
+/** Diamond offsets, x then y, in search order. */
+const DIAMOND_X = [1, -1, 0, 0];
+const DIAMOND_Y = [0, 0, 1, -1];
 
 /**
  * Mean absolute residual per pixel of `cur` predicted block by block from `ref` (both w×h), and
@@ -290,36 +335,56 @@ export function motionCompensatedResidual(
       const x0 = bx * MC_BLOCK;
       const y0 = by * MC_BLOCK;
       const b = 2 * (by * bw + bx);
-      const inside = (dx: number, dy: number) => dx >= -MC_RANGE && dx <= MC_RANGE && dy >= -MC_RANGE && dy <= MC_RANGE;
       let bestX = 0;
       let bestY = 0;
       let best = blockSad(cur, ref, w, h, x0, y0, 0, 0, Infinity);
-      const candidates: number[] = [];
-      if (bx > 0) candidates.push(mvs[b - 2]!, mvs[b - 1]!);
-      if (by > 0) candidates.push(mvs[b - 2 * bw]!, mvs[b - 2 * bw + 1]!);
-      if (usePrev) candidates.push(usePrev[b]!, usePrev[b + 1]!);
-      for (let i = 0; i < candidates.length; i += 2) {
-        const dx = candidates[i]!;
-        const dy = candidates[i + 1]!;
-        if ((dx === bestX && dy === bestY) || !inside(dx, dy)) continue;
+      // Candidates: left, upper, and this block's previous vector. A candidate that was already
+      // tried cannot beat the best (the bound only falls), so repeats are skipped.
+      for (let i = 0; i < 3; i++) {
+        let dx: number;
+        let dy: number;
+        if (i === 0) {
+          if (bx === 0) continue;
+          dx = mvs[b - 2]!;
+          dy = mvs[b - 1]!;
+        } else if (i === 1) {
+          if (by === 0) continue;
+          dx = mvs[b - 2 * bw]!;
+          dy = mvs[b - 2 * bw + 1]!;
+        } else {
+          if (!usePrev) continue;
+          dx = usePrev[b]!;
+          dy = usePrev[b + 1]!;
+        }
+        if ((dx === bestX && dy === bestY) || !inRange(dx, dy)) continue;
         const sad = blockSad(cur, ref, w, h, x0, y0, dx, dy, best);
-        if (sad < best) [best, bestX, bestY] = [sad, dx, dy];
+        if (sad < best) {
+          best = sad;
+          bestX = dx;
+          bestY = dy;
+        }
       }
+      // Diamond walk. After a move, the point moved from is one of the new diamond's points and
+      // is known to be worse, so it is skipped.
+      let fromX = 0x7fff;
+      let fromY = 0x7fff;
       for (let step = 0; step < 2 * MC_RANGE && best > 0; step++) {
-        let moved = false;
         const cx = bestX;
         const cy = bestY;
-        for (const [ox, oy] of DIAMOND) {
-          const dx = cx + ox;
-          const dy = cy + oy;
-          if (!inside(dx, dy)) continue;
+        for (let j = 0; j < 4; j++) {
+          const dx = cx + DIAMOND_X[j]!;
+          const dy = cy + DIAMOND_Y[j]!;
+          if ((dx === fromX && dy === fromY) || !inRange(dx, dy)) continue;
           const sad = blockSad(cur, ref, w, h, x0, y0, dx, dy, best);
           if (sad < best) {
-            [best, bestX, bestY] = [sad, dx, dy];
-            moved = true;
+            best = sad;
+            bestX = dx;
+            bestY = dy;
           }
         }
-        if (!moved) break;
+        if (bestX === cx && bestY === cy) break;
+        fromX = cx;
+        fromY = cy;
       }
       mvs[b] = bestX;
       mvs[b + 1] = bestY;
@@ -328,13 +393,6 @@ export function motionCompensatedResidual(
   }
   return { residual: total / (bw * bh * MC_BLOCK * MC_BLOCK), mvs };
 }
-
-const DIAMOND: ReadonlyArray<readonly [number, number]> = [
-  [1, 0],
-  [-1, 0],
-  [0, 1],
-  [0, -1],
-];
 
 /** Half the L1 distance between two normalised histograms: 0 identical, 1 disjoint. */
 export function histogramDistance(a: Float32Array, b: Float32Array): number {

@@ -220,6 +220,14 @@ export async function* decodeFrames(
       }
       let off = 0;
       while (off < chunk.length) {
+        if (filled === 0 && chunk.length - off >= frameBytes) {
+          // A whole frame inside one chunk: hand out a view of it, no copy (each chunk is its own
+          // buffer and is never written again, so consumers may keep the frame).
+          const frame = frameFromBuffer(chunk, index++, geometry!, off);
+          off += frameBytes;
+          yield frame;
+          continue;
+        }
         const take = Math.min(frameBytes - filled, chunk.length - off);
         buf.set(chunk.subarray(off, off + take), filled);
         filled += take;
