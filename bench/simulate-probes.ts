@@ -10,12 +10,16 @@
 //       [--preset N] [--exclude-video name ...] [--degree D] [--lambda L] [--weighting row|video]
 //       (model configuration; default: the shipped model's)
 //       [--target 93 --target 95] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5]
-//       [--train-crfs 20,28,36,44,52]
+//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...]
+//
+// `--train-dataset` adds rows that every fold trains on and none is evaluated on: "would this
+// extra content make the predictions for these videos better?"
 //
 // The planning range is the dataset's measured CRFs (lowest..highest): outside them there is no
 // truth to read. "capped" scenes miss by more than the tolerance at the bound that would fix them
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
+import path from 'node:path';
 import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import type { DatasetRow } from '../src/model/dataset.js';
@@ -23,6 +27,7 @@ import type { EncoderName } from '../src/plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
 import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, machineLine, numberArg } from './lib.js';
+
 
 interface Args {
   datasets: string[];
@@ -40,19 +45,22 @@ interface Args {
   probeTolerance: number;
   /** Fit the models on these CRFs' rows only (default all); scenes are still read at every CRF. */
   trainCrfs?: number[];
+  /** Datasets whose rows every fold trains on, never evaluated. */
+  trainDatasets: string[];
 }
 
 function usage(): never {
   console.error(
     'usage: npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
       '         [--exclude-video name ...] [--degree 1] [--lambda 1] [--weighting row|video]\n' +
-      '         [--target 93 ...] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5] [--train-crfs a,b,c]',
+      '         [--target 93 ...] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5] [--train-crfs a,b,c]\n' +
+      '         [--train-dataset extra.jsonl ...]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> & { datasets: string[]; exclude: string[]; targets: number[] } = { datasets: [], exclude: [], targets: [] };
+  const a: Partial<Args> & { datasets: string[]; exclude: string[]; targets: number[]; trainDatasets: string[] } = { datasets: [], exclude: [], targets: [], trainDatasets: [] };
   eachArg(argv, (arg, next) => {
     if (takeDatasetModelArg(a, arg, next)) return;
     if (arg === '--target') a.targets.push(numberArg(arg, next()));
@@ -64,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--tolerance') a.tolerance = numberArg(arg, next());
     else if (arg === '--probe-tolerance') a.probeTolerance = numberArg(arg, next());
     else if (arg === '--train-crfs') a.trainCrfs = next().split(',').map((v) => numberArg(arg, v));
+    else if (arg === '--train-dataset') a.trainDatasets.push(path.resolve(next()));
     else if (arg === '-h' || arg === '--help') usage();
     else throw new Error(`unknown argument ${arg}`);
   });
@@ -230,6 +239,9 @@ async function main(): Promise<void> {
     weighting: args.weighting ?? shipped.training.weighting,
   };
   const rows = selectRows(readDatasets(a.datasets).rows, a);
+  const extraRows = a.trainDatasets.length ? selectRows(readDatasets(a.trainDatasets).rows, a) : [];
+  const overlap = new Set(extraRows.map((r) => r.video).filter((v) => rows.some((r) => r.video === v)));
+  if (overlap.size) throw new Error(`--train-dataset videos also in --dataset: ${[...overlap].join(', ')}`);
   const videos = [...new Set(rows.map((r) => r.video))].sort();
   if (videos.length < 2) throw new Error('leave-one-video-out simulation needs at least 2 videos');
   const gridCrfs = [...new Set(rows.map((r) => r.crf))].sort((x, y) => x - y);
@@ -240,11 +252,12 @@ async function main(): Promise<void> {
     `${a.encoder} preset ${rows[0]!.preset}: ${rows.length} rows, ${videos.length} videos, CRFs ${gridCrfs.join(', ')} (planning range ${lo}..${hi}); model degree ${a.degree}, lambda ${a.lambda}, ${a.weighting} weighting; stat ${a.stat}, hit = within ±${a.tolerance}, probe tolerance ${a.probeTolerance}`,
   );
   if (a.trainCrfs) console.log(`models fitted on the rows at CRF ${a.trainCrfs.join(', ')} only`);
+  if (extraRows.length) console.log(`every fold also trains on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')} (never evaluated)`);
 
   // Per held-out video: its model and its scenes' truths and predicted curves.
   const cases: Array<{ truth: SceneTruth; predicted: SceneCurve }> = [];
   for (const video of videos) {
-    const training = rows.filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
+    const training = [...rows, ...extraRows].filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
     const model = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, crossValidate: false });
     const byScene = new Map<string, DatasetRow[]>();
     for (const r of rows.filter((x) => x.video === video)) {
