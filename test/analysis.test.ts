@@ -146,13 +146,31 @@ describe.skipIf(!hasNativeFfmpeg)('decodeFrames (native ffmpeg)', () => {
     const backend = await resolveFfmpeg({ backend: 'native' });
     const decode = async (decoderThreads?: number) => {
       const out: Buffer[] = [];
-      for await (const f of decodeFrames(fixture('cuts.mp4'), backend, { width: 160, bitDepth: 8, chroma: false, decoderThreads })) out.push(Buffer.from(f.luma as Uint8Array)); // a copy: frames may share a reused chunk
+      for await (const f of decodeFrames(fixture('cuts.mp4'), backend, { width: 160, bitDepth: 8, chroma: false, decoderThreads })) out.push(Buffer.from(f.luma as Uint8Array));
       return out;
     };
     const plain = await decode();
     const threaded = await decode(analysisDecoderThreads(2));
     expect(threaded).toHaveLength(192);
     expect(threaded.every((b, i) => b.equals(plain[i]!))).toBe(true);
+  });
+
+  it('every frame owns its buffer: a consumer may keep frames or transfer them to a worker', async () => {
+    // The builtin VMAF transfers each frame's buffer to a worker thread. A frame that were a view
+    // into a pipe chunk shared with the next frame would detach the rest of the stream.
+    const backend = await resolveFfmpeg({ backend: 'native' });
+    const opts = { width: 160, bitDepth: 8, chroma: true } as const;
+    const kept: Frame[] = [];
+    for await (const f of decodeFrames(fixture('cuts.mp4'), backend, opts)) kept.push(f);
+    const moved: Buffer[] = [];
+    for await (const f of decodeFrames(fixture('cuts.mp4'), backend, opts)) {
+      const buffer = structuredClone(f.luma.buffer, { transfer: [f.luma.buffer as ArrayBuffer] });
+      moved.push(Buffer.from(buffer, 0, f.width * f.height));
+    }
+    expect(moved).toHaveLength(192);
+    expect(kept).toHaveLength(192);
+    // Frames kept from the first run were not overwritten by later reads.
+    expect(moved.every((b, i) => b.equals(kept[i]!.luma as Uint8Array))).toBe(true);
   });
 
   it('stops ffmpeg when the consumer breaks out early', async () => {

@@ -220,21 +220,15 @@ export async function* decodeFrames(
       }
       let off = 0;
       while (off < chunk.length) {
-        if (filled === 0 && chunk.length - off >= frameBytes) {
-          // A whole frame inside one chunk: hand out a view of it, no copy (each chunk is its own
-          // buffer and is never written again, so consumers may keep the frame).
-          const frame = frameFromBuffer(chunk, index++, geometry!, off);
-          off += frameBytes;
-          yield frame;
-          continue;
-        }
         const take = Math.min(frameBytes - filled, chunk.length - off);
         buf.set(chunk.subarray(off, off + take), filled);
         filled += take;
         off += take;
         if (filled === frameBytes) {
           const frame = frameFromBuffer(buf, index++, geometry!);
-          // A fresh buffer per frame: consumers may keep the previous frame (temporal features).
+          // A fresh buffer per frame, never a view into a pipe chunk: consumers may keep the previous
+          // frame (temporal features) or transfer its buffer to a worker (builtin VMAF), which would
+          // detach a shared chunk under the rest of the stream.
           buf = new Uint8Array(frameBytes);
           filled = 0;
           yield frame;
