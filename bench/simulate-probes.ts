@@ -10,17 +10,19 @@
 //       [--preset N] [--exclude-video name ...] [--degree D] [--lambda L] [--weighting row|video]
 //       (model configuration; default: the shipped model's)
 //       [--target 93 --target 95] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5]
-//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...]
+//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...] [--knn K] [--holdout]
 //
 // `--train-dataset` adds rows that every fold trains on and none is evaluated on: "would this
-// extra content make the predictions for these videos better?"
+// extra content make the predictions for these videos better?" `--knn K` predicts each scene with
+// the mean measured curve of its K nearest training scenes instead of the model. `--holdout`
+// trains on the --train-dataset rows only and scores the --dataset videos (held-out videos).
 //
 // The planning range is the dataset's measured CRFs (lowest..highest): outside them there is no
 // truth to read. "capped" scenes miss by more than the tolerance at the bound that would fix them
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import path from 'node:path';
-import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
+import { defaultCrfModelPath, fitCrfModel, loadCrfModel, modelFeatures, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import type { DatasetRow } from '../src/model/dataset.js';
 import type { EncoderName } from '../src/plan/format.js';
@@ -47,6 +49,10 @@ interface Args {
   trainCrfs?: number[];
   /** Datasets whose rows every fold trains on, never evaluated. */
   trainDatasets: string[];
+  /** Predict with the mean curve of the K nearest training scenes instead of the model. */
+  knn?: number;
+  /** Train on the --train-dataset rows only; the --dataset videos are only scored. */
+  holdout: boolean;
 }
 
 function usage(): never {
@@ -54,7 +60,7 @@ function usage(): never {
     'usage: npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
       '         [--exclude-video name ...] [--degree 1] [--lambda 1] [--weighting row|video]\n' +
       '         [--target 93 ...] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5] [--train-crfs a,b,c]\n' +
-      '         [--train-dataset extra.jsonl ...]',
+      '         [--train-dataset extra.jsonl ...] [--knn K] [--holdout]',
   );
   process.exit(2);
 }
@@ -73,6 +79,8 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--probe-tolerance') a.probeTolerance = numberArg(arg, next());
     else if (arg === '--train-crfs') a.trainCrfs = next().split(',').map((v) => numberArg(arg, v));
     else if (arg === '--train-dataset') a.trainDatasets.push(path.resolve(next()));
+    else if (arg === '--knn') a.knn = numberArg(arg, next());
+    else if (arg === '--holdout') a.holdout = true;
     else if (arg === '-h' || arg === '--help') usage();
     else throw new Error(`unknown argument ${arg}`);
   });
@@ -82,6 +90,7 @@ function parseArgs(argv: string[]): Args {
     probes: 3,
     tolerance: 1,
     probeTolerance: 0.5,
+    holdout: false,
     ...a,
     targets: a.targets.length ? a.targets : [93, 95],
   } as Args;
@@ -121,6 +130,47 @@ function sceneTruth(rows: DatasetRow[]): SceneTruth {
       bytesPerFrame: Math.exp(lerp(crf, (r) => Math.log(r.bytes / r.frames))),
     }),
   };
+}
+
+/**
+ * `--knn K`, an experiment toward a non-parametric predictor: a scene's curve is the mean, in
+ * t = ln(100 − VMAF) and ln bytes, of the measured curves of the K training scenes nearest to it in
+ * the model's standardised feature space (standardised on the training scenes).
+ */
+function knnCurve(training: DatasetRow[], scene: DatasetRow, k: number, lo: number, hi: number): SceneCurve {
+  const scenes = rowsByScene(training).map((rows) => ({ truth: sceneTruth(rows), x: modelFeatures(rows[0]!.complexity, rows[0]!) }));
+  const dim = scenes[0]!.x.length;
+  const mean = Array.from({ length: dim }, (_, j) => scenes.reduce((s, c) => s + c.x[j]!, 0) / scenes.length);
+  const sd = Array.from({ length: dim }, (_, j) => Math.sqrt(scenes.reduce((s, c) => s + (c.x[j]! - mean[j]!) ** 2, 0) / scenes.length) || 1);
+  const z = (x: number[]) => x.map((v, j) => (v - mean[j]!) / sd[j]!);
+  const q = z(modelFeatures(scene.complexity, scene));
+  const near = scenes
+    .map((c) => ({ c, d: z(c.x).reduce((s, v, j) => s + (v - q[j]!) ** 2, 0) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, k);
+  const crfs: number[] = [];
+  const vmafMean: number[] = [];
+  const vmafP5: number[] = [];
+  const bytesPerFrame: number[] = [];
+  for (let crf = lo; crf <= hi; crf++) {
+    const at = near.map((n) => n.c.truth.at(crf));
+    const avg = (f: (a: (typeof at)[number]) => number) => at.reduce((s, a) => s + f(a), 0) / at.length;
+    crfs.push(crf);
+    vmafMean.push(Math.min(tToVmaf(avg((a) => vmafToT(a.vmafMean))), vmafMean.at(-1) ?? 100));
+    vmafP5.push(Math.min(tToVmaf(avg((a) => vmafToT(a.vmafP5))), vmafP5.at(-1) ?? 100, vmafMean.at(-1)!));
+    bytesPerFrame.push(Math.min(Math.exp(avg((a) => Math.log(a.bytesPerFrame))), (bytesPerFrame.at(-1) ?? Infinity) * (1 - 1e-9)));
+  }
+  return { crfs, vmafMean, vmafP5, bytesPerFrame };
+}
+
+/** The rows of each scene (one per measured CRF), scenes in first-seen order. */
+function rowsByScene(rows: readonly DatasetRow[]): DatasetRow[][] {
+  const byScene = new Map<string, DatasetRow[]>();
+  for (const r of rows) {
+    const key = `${r.video}:${r.scene}:${r.startFrame}`;
+    byScene.set(key, [...(byScene.get(key) ?? []), r]);
+  }
+  return [...byScene.values()];
 }
 
 /** A rule that moves the predicted curve through a scene's probes. */
@@ -243,7 +293,8 @@ async function main(): Promise<void> {
   const overlap = new Set(extraRows.map((r) => r.video).filter((v) => rows.some((r) => r.video === v)));
   if (overlap.size) throw new Error(`--train-dataset videos also in --dataset: ${[...overlap].join(', ')}`);
   const videos = [...new Set(rows.map((r) => r.video))].sort();
-  if (videos.length < 2) throw new Error('leave-one-video-out simulation needs at least 2 videos');
+  if (a.holdout && extraRows.length === 0) throw new Error('--holdout needs --train-dataset: the rows to train on');
+  if (!a.holdout && videos.length < 2) throw new Error('leave-one-video-out simulation needs at least 2 videos');
   const gridCrfs = [...new Set(rows.map((r) => r.crf))].sort((x, y) => x - y);
   const lo = gridCrfs[0]!;
   const hi = gridCrfs[gridCrfs.length - 1]!;
@@ -252,22 +303,21 @@ async function main(): Promise<void> {
     `${a.encoder} preset ${rows[0]!.preset}: ${rows.length} rows, ${videos.length} videos, CRFs ${gridCrfs.join(', ')} (planning range ${lo}..${hi}); model degree ${a.degree}, lambda ${a.lambda}, ${a.weighting} weighting; stat ${a.stat}, hit = within ±${a.tolerance}, probe tolerance ${a.probeTolerance}`,
   );
   if (a.trainCrfs) console.log(`models fitted on the rows at CRF ${a.trainCrfs.join(', ')} only`);
-  if (extraRows.length) console.log(`every fold also trains on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')} (never evaluated)`);
+  if (a.knn) console.log(`predictions: mean curve of the ${a.knn} nearest training scenes (standardised model features), not the model`);
+  if (a.holdout) console.log(`trained on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')}; the --dataset videos are only scored`);
+  else if (extraRows.length) console.log(`every fold also trains on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')} (never evaluated)`);
 
   // Per held-out video: its model and its scenes' truths and predicted curves.
   const cases: Array<{ truth: SceneTruth; predicted: SceneCurve }> = [];
   for (const video of videos) {
-    const training = [...rows, ...extraRows].filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
+    // --holdout: the --dataset videos are only scored, never trained on.
+    const training = [...(a.holdout ? [] : rows), ...extraRows].filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
     const model = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, crossValidate: false });
-    const byScene = new Map<string, DatasetRow[]>();
-    for (const r of rows.filter((x) => x.video === video)) {
-      const key = `${r.scene}:${r.startFrame}`;
-      byScene.set(key, [...(byScene.get(key) ?? []), r]);
-    }
-    for (const sceneRows of byScene.values()) {
+    for (const sceneRows of rowsByScene(rows.filter((x) => x.video === video))) {
       if (new Set(sceneRows.map((r) => r.crf)).size < 2) continue;
       const r = sceneRows[0]!;
-      cases.push({ truth: sceneTruth(sceneRows), predicted: predictSceneCurve(model, r.complexity, r, { min: lo, max: hi }) });
+      const predicted = a.knn ? knnCurve(training, r, a.knn, lo, hi) : predictSceneCurve(model, r.complexity, r, { min: lo, max: hi });
+      cases.push({ truth: sceneTruth(sceneRows), predicted });
     }
   }
   console.log(`${cases.length} scenes\n`);
