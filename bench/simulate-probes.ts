@@ -10,11 +10,12 @@
 //       [--preset N] [--exclude-video name ...] [--degree D] [--lambda L] [--weighting row|video]
 //       (model configuration; default: the shipped model's)
 //       [--target 93 --target 95] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5]
-//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...] [--knn K] [--holdout]
+//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...] [--knn K [--knn-weight W]] [--holdout]
 //
 // `--train-dataset` adds rows that every fold trains on and none is evaluated on: "would this
 // extra content make the predictions for these videos better?" `--knn K` predicts each scene with
-// the mean measured curve of its K nearest training scenes instead of the model. `--holdout`
+// the mean measured curve of its K nearest training scenes instead of the model (or, with
+// `--knn-weight W`, blended with it in t). `--holdout`
 // trains on the --train-dataset rows only and scores the --dataset videos (held-out videos).
 //
 // The planning range is the dataset's measured CRFs (lowest..highest): outside them there is no
@@ -51,6 +52,8 @@ interface Args {
   trainDatasets: string[];
   /** Predict with the mean curve of the K nearest training scenes instead of the model. */
   knn?: number;
+  /** Weight of the nearest-scene curve against the model's (1: nearest scenes only). */
+  knnWeight: number;
   /** Train on the --train-dataset rows only; the --dataset videos are only scored. */
   holdout: boolean;
 }
@@ -60,7 +63,7 @@ function usage(): never {
     'usage: npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
       '         [--exclude-video name ...] [--degree 1] [--lambda 1] [--weighting row|video]\n' +
       '         [--target 93 ...] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5] [--train-crfs a,b,c]\n' +
-      '         [--train-dataset extra.jsonl ...] [--knn K] [--holdout]',
+      '         [--train-dataset extra.jsonl ...] [--knn K [--knn-weight W]] [--holdout]',
   );
   process.exit(2);
 }
@@ -80,6 +83,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--train-crfs') a.trainCrfs = next().split(',').map((v) => numberArg(arg, v));
     else if (arg === '--train-dataset') a.trainDatasets.push(path.resolve(next()));
     else if (arg === '--knn') a.knn = numberArg(arg, next());
+    else if (arg === '--knn-weight') a.knnWeight = numberArg(arg, next());
     else if (arg === '--holdout') a.holdout = true;
     else if (arg === '-h' || arg === '--help') usage();
     else throw new Error(`unknown argument ${arg}`);
@@ -91,6 +95,7 @@ function parseArgs(argv: string[]): Args {
     tolerance: 1,
     probeTolerance: 0.5,
     holdout: false,
+    knnWeight: 1,
     ...a,
     targets: a.targets.length ? a.targets : [93, 95],
   } as Args;
@@ -161,6 +166,19 @@ function knnCurve(training: DatasetRow[], scene: DatasetRow, k: number, lo: numb
     bytesPerFrame.push(Math.min(Math.exp(avg((a) => Math.log(a.bytesPerFrame))), (bytesPerFrame.at(-1) ?? Infinity) * (1 - 1e-9)));
   }
   return { crfs, vmafMean, vmafP5, bytesPerFrame };
+}
+
+/** (1 − w) × a + w × b, in ln(100 − VMAF) and ln bytes; both curves are monotone, so the blend is. */
+function blendCurves(a: SceneCurve, b: SceneCurve, w: number): SceneCurve {
+  if (w === 1) return b;
+  const mixT = (x: number[], y: number[]) => x.map((v, i) => tToVmaf((1 - w) * vmafToT(v) + w * vmafToT(y[i]!)));
+  const vmafMean = mixT(a.vmafMean, b.vmafMean);
+  return {
+    crfs: a.crfs.slice(),
+    vmafMean,
+    vmafP5: mixT(a.vmafP5, b.vmafP5).map((v, i) => Math.min(v, vmafMean[i]!)),
+    bytesPerFrame: a.bytesPerFrame.map((v, i) => Math.exp((1 - w) * Math.log(v) + w * Math.log(b.bytesPerFrame[i]!))),
+  };
 }
 
 /** The rows of each scene (one per measured CRF), scenes in first-seen order. */
@@ -303,7 +321,7 @@ async function main(): Promise<void> {
     `${a.encoder} preset ${rows[0]!.preset}: ${rows.length} rows, ${videos.length} videos, CRFs ${gridCrfs.join(', ')} (planning range ${lo}..${hi}); model degree ${a.degree}, lambda ${a.lambda}, ${a.weighting} weighting; stat ${a.stat}, hit = within ±${a.tolerance}, probe tolerance ${a.probeTolerance}`,
   );
   if (a.trainCrfs) console.log(`models fitted on the rows at CRF ${a.trainCrfs.join(', ')} only`);
-  if (a.knn) console.log(`predictions: mean curve of the ${a.knn} nearest training scenes (standardised model features), not the model`);
+  if (a.knn) console.log(`predictions: mean curve of the ${a.knn} nearest training scenes (standardised model features)${a.knnWeight < 1 ? `, weight ${a.knnWeight} against the model's ${1 - a.knnWeight}` : ', not the model'}`);
   if (a.holdout) console.log(`trained on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')}; the --dataset videos are only scored`);
   else if (extraRows.length) console.log(`every fold also trains on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')} (never evaluated)`);
 
@@ -316,7 +334,8 @@ async function main(): Promise<void> {
     for (const sceneRows of rowsByScene(rows.filter((x) => x.video === video))) {
       if (new Set(sceneRows.map((r) => r.crf)).size < 2) continue;
       const r = sceneRows[0]!;
-      const predicted = a.knn ? knnCurve(training, r, a.knn, lo, hi) : predictSceneCurve(model, r.complexity, r, { min: lo, max: hi });
+      const modelCurve = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi });
+      const predicted = a.knn ? blendCurves(modelCurve, knnCurve(training, r, a.knn, lo, hi), a.knnWeight) : modelCurve;
       cases.push({ truth: sceneTruth(sceneRows), predicted });
     }
   }
