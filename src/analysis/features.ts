@@ -338,8 +338,8 @@ export function motionCompensatedResidual(
       let bestX = 0;
       let bestY = 0;
       let best = blockSad(cur, ref, w, h, x0, y0, 0, 0, Infinity);
-      // Candidates: left, upper, and this block's previous vector. A candidate that was already
-      // tried cannot beat the best (the bound only falls), so repeats are skipped.
+      // Candidates: the left and upper neighbours' vectors and this block's previous one; one equal
+      // to the best so far needs no second look.
       for (let i = 0; i < 3; i++) {
         let dx: number;
         let dy: number;
