@@ -15,6 +15,7 @@
  *   npm run bench:optimizer -- <video>... [--encoder svt-av1 --encoder vp9] [--target 93 --target 95]
  *        [--fixed-crfs svt-av1=24,32,40,48,vp9=24,32,40,48] [--work dir] [--subsample 2] [--no-av1an]
  *        [--probes 0,1] (probe counts to plan with) [--probe-frames all,48] (frames per probe)
+ *        [--model svt-av1=file.json,vp9=file.json] (CRF models to plan with; default the shipped ones)
  *
  * Validation VMAF scores every `--subsample`-th frame (default 2) of each scene.
  */
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
       'av1an-targets': { type: 'string' },
       probes: { type: 'string', default: '0,1' },
       'probe-frames': { type: 'string', default: 'all' },
+      model: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new Error('usage: npm run bench:optimizer -- <video>... [--encoder E]... [--target V]... [--work dir]');
@@ -98,6 +100,12 @@ async function main(): Promise<void> {
       const [k, v] = part.split('=');
       fixedCrfs[k!] = v!.split(',').map(Number);
     }
+  const models: Record<string, string> = {};
+  for (const part of values.model ? values.model.split(',') : []) {
+    const [k, v] = part.split('=');
+    if (!k || !v) throw new Error(`--model wants encoder=file[,encoder=file], got ${JSON.stringify(part)}`);
+    models[k] = path.resolve(v);
+  }
   const work = path.resolve(values.work ?? path.join(os.tmpdir(), 'scenecrf-bench-optimizer'));
   await mkdir(work, { recursive: true });
   const backend = await resolveFfmpeg({ backend: 'native' });
@@ -108,6 +116,7 @@ async function main(): Promise<void> {
     console.log(line);
   };
   say(`Machine: ${machineLine()}; ${new Date().toISOString()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
+  for (const [encoder, file] of Object.entries(models)) say(`Model for ${encoder}: ${file}`);
   say('');
   say('| video | encoder | target | variant | scenes | hit ±1 | hit ±2 | capped | hit ±1 of the rest | hit ±2 of the rest | mean abs err | kbit/s | p5 scene VMAF | fixed CRF (same p5) | fixed kbit/s | bits saved | CPU s | CPU ratio |');
   say('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
         for (const probes of values.probes!.split(',').map(Number)) {
           for (const frames of probes ? values['probe-frames']!.split(',') : ['all']) {
             const probeFrames = frames === 'all' ? 'all' : Number(frames);
-            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames }, { analysis }));
+            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames, model: models[encoder] }, { analysis }));
             const label = `${probes} probe${probes === 1 ? '' : 's'}${probeFrames === 'all' ? '' : ` of ${probeFrames} frames`}`;
             await row(target, label, (i) => p.value.plan.scenes[i]!.crf, p.cpu);
           }

@@ -15,7 +15,7 @@
 // `--train-dataset` adds rows that every fold trains on and none is evaluated on: "would this
 // extra content make the predictions for these videos better?" `--knn K` predicts each scene with
 // the mean measured curve of its K nearest training scenes instead of the model (or, with
-// `--knn-weight W`, blended with it in t). `--holdout`
+// `--knn-weight W`, blended with it in t): the model's nearest-scene blend (withNearestScenes). `--holdout`
 // trains on the --train-dataset rows only and scores the --dataset videos (held-out videos).
 //
 // The planning range is the dataset's measured CRFs (lowest..highest): outside them there is no
@@ -23,7 +23,7 @@
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import path from 'node:path';
-import { defaultCrfModelPath, fitCrfModel, loadCrfModel, modelFeatures, predictSceneCurve, type RowWeighting } from '../src/model/crf-model.js';
+import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import type { DatasetRow } from '../src/model/dataset.js';
 import type { EncoderName } from '../src/plan/format.js';
@@ -134,50 +134,6 @@ function sceneTruth(rows: DatasetRow[]): SceneTruth {
       vmafP5: tToVmaf(lerp(crf, (r) => vmafToT(r.vmafP5))),
       bytesPerFrame: Math.exp(lerp(crf, (r) => Math.log(r.bytes / r.frames))),
     }),
-  };
-}
-
-/**
- * `--knn K`, an experiment toward a non-parametric predictor: a scene's curve is the mean, in
- * t = ln(100 − VMAF) and ln bytes, of the measured curves of the K training scenes nearest to it in
- * the model's standardised feature space (standardised on the training scenes).
- */
-function knnCurve(training: DatasetRow[], scene: DatasetRow, k: number, lo: number, hi: number): SceneCurve {
-  const scenes = rowsByScene(training).map((rows) => ({ truth: sceneTruth(rows), x: modelFeatures(rows[0]!.complexity, rows[0]!) }));
-  const dim = scenes[0]!.x.length;
-  const mean = Array.from({ length: dim }, (_, j) => scenes.reduce((s, c) => s + c.x[j]!, 0) / scenes.length);
-  const sd = Array.from({ length: dim }, (_, j) => Math.sqrt(scenes.reduce((s, c) => s + (c.x[j]! - mean[j]!) ** 2, 0) / scenes.length) || 1);
-  const z = (x: number[]) => x.map((v, j) => (v - mean[j]!) / sd[j]!);
-  const q = z(modelFeatures(scene.complexity, scene));
-  const near = scenes
-    .map((c) => ({ c, d: z(c.x).reduce((s, v, j) => s + (v - q[j]!) ** 2, 0) }))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, k);
-  const crfs: number[] = [];
-  const vmafMean: number[] = [];
-  const vmafP5: number[] = [];
-  const bytesPerFrame: number[] = [];
-  for (let crf = lo; crf <= hi; crf++) {
-    const at = near.map((n) => n.c.truth.at(crf));
-    const avg = (f: (a: (typeof at)[number]) => number) => at.reduce((s, a) => s + f(a), 0) / at.length;
-    crfs.push(crf);
-    vmafMean.push(Math.min(tToVmaf(avg((a) => vmafToT(a.vmafMean))), vmafMean.at(-1) ?? 100));
-    vmafP5.push(Math.min(tToVmaf(avg((a) => vmafToT(a.vmafP5))), vmafP5.at(-1) ?? 100, vmafMean.at(-1)!));
-    bytesPerFrame.push(Math.min(Math.exp(avg((a) => Math.log(a.bytesPerFrame))), (bytesPerFrame.at(-1) ?? Infinity) * (1 - 1e-9)));
-  }
-  return { crfs, vmafMean, vmafP5, bytesPerFrame };
-}
-
-/** (1 − w) × a + w × b, in ln(100 − VMAF) and ln bytes; both curves are monotone, so the blend is. */
-function blendCurves(a: SceneCurve, b: SceneCurve, w: number): SceneCurve {
-  if (w === 1) return b;
-  const mixT = (x: number[], y: number[]) => x.map((v, i) => tToVmaf((1 - w) * vmafToT(v) + w * vmafToT(y[i]!)));
-  const vmafMean = mixT(a.vmafMean, b.vmafMean);
-  return {
-    crfs: a.crfs.slice(),
-    vmafMean,
-    vmafP5: mixT(a.vmafP5, b.vmafP5).map((v, i) => Math.min(v, vmafMean[i]!)),
-    bytesPerFrame: a.bytesPerFrame.map((v, i) => Math.exp((1 - w) * Math.log(v) + w * Math.log(b.bytesPerFrame[i]!))),
   };
 }
 
@@ -330,12 +286,12 @@ async function main(): Promise<void> {
   for (const video of videos) {
     // --holdout: the --dataset videos are only scored, never trained on.
     const training = [...(a.holdout ? [] : rows), ...extraRows].filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
-    const model = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, crossValidate: false });
+    const polynomial = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, crossValidate: false });
+    const model = a.knn ? withNearestScenes(polynomial, training, { k: a.knn, weight: a.knnWeight }) : polynomial;
     for (const sceneRows of rowsByScene(rows.filter((x) => x.video === video))) {
       if (new Set(sceneRows.map((r) => r.crf)).size < 2) continue;
       const r = sceneRows[0]!;
-      const modelCurve = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi });
-      const predicted = a.knn ? blendCurves(modelCurve, knnCurve(training, r, a.knn, lo, hi), a.knnWeight) : modelCurve;
+      const predicted = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi });
       cases.push({ truth: sceneTruth(sceneRows), predicted });
     }
   }

@@ -3,7 +3,7 @@
 //
 //   npx tsx bench/train-crf.ts --dataset <file.jsonl> [--dataset more.jsonl ...] --encoder svt-av1
 //       [--preset 8] [--exclude-video name ...] [--degree 2] [--lambda 1e-3] [--weighting row|video]
-//       [--out models/crf-svt-av1-v1.json] [--dry-run]
+//       [--knn 5 [--knn-weight 0.5]] [--out models/crf-svt-av1-v1.json] [--dry-run]
 //
 // Model (src/model/crf-model.ts): per scene, ln(100 − VMAF) (mean and p5) and ln(bytes per pixel
 // per frame) are polynomials in x = crf/63 whose coefficients are linear in the standardised scene
@@ -25,13 +25,14 @@ import {
   crfModelFileName,
   fitCrfModel,
   saveCrfModel,
+  withNearestScenes,
   type CrfCrossValidation,
   type CrfModel,
   type RowWeighting,
 } from '../src/model/crf-model.js';
 import type { EncoderName } from '../src/plan/format.js';
 import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
-import { eachArg, fmt } from './lib.js';
+import { eachArg, fmt, numberArg } from './lib.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,21 +50,27 @@ interface Args {
   weighting?: RowWeighting;
   out?: string;
   dryRun: boolean;
+  /** Store the training scenes for a nearest-scene blend: K neighbours, weight W. */
+  knn?: number;
+  knnWeight: number;
 }
 
 function usage(): never {
   console.error(
     'usage: npx tsx bench/train-crf.ts --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
-      '         [--exclude-video name ...] [--degree 1|2|3] [--lambda x] [--weighting row|video] [--out file] [--dry-run]',
+      '         [--exclude-video name ...] [--degree 1|2|3] [--lambda x] [--weighting row|video] [--knn K [--knn-weight W]]\n' +
+      '         [--out file] [--dry-run]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> & { datasets: string[]; exclude: string[]; dryRun: boolean } = { datasets: [], exclude: [], dryRun: false };
+  const a: Partial<Args> & { datasets: string[]; exclude: string[]; dryRun: boolean; knnWeight: number } = { datasets: [], exclude: [], dryRun: false, knnWeight: 0.5 };
   eachArg(argv, (arg, next) => {
     if (takeDatasetModelArg(a, arg, next)) return;
     if (arg === '--out') a.out = path.resolve(next());
+    else if (arg === '--knn') a.knn = numberArg(arg, next());
+    else if (arg === '--knn-weight') a.knnWeight = numberArg(arg, next());
     else if (arg === '--dry-run') a.dryRun = true;
     else if (arg === '-h' || arg === '--help') usage();
     else throw new Error(`unknown argument ${arg}`);
@@ -140,7 +147,7 @@ async function main(): Promise<void> {
     return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(a) : rel.split(path.sep).join('/');
   });
   const fitted = fitCrfModel(rows, { degree: chosen.degree, lambda: chosen.lambda, weighting: chosen.weighting, crossValidate: false });
-  const model: CrfModel = {
+  const polynomial: CrfModel = {
     ...fitted,
     training: {
       ...fitted.training,
@@ -159,6 +166,9 @@ async function main(): Promise<void> {
     },
     crossValidation: chosen.cv,
   };
+  // The blend's weight and K are not cross-validated here: choose them with bench:simulate --knn.
+  const model = args.knn ? withNearestScenes(polynomial, rows, { k: args.knn, weight: args.knnWeight }) : polynomial;
+  if (model.neighbours) console.log(`\nnearest-scene blend: ${model.neighbours.scenes.length} scenes stored, k ${model.neighbours.k}, weight ${model.neighbours.weight}`);
   const out = args.out ?? path.join(repoRoot, 'models', crfModelFileName(args.encoder));
   if (args.dryRun) {
     console.log(`\n--dry-run: not writing ${path.relative(process.cwd(), out)}`);

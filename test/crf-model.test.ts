@@ -17,9 +17,10 @@ import {
   predictSceneCurve,
   saveCrfModel,
   TARGET_BAND,
+  withNearestScenes,
   type CrfModel,
 } from '../src/model/index.js';
-import type { SceneCurve } from '../src/model/curve.js';
+import { vmafToT, type SceneCurve } from '../src/model/curve.js';
 import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
 import { CRF_RANGE } from '../src/plan/format.js';
 import { mulberry32 } from '../src/util/random.js';
@@ -373,6 +374,73 @@ describe('fitCrfModel / predictSceneCurve', () => {
       const m = fitCrfModel(same, { lambda, crossValidate: false });
       expectInvariants(predictSceneCurve(m, heldOut.scenes[0]!, { width: 3840, height: 2160, fps: 24 }), CRF_RANGE['svt-av1']);
     }
+  });
+});
+
+describe('withNearestScenes (nearest-scene blend)', () => {
+  const polynomial = fitCrfModel(trainRows, { degree: 1, lambda: 1 });
+  const video = { width: trainVideos[0]!.width, height: trainVideos[0]!.height, fps: 24 };
+  // A training scene's own measured t at each grid CRF (one row per CRF).
+  const measuredT = (scene: number) => trainRows.filter((r) => r.video === trainVideos[0]!.name && r.scene === scene).map((r) => vmafToT(r.vmafMean));
+  const range = { min: DATA_CRFS[0]!, max: DATA_CRFS.at(-1)! };
+  const tAtGrid = (curve: SceneCurve) => DATA_CRFS.map((c) => vmafToT(curve.vmafMean[c - range.min]!));
+
+  it('stores every training scene with its measured curve', () => {
+    const m = withNearestScenes(polynomial, trainRows, { k: 3, weight: 0.5 });
+    expect(m.neighbours!.scenes).toHaveLength(6 * 12);
+    expect(m.neighbours!.scenes[0]!.crfs).toEqual(DATA_CRFS);
+    expect(m.neighbours!.scenes[0]!.tMean).toEqual(measuredT(0));
+    expect(polynomial.neighbours).toBeUndefined();
+  });
+
+  it('with k 1 and weight 1, a training scene is predicted as its own measured curve', () => {
+    const m = withNearestScenes(polynomial, trainRows, { k: 1, weight: 1 });
+    for (const scene of [0, 5, 11]) {
+      const curve = predictSceneCurve(m, trainVideos[0]!.scenes[scene]!, video, range);
+      // Exact unless the running minimum bites on the noisy measurements.
+      const want = measuredT(scene).map((t, i, all) => Math.max(t, ...all.slice(0, i)));
+      tAtGrid(curve).forEach((t, i) => expect(t).toBeCloseTo(want[i]!, 9));
+    }
+  });
+
+  it('weight w mixes the polynomial and the neighbours in t; the invariants hold', () => {
+    const c = heldOut.scenes[3]!;
+    const tPoly = tAtGrid(predictSceneCurve(polynomial, c, video, range));
+    const tNear = tAtGrid(predictSceneCurve(withNearestScenes(polynomial, trainRows, { k: 5, weight: 1 }), c, video, range));
+    const half = withNearestScenes(polynomial, trainRows, { k: 5, weight: 0.5 });
+    tAtGrid(predictSceneCurve(half, c, video, range)).forEach((t, i) => expect(t).toBeCloseTo((tPoly[i]! + tNear[i]!) / 2, 6));
+    for (const [, scene, v] of extremeScenes) expectInvariants(predictSceneCurve(half, scene, v), CRF_RANGE['svt-av1']);
+  });
+
+  it('the blend predicts held-out scenes at least as well as the polynomial on this smooth law', () => {
+    const err = (m: CrfModel) =>
+      heldOut.scenes.reduce((sum, c) => {
+        const curve = predictSceneCurve(m, c, { width: heldOut.width, height: heldOut.height, fps: 24 }, range);
+        return sum + DATA_CRFS.reduce((s2, crf) => s2 + Math.abs(curve.vmafMean[crf - range.min]! - truth(c, heldOut.width, heldOut.height, crf).mean), 0);
+      }, 0);
+    // The synthetic law is smooth and the polynomial's own form, so the blend cannot win much; it must not be far worse.
+    expect(err(withNearestScenes(polynomial, trainRows, { k: 5, weight: 0.5 }))).toBeLessThan(2 * err(polynomial));
+  });
+
+  it('round-trips through a model file, and bad neighbours are a ModelInvalidError', async () => {
+    const m = withNearestScenes(polynomial, trainRows, { k: 2, weight: 0.5 });
+    const json = JSON.parse(JSON.stringify(m)) as CrfModel;
+    expect(parseCrfModel(json, 'x')).toEqual(m);
+    const broken = (f: (n: NonNullable<CrfModel['neighbours']>) => void) => {
+      const copy = JSON.parse(JSON.stringify(m)) as CrfModel;
+      f(copy.neighbours!);
+      return () => parseCrfModel(copy, 'broken.json');
+    };
+    expect(broken((n) => (n.k = n.scenes.length + 1))).toThrow(/k \d+ is more than/);
+    expect(broken((n) => n.scenes[0]!.tMean.pop())).toThrow(/one entry per CRF/);
+    expect(broken((n) => n.scenes[1]!.crfs.reverse())).toThrow(/strictly increasing/);
+    expect(broken((n) => n.scenes[2]!.features.pop())).toThrow(ModelInvalidError);
+    expect(broken((n) => (n.weight = 0))).toThrow(ModelInvalidError);
+  });
+
+  it('refuses rows of another encoder', () => {
+    const vp9 = trainRows.map((r) => ({ ...r, encoder: 'vp9' as const }));
+    expect(() => withNearestScenes(polynomial, vp9, { k: 1, weight: 1 })).toThrow(InvalidOptionsError);
   });
 });
 

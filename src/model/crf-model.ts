@@ -179,6 +179,31 @@ const comparedSchema = z.object({
   band: bandSchema.optional(),
 });
 
+/** One training scene's measured curve, kept in a model for nearest-scene prediction. */
+const neighbourSceneSchema = z.object({
+  /** Raw (unstandardised) model features, in `modelFeatureNames` order. */
+  features: z.array(finite),
+  /** Measured CRFs, strictly increasing. */
+  crfs: z.array(finite).min(2),
+  /** t = ln(100 − min(VMAF, 99.5)) of the measured mean and p5 at each CRF. */
+  tMean: z.array(finite),
+  tP5: z.array(finite),
+  /** ln(bytes per frame per pixel) at each CRF. */
+  lnBytesPerPixel: z.array(finite),
+});
+
+/**
+ * Optional nearest-scene blend: the prediction becomes (1 − weight) × the polynomial + weight ×
+ * the mean measured curve of the `k` training scenes nearest in standardised feature space, in t
+ * and ln bytes. Measured curves keep shapes a low-order fit smooths away (plateaus, ceilings below
+ * 100); bench/RESULTS.md has what it does on the corpus.
+ */
+const neighboursSchema = z.object({
+  k: z.number().int().min(1),
+  weight: finite.gt(0).max(1),
+  scenes: z.array(neighbourSceneSchema).min(1),
+});
+
 export const crfModelSchema = z
   .object({
     format: z.literal(CRF_MODEL_FORMAT),
@@ -212,6 +237,8 @@ export const crfModelSchema = z
     }),
     /** Leave-one-video-out errors of this configuration (absent when trained on one video). */
     crossValidation: crfCrossValidationSchema.optional(),
+    /** Nearest-scene blend (absent: the polynomial alone). `crossValidation` describes the polynomial. */
+    neighbours: neighboursSchema.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (message: string, p: (string | number)[]): void => ctx.addIssue({ code: z.ZodIssueCode.custom, message, path: p });
@@ -229,6 +256,17 @@ export const crfModelSchema = z
     check(m.quality.mean, ['quality', 'mean']);
     check(m.quality.p5, ['quality', 'p5']);
     check(m.bits, ['bits']);
+    if (m.neighbours) {
+      const nb = m.neighbours;
+      if (nb.k > nb.scenes.length) issue(`k ${nb.k} is more than the ${nb.scenes.length} scenes`, ['neighbours', 'k']);
+      nb.scenes.forEach((sc, i) => {
+        const p = ['neighbours', 'scenes', i];
+        if (sc.features.length !== d) issue(`features must have ${d} entries`, [...p, 'features']);
+        if (sc.crfs.some((c, j) => j > 0 && c <= sc.crfs[j - 1]!)) issue('crfs must be strictly increasing', [...p, 'crfs']);
+        for (const key of ['tMean', 'tP5', 'lnBytesPerPixel'] as const)
+          if (sc[key].length !== sc.crfs.length) issue(`must have one entry per CRF (${sc.crfs.length})`, [...p, key]);
+      });
+    }
   });
 
 /** A validated CRF model (the JSON file's content). */
@@ -346,6 +384,68 @@ function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo): nu
   });
 }
 
+type NeighbourScene = NonNullable<CrfModel['neighbours']>['scenes'][number];
+
+/** The `k` stored scenes nearest to the standardised features `zs` (stored ones standardised and clamped alike). */
+function nearestScenes(nb: NonNullable<CrfModel['neighbours']>, zs: number[], st: CrfModel['standardize']): NeighbourScene[] {
+  return nb.scenes
+    .map((sc) => {
+      let d = 0;
+      sc.features.forEach((v, j) => {
+        const z = Math.max(-Z_CLAMP, Math.min(Z_CLAMP, (v - st.mean[j]!) / st.std[j]!));
+        d += (z - zs[j]!) ** 2;
+      });
+      return { sc, d };
+    })
+    .sort((a, b) => a.d - b.d)
+    .slice(0, nb.k)
+    .map((x) => x.sc);
+}
+
+/** A measured curve read at `crf`: linear between measured CRFs, the end segment's line outside them. */
+function measuredAt(crfs: number[], values: number[], crf: number): number {
+  let i = 0;
+  while (i < crfs.length - 2 && crf > crfs[i + 1]!) i++;
+  const u = (crf - crfs[i]!) / (crfs[i + 1]! - crfs[i]!);
+  return values[i]! * (1 - u) + values[i + 1]! * u;
+}
+
+function meanAt(scenes: NeighbourScene[], pick: (sc: NeighbourScene) => number[], crf: number): number {
+  return scenes.reduce((sum, sc) => sum + measuredAt(sc.crfs, pick(sc), crf), 0) / scenes.length;
+}
+
+/**
+ * The model with a nearest-scene blend (see `neighboursSchema`): every scene of `rows` with at
+ * least two distinct CRFs is stored with its measured curve (rows at a repeated CRF are averaged).
+ */
+export function withNearestScenes(model: CrfModel, rows: readonly DatasetRow[], opts: { k: number; weight: number }): CrfModel {
+  const { encoder, preset } = checkRows(rows);
+  if (encoder !== model.encoder || preset !== model.preset)
+    throw new InvalidOptionsError('training rows', `rows are ${encoder} preset ${preset}, the model ${model.encoder} preset ${model.preset}`);
+  const byScene = new Map<string, DatasetRow[]>();
+  for (const r of rows) {
+    const key = `${r.video}\u0000${r.scene}\u0000${r.startFrame}`;
+    byScene.set(key, [...(byScene.get(key) ?? []), r]);
+  }
+  const scenes: NeighbourScene[] = [];
+  for (const sceneRows of byScene.values()) {
+    const crfs = [...new Set(sceneRows.map((r) => r.crf))].sort((a, b) => a - b);
+    if (crfs.length < 2) continue;
+    const avg = (f: (r: DatasetRow) => number) => crfs.map((c) => {
+      const at = sceneRows.filter((r) => r.crf === c);
+      return at.reduce((s, r) => s + f(r), 0) / at.length;
+    });
+    scenes.push({
+      features: modelFeatures(sceneRows[0]!.complexity, sceneRows[0]!),
+      crfs,
+      tMean: avg((r) => vmafToT(r.vmafMean)),
+      tP5: avg((r) => vmafToT(r.vmafP5)),
+      lnBytesPerPixel: avg(sizeTarget),
+    });
+  }
+  return parseCrfModel({ ...model, neighbours: { k: opts.k, weight: opts.weight, scenes } }, 'CRF model with nearest scenes');
+}
+
 /**
  * The scene's predicted curve at every integer CRF of `crfRange` (default: the encoder's
  * `CRF_RANGE`), with the `SceneCurve` invariants enforced: VMAF mean and p5 within 0..100 and
@@ -364,6 +464,8 @@ export function predictSceneCurve(
   if (!(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min <= range.max))
     throw new InvalidOptionsError('CRF range', `want integers min <= max, got ${range.min}..${range.max}`);
   const zs = standardized(model, complexity, video);
+  const near = model.neighbours ? nearestScenes(model.neighbours, zs, model.standardize) : undefined;
+  const w = model.neighbours?.weight ?? 0;
   const am = polyOf(model.quality.mean, zs);
   const ap = polyOf(model.quality.p5, zs);
   const ab = polyOf(model.bits, zs);
@@ -379,9 +481,16 @@ export function predictSceneCurve(
     const crf = range.min + i;
     const x = crf / 63;
     crfs[i] = crf;
-    let m = tToVmaf(extrapolated(am, x, lo, hi, 1));
-    let p = tToVmaf(extrapolated(ap, x, lo, hi, 1));
-    const s = extrapolated(ab, x, lo, hi, -1);
+    let tm = extrapolated(am, x, lo, hi, 1);
+    let tp = extrapolated(ap, x, lo, hi, 1);
+    let s = extrapolated(ab, x, lo, hi, -1);
+    if (near) {
+      tm = (1 - w) * tm + w * meanAt(near, (sc) => sc.tMean, crf);
+      tp = (1 - w) * tp + w * meanAt(near, (sc) => sc.tP5, crf);
+      s = (1 - w) * s + w * meanAt(near, (sc) => sc.lnBytesPerPixel, crf);
+    }
+    let m = tToVmaf(tm);
+    let p = tToVmaf(tp);
     let b = Math.exp(s < LN_BPP_MIN ? LN_BPP_MIN : s > LN_BPP_MAX ? LN_BPP_MAX : s) * pixels;
     if (i > 0) {
       m = Math.min(m, vmafMean[i - 1]!);

@@ -4,6 +4,7 @@ export {
   modelFeatures,
   fitCrfModel,
   predictSceneCurve,
+  withNearestScenes,
   crossValidateCrfModel,
   TARGET_BAND,
   crfModelSchema,
