@@ -91,6 +91,7 @@ export {
   modelFeatures,
   fitCrfModel,
   predictSceneCurve,
+  withNearestScenes,
   crossValidateCrfModel,
   TARGET_BAND,
   crfModelSchema,
