@@ -438,9 +438,16 @@ describe('withNearestScenes (nearest-scene blend)', () => {
     expect(broken((n) => (n.weight = 0))).toThrow(ModelInvalidError);
   });
 
-  it('refuses rows of another encoder', () => {
+  it('refuses rows of another encoder, bad k or weight, and too few measured scenes, with InvalidOptionsError', () => {
     const vp9 = trainRows.map((r) => ({ ...r, encoder: 'vp9' as const }));
     expect(() => withNearestScenes(polynomial, vp9, { k: 1, weight: 1 })).toThrow(InvalidOptionsError);
+    expect(() => withNearestScenes(polynomial, trainRows, { k: 0, weight: 1 })).toThrow(/k must be/);
+    expect(() => withNearestScenes(polynomial, trainRows, { k: 2.5, weight: 1 })).toThrow(InvalidOptionsError);
+    expect(() => withNearestScenes(polynomial, trainRows, { k: 3, weight: 0 })).toThrow(/weight must be/);
+    expect(() => withNearestScenes(polynomial, trainRows, { k: 3, weight: 1.5 })).toThrow(InvalidOptionsError);
+    // One CRF per scene: no curve to store.
+    expect(() => withNearestScenes(polynomial, trainRows.filter((r) => r.crf === 36), { k: 1, weight: 1 })).toThrow(/0 scenes have two or more CRFs/);
+    expect(() => withNearestScenes(polynomial, trainRows, { k: 1000, weight: 1 })).toThrow(/k is 1000/);
   });
 });
 

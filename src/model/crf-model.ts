@@ -419,6 +419,8 @@ function meanAt(scenes: NeighbourScene[], pick: (sc: NeighbourScene) => number[]
  * least two distinct CRFs is stored with its measured curve (rows at a repeated CRF are averaged).
  */
 export function withNearestScenes(model: CrfModel, rows: readonly DatasetRow[], opts: { k: number; weight: number }): CrfModel {
+  if (!(Number.isInteger(opts.k) && opts.k >= 1)) throw new InvalidOptionsError('nearest-scene options', `k must be an integer >= 1, got ${opts.k}`);
+  if (!(opts.weight > 0 && opts.weight <= 1)) throw new InvalidOptionsError('nearest-scene options', `weight must be in (0, 1], got ${opts.weight}`);
   const { encoder, preset } = checkRows(rows);
   if (encoder !== model.encoder || preset !== model.preset)
     throw new InvalidOptionsError('training rows', `rows are ${encoder} preset ${preset}, the model ${model.encoder} preset ${model.preset}`);
@@ -443,6 +445,7 @@ export function withNearestScenes(model: CrfModel, rows: readonly DatasetRow[], 
       lnBytesPerPixel: avg(sizeTarget),
     });
   }
+  if (scenes.length < opts.k) throw new InvalidOptionsError('training rows', `${scenes.length} scenes have two or more CRFs measured; k is ${opts.k}`);
   return parseCrfModel({ ...model, neighbours: { k: opts.k, weight: opts.weight, scenes } }, 'CRF model with nearest scenes');
 }
 
