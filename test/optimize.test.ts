@@ -127,9 +127,10 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
   it('a re-encode round re-encodes only the scenes that missed, reusing the others', async () => {
     const output = path.join(tmp, 'rounds.mkv');
     // A tight tolerance makes misses likely; whatever happens, only missed scenes may be re-encoded.
-    const first = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 95, output, tolerance: 0.25, maxRounds: 0 });
+    // (With the shipped models of 2026-11-30, three of the four scenes miss 93 and one lands 0.07 under.)
+    const first = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, output, tolerance: 0.25, maxRounds: 0 });
     const missed = first.validation!.scenes.filter((s) => !s.hit).map((s) => s.index);
-    const again = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 95, output, tolerance: 0.25, maxRounds: 1 });
+    const again = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, output, tolerance: 0.25, maxRounds: 1 });
     const changed = again.plan.scenes.map((s, i) => (s.crf !== first.plan.scenes[i]!.crf ? i : -1)).filter((i) => i >= 0);
     for (const i of changed) expect(missed).toContain(i);
     // Only meaningful when some scene is left alone (all 4 changing hid a bug here once).
