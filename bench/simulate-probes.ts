@@ -8,9 +8,10 @@
 //
 //   npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder svt-av1|vp9|aom
 //       [--preset N] [--exclude-video name ...] [--degree D] [--lambda L] [--weighting row|video]
-//       (model configuration; default: the shipped model's)
+//       [--knn K [--knn-weight W]] (model configuration; default: the shipped model's, its
+//       nearest-scene blend included; --knn 0: the polynomial alone)
 //       [--target 93 --target 95] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5]
-//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...] [--knn K [--knn-weight W]] [--holdout]
+//       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...] [--holdout]
 //
 // `--train-dataset` adds rows that every fold trains on and none is evaluated on: "would this
 // extra content make the predictions for these videos better?" `--knn K` predicts each scene with
@@ -50,10 +51,10 @@ interface Args {
   trainCrfs?: number[];
   /** Datasets whose rows every fold trains on, never evaluated. */
   trainDatasets: string[];
-  /** Predict with the mean curve of the K nearest training scenes instead of the model. */
+  /** Nearest-scene blend: K neighbours (0: none). Default: the shipped model's blend, if any. */
   knn?: number;
-  /** Weight of the nearest-scene curve against the model's (1: nearest scenes only). */
-  knnWeight: number;
+  /** Weight of the nearest-scene curve against the polynomial's (1: nearest scenes only). */
+  knnWeight?: number;
   /** Train on the --train-dataset rows only; the --dataset videos are only scored. */
   holdout: boolean;
 }
@@ -95,7 +96,6 @@ function parseArgs(argv: string[]): Args {
     tolerance: 1,
     probeTolerance: 0.5,
     holdout: false,
-    knnWeight: 1,
     ...a,
     targets: a.targets.length ? a.targets : [93, 95],
   } as Args;
@@ -261,6 +261,9 @@ async function main(): Promise<void> {
     degree: args.degree ?? shipped.degree,
     lambda: args.lambda ?? shipped.training.lambda,
     weighting: args.weighting ?? shipped.training.weighting,
+    // --knn 0 turns the blend off (the polynomial alone); --knn K alone uses the neighbours alone.
+    knn: args.knn ?? shipped.neighbours?.k ?? 0,
+    knnWeight: args.knnWeight ?? (args.knn !== undefined ? 1 : (shipped.neighbours?.weight ?? 1)),
   };
   const rows = selectRows(readDatasets(a.datasets).rows, a);
   const extraRows = a.trainDatasets.length ? selectRows(readDatasets(a.trainDatasets).rows, a) : [];
