@@ -5,6 +5,9 @@
 //       [--preset 8] [--exclude-video name ...] [--degree 2] [--lambda 1e-3] [--weighting row|video]
 //       [--knn 5 [--knn-weight 0.5]] [--out models/crf-svt-av1-v1.json] [--dry-run]
 //
+// --knn K stores the training scenes' curves for a nearest-scene blend (src/model/crf-model.ts);
+// without it the shipped model's blend settings for the encoder are used (--knn 0: none).
+//
 // Model (src/model/crf-model.ts): per scene, ln(100 − VMAF) (mean and p5) and ln(bytes per pixel
 // per frame) are polynomials in x = crf/63 whose coefficients are linear in the standardised scene
 // features; ridge on the feature terms.
@@ -24,6 +27,8 @@ import {
   crossValidateCrfModel,
   crfModelFileName,
   fitCrfModel,
+  defaultCrfModelPath,
+  loadCrfModel,
   saveCrfModel,
   withNearestScenes,
   type CrfCrossValidation,
@@ -50,9 +55,10 @@ interface Args {
   weighting?: RowWeighting;
   out?: string;
   dryRun: boolean;
-  /** Store the training scenes for a nearest-scene blend: K neighbours, weight W. */
+  /** Store the training scenes for a nearest-scene blend: K neighbours (0: none), weight W.
+   *  Default: the shipped model's blend for this encoder, so a retrain follows the shipped recipe. */
   knn?: number;
-  knnWeight: number;
+  knnWeight?: number;
 }
 
 function usage(): never {
@@ -65,7 +71,7 @@ function usage(): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> & { datasets: string[]; exclude: string[]; dryRun: boolean; knnWeight: number } = { datasets: [], exclude: [], dryRun: false, knnWeight: 0.5 };
+  const a: Partial<Args> & { datasets: string[]; exclude: string[]; dryRun: boolean } = { datasets: [], exclude: [], dryRun: false };
   eachArg(argv, (arg, next) => {
     if (takeDatasetModelArg(a, arg, next)) return;
     if (arg === '--out') a.out = path.resolve(next());
@@ -167,7 +173,10 @@ async function main(): Promise<void> {
     crossValidation: chosen.cv,
   };
   // The blend's weight and K are not cross-validated here: choose them with bench:simulate --knn.
-  const model = args.knn ? withNearestScenes(polynomial, rows, { k: args.knn, weight: args.knnWeight }) : polynomial;
+  const shippedBlend = await loadCrfModel(defaultCrfModelPath(args.encoder)).then((m) => m.neighbours, () => undefined);
+  const k = args.knn ?? shippedBlend?.k ?? 0;
+  const weight = args.knnWeight ?? shippedBlend?.weight ?? 0.5;
+  const model = k > 0 ? withNearestScenes(polynomial, rows, { k, weight }) : polynomial;
   if (model.neighbours) console.log(`\nnearest-scene blend: ${model.neighbours.scenes.length} scenes stored, k ${model.neighbours.k}, weight ${model.neighbours.weight}`);
   const out = args.out ?? path.join(repoRoot, 'models', crfModelFileName(args.encoder));
   if (args.dryRun) {
