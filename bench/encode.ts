@@ -22,14 +22,9 @@ import { analyzeVideo, probeVideo, resolveFfmpeg } from '../src/index.js';
 import { encodePlan } from '../src/encode/chunked.js';
 import { assertEncoderSupported } from '../src/encode/encoders.js';
 import { planFromScenes, type EncoderName } from '../src/plan/format.js';
-import { fmt, machineLine } from './lib.js';
+import { fmt, machineLine, median } from './lib.js';
 
 const run = promisify(execFile);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 async function main() {
   const { values, positionals } = parseArgs({

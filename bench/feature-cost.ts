@@ -14,7 +14,7 @@ import { computeFrameFeatures, type FrameFeatures } from '../src/analysis/featur
 import { analysisDecoderThreads, decodeFrames } from '../src/media/frames.js';
 import { resolveFfmpeg } from '../src/media/resolve.js';
 import type { Frame } from '../src/media/types.js';
-import { eachArg, fmt, machineLine, numberArg } from './lib.js';
+import { eachArg, fmt, machineLine, median, numberArg } from './lib.js';
 
 type FeatureFn = typeof computeFrameFeatures;
 
@@ -28,11 +28,6 @@ function runAll(frames: readonly Frame[], compute: FeatureFn): { ms: number; fea
     prev = r.state;
   }
   return { ms: performance.now() - t, features };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {

@@ -50,3 +50,26 @@ export function numberArg(flag: string, v: string): number {
   if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
   return n;
 }
+
+/** Median of a non-empty list (mean of the middle two for an even length). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** CPU seconds (user + system) of this process and its reaped children, from /proc/self/stat. */
+export function cpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ": state is field 3; utime 14, stime 15, cutime 16, cstime 17 (1-based).
+  // Clock ticks: sysconf(_SC_CLK_TCK) is 100 on every Linux Node supports.
+  const ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(fields[i]), 0);
+  return ticks / 100;
+}
+
+/** Runs `f`, measuring wall seconds and CPU seconds (this process and the children it waited for). */
+export async function timed<T>(f: () => Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
+  const c = cpuSeconds();
+  const w = performance.now();
+  const value = await f();
+  return { value, cpu: cpuSeconds() - c, wall: (performance.now() - w) / 1000 };
+}

@@ -20,7 +20,6 @@
  * Validation VMAF scores every `--subsample`-th frame (default 2) of each scene.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import os from 'node:os';
@@ -33,24 +32,9 @@ import { percentile } from '../src/quality/pooling.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
 import { planFromScenes, type EncoderName } from '../src/plan/format.js';
 import { loadCrfModel, defaultCrfModelPath } from '../src/model/crf-model.js';
-import { fmt, log, machineLine } from './lib.js';
+import { fmt, log, machineLine, timed } from './lib.js';
 
 const run = promisify(execFile);
-
-/** CPU seconds (user + system) of this process and its reaped children, from /proc/self/stat. */
-function cpuSeconds(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  // After "pid (comm) ": state is field 3; utime 14, stime 15, cutime 16, cstime 17 (1-based).
-  const ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(fields[i]), 0);
-  return ticks / 100;
-}
-
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
-  const c = cpuSeconds();
-  const w = performance.now();
-  const value = await f();
-  return { value, cpu: cpuSeconds() - c, wall: (performance.now() - w) / 1000 };
-}
 
 interface SceneScore {
   mean: number;

@@ -17,38 +17,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { analyzeVideo, probeVideo, resolveFfmpeg } from '../src/index.js';
 import { analysisDecoderThreads } from '../src/media/frames.js';
-import { fmt, machineLine } from './lib.js';
+import { fmt, machineLine, median, timed } from './lib.js';
 
 const run = promisify(execFile);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-interface Timing {
-  wall: number;
-  /** CPU seconds of this process and every child it waited for (ffmpeg included). */
-  cpu: number;
-}
-
-/** User + system CPU seconds of this process and its waited-for children (/proc/self/stat). */
-function cpuSecondsWithChildren(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // Fields after the parenthesised command name; utime, stime, cutime, cstime are fields 14–17.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = [11, 12, 13, 14].reduce((s, i) => s + Number(f[i]), 0);
-  return ticks / CLOCK_TICKS;
-}
-// sysconf(_SC_CLK_TCK) is 100 on every Linux Node supports.
-const CLOCK_TICKS = 100;
-
-async function timed(work: () => Promise<unknown>): Promise<Timing> {
-  const cpu = cpuSecondsWithChildren();
-  const t = performance.now();
-  await work();
-  return { wall: (performance.now() - t) / 1000, cpu: cpuSecondsWithChildren() - cpu };
-}
+/** Wall and CPU seconds (CPU: this process and every child it waited for, ffmpeg included). */
+type Timing = { wall: number; cpu: number };
 
 function decodeOnly(file: string): Promise<Timing> {
   return timed(() => run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-']));
