@@ -24,9 +24,9 @@
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import path from 'node:path';
-import { defaultCrfModelPath, fitCrfModel, loadCrfModel, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
+import { defaultCrfModelPath, fitCrfModel, loadCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
-import type { DatasetRow } from '../src/model/dataset.js';
+import { rowsByScene, type DatasetRow } from '../src/model/dataset.js';
 import type { EncoderName } from '../src/plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
 import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
@@ -114,37 +114,22 @@ interface SceneTruth {
 function sceneTruth(rows: DatasetRow[]): SceneTruth {
   const sorted = rows.slice().sort((a, b) => a.crf - b.crf);
   const crfs = sorted.map((r) => r.crf);
-  const lerp = (crf: number, f: (r: DatasetRow) => number): number => {
-    let i = 0;
-    while (i < sorted.length - 2 && crf > sorted[i + 1]!.crf) i++;
-    const a = sorted[i]!;
-    const b = sorted[i + 1]!;
-    const u = (crf - a.crf) / (b.crf - a.crf);
-    return f(a) * (1 - u) + f(b) * u;
-  };
+  // Quality is monotone in CRF between measurements: read it in t = ln(100 − VMAF), where the
+  // curves are nearly straight; bytes log-linearly.
+  const tMean = sorted.map((r) => vmafToT(r.vmafMean));
+  const tP5 = sorted.map((r) => vmafToT(r.vmafP5));
+  const lnBytes = sorted.map((r) => Math.log(r.bytes / r.frames));
   return {
     video: sorted[0]!.video,
     scene: sorted[0]!.scene,
     rows: sorted,
     crfs,
     at: (crf) => ({
-      // Quality is monotone in CRF between measurements: read it in t = ln(100 − VMAF), where the
-      // curves are nearly straight; bytes log-linearly.
-      vmafMean: tToVmaf(lerp(crf, (r) => vmafToT(r.vmafMean))),
-      vmafP5: tToVmaf(lerp(crf, (r) => vmafToT(r.vmafP5))),
-      bytesPerFrame: Math.exp(lerp(crf, (r) => Math.log(r.bytes / r.frames))),
+      vmafMean: tToVmaf(measuredAt(crfs, tMean, crf)),
+      vmafP5: tToVmaf(measuredAt(crfs, tP5, crf)),
+      bytesPerFrame: Math.exp(measuredAt(crfs, lnBytes, crf)),
     }),
   };
-}
-
-/** The rows of each scene (one per measured CRF), scenes in first-seen order. */
-function rowsByScene(rows: readonly DatasetRow[]): DatasetRow[][] {
-  const byScene = new Map<string, DatasetRow[]>();
-  for (const r of rows) {
-    const key = `${r.video}:${r.scene}:${r.startFrame}`;
-    byScene.set(key, [...(byScene.get(key) ?? []), r]);
-  }
-  return [...byScene.values()];
 }
 
 /** A rule that moves the predicted curve through a scene's probes. */

@@ -42,7 +42,7 @@ import { CRF_RANGE, ENCODERS, type EncoderName } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cholesky, choleskySolve } from '../util/linalg.js';
 import { tToVmaf, VMAF_CEILING, vmafToT, type SceneCurve } from './curve.js';
-import type { DatasetRow } from './dataset.js';
+import { rowsByScene, type DatasetRow } from './dataset.js';
 
 export const CRF_MODEL_FORMAT = 'scenecrf-crf-model';
 
@@ -403,7 +403,7 @@ function nearestScenes(nb: NonNullable<CrfModel['neighbours']>, zs: number[], st
 }
 
 /** A measured curve read at `crf`: linear between measured CRFs, the end segment's line outside them. */
-function measuredAt(crfs: number[], values: number[], crf: number): number {
+export function measuredAt(crfs: number[], values: number[], crf: number): number {
   let i = 0;
   while (i < crfs.length - 2 && crf > crfs[i + 1]!) i++;
   const u = (crf - crfs[i]!) / (crfs[i + 1]! - crfs[i]!);
@@ -424,13 +424,8 @@ export function withNearestScenes(model: CrfModel, rows: readonly DatasetRow[], 
   const { encoder, preset } = checkRows(rows);
   if (encoder !== model.encoder || preset !== model.preset)
     throw new InvalidOptionsError('training rows', `rows are ${encoder} preset ${preset}, the model ${model.encoder} preset ${model.preset}`);
-  const byScene = new Map<string, DatasetRow[]>();
-  for (const r of rows) {
-    const key = `${r.video}\u0000${r.scene}\u0000${r.startFrame}`;
-    byScene.set(key, [...(byScene.get(key) ?? []), r]);
-  }
   const scenes: NeighbourScene[] = [];
-  for (const sceneRows of byScene.values()) {
+  for (const sceneRows of rowsByScene(rows)) {
     const crfs = [...new Set(sceneRows.map((r) => r.crf))].sort((a, b) => a - b);
     if (crfs.length < 2) continue;
     const avg = (f: (r: DatasetRow) => number) => crfs.map((c) => {

@@ -49,3 +49,13 @@ export const datasetRowSchema = z
   .strict();
 
 export type DatasetRow = z.output<typeof datasetRowSchema>;
+
+/** The rows of each scene (one per measured CRF; a scene is video, index and start frame), scenes in first-seen order. */
+export function rowsByScene(rows: readonly DatasetRow[]): DatasetRow[][] {
+  const byScene = new Map<string, DatasetRow[]>();
+  for (const r of rows) {
+    const key = `${r.video}\u0000${r.scene}\u0000${r.startFrame}`;
+    byScene.set(key, [...(byScene.get(key) ?? []), r]);
+  }
+  return [...byScene.values()];
+}
