@@ -117,43 +117,31 @@ export function computeFrameFeatures(
     const blockRow = Math.min(gh - 1, Math.floor((2 * sy) / BLOCK)) * gw;
     let rowSum = 0;
     let rowSq = 0;
-    if (p && ps) {
-      let rowD = 0;
-      let rowDq = 0;
-      let rowM = 0;
-      for (let sx = 0; sx < sw; sx++) {
-        const i = r0 + 2 * sx;
-        const j = r1 + 2 * sx;
-        const v0 = luma[i], v1 = luma[i + 1], v2 = luma[j], v3 = luma[j + 1];
-        const c = v0 + v1 + v2 + v3;
-        rowSum += c;
-        rowSq += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+    let rowD = 0;
+    let rowDq = 0;
+    let rowM = 0;
+    for (let sx = 0; sx < sw; sx++) {
+      const i = r0 + 2 * sx;
+      const j = r1 + 2 * sx;
+      const v0 = luma[i], v1 = luma[i + 1], v2 = luma[j], v3 = luma[j + 1];
+      const c = v0 + v1 + v2 + v3;
+      rowSum += c;
+      rowSq += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+      if (p && ps) {
         const d0 = v0 - p[i], d1 = v1 - p[i + 1], d2 = v2 - p[j], d3 = v3 - p[j + 1];
         rowD += d0 + d1 + d2 + d3;
         rowDq += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
         const dm = c - ps[o + sx];
         const m = dm >> 31;
         rowM += (dm ^ m) - m;
-        smooth[o + sx] = c;
-        blockSums[blockRow + cellBlock[sx]] += c;
-        histCounts[c >> cellHistShift]++;
       }
-      dSum += rowD;
-      dSumSq += rowDq;
-      mSum += rowM;
-    } else {
-      for (let sx = 0; sx < sw; sx++) {
-        const i = r0 + 2 * sx;
-        const j = r1 + 2 * sx;
-        const v0 = luma[i], v1 = luma[i + 1], v2 = luma[j], v3 = luma[j + 1];
-        const c = v0 + v1 + v2 + v3;
-        rowSum += c;
-        rowSq += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
-        smooth[o + sx] = c;
-        blockSums[blockRow + cellBlock[sx]] += c;
-        histCounts[c >> cellHistShift]++;
-      }
+      smooth[o + sx] = c;
+      blockSums[blockRow + cellBlock[sx]] += c;
+      histCounts[c >> cellHistShift]++;
     }
+    dSum += rowD;
+    dSumSq += rowDq;
+    mSum += rowM;
     sum += rowSum;
     sumSq += rowSq;
   }
