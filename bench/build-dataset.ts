@@ -4,7 +4,10 @@
  * min), bytes and encode time → JSONL rows (src/model/dataset.ts).
  *
  *   npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder svt-av1 --encoder vp9]
- *        [--crfs 20,28,36,44,52,58,63] [--preset svt-av1=8,vp9=4,aom=6] [--excerpt 48] [--subsample 2] [--exclude name]
+ *        [--crfs 20,28,36,44,52,58,63] [--preset svt-av1=8,vp9=4,aom=6] [--excerpt 48] [--subsample 2] [--exclude name] [--proxy]
+ *
+ * `--proxy` also measures every scene's proxy curve (src/proxy, the default spec) on the same
+ * frames, per encoder, and stores it in the rows (`proxy`), for models trained with `--proxy`.
  *
  * Cost control: with `--excerpt N` (default 48) each scene contributes its middle N frames (all
  * of it when shorter). The excerpts of a video are cut once into a lossless H.264 reference file,
@@ -27,6 +30,7 @@ import { encodePlan } from '../src/encode/chunked.js';
 import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/model/dataset.js';
 import { ENCODERS, planFromScenes, type EncoderName } from '../src/plan/format.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { DEFAULT_PROXY_SPEC, measureProxyCurves, type ProxyCurve } from '../src/proxy/index.js';
 import { log, machineLine } from './lib.js';
 
 const run = promisify(execFile);
@@ -176,7 +180,19 @@ async function encodeAndScore(backend: FfmpegBackend, prep: VideoPrep, work: str
   return result;
 }
 
-function rowsOf(prep: VideoPrep, score: EncodeScore): DatasetRow[] {
+/** The scenes' proxy curves (default spec) for one encoder, cached like the encodes. */
+async function proxyCurves(prep: VideoPrep, work: string, encoder: EncoderName): Promise<ProxyCurve[]> {
+  const spec = DEFAULT_PROXY_SPEC;
+  const file = path.join(work, prep.video, `${encoder}-proxy-w${spec.width}-f${spec.frames}-s${spec.subsample}-crf${spec.crfs.join('_')}.json`);
+  if (await exists(file)) return JSON.parse(await readFile(file, 'utf8')) as ProxyCurve[];
+  const t0 = performance.now();
+  const curves = await measureProxyCurves(prep.reference, prep.windows.map((w) => ({ startFrame: w.excerptStart, endFrame: w.excerptEnd })), { encoder, spec, workDir: work });
+  log(`${prep.video} ${encoder} proxy curves: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await writeFileAtomic(file, JSON.stringify(curves));
+  return curves;
+}
+
+function rowsOf(prep: VideoPrep, score: EncodeScore, proxy?: ProxyCurve[]): DatasetRow[] {
   return prep.windows.map((w, i) =>
     datasetRowSchema.parse({
       video: prep.video,
@@ -192,6 +208,7 @@ function rowsOf(prep: VideoPrep, score: EncodeScore): DatasetRow[] {
       frames: w.endFrame - w.startFrame,
       complexity: prep.complexity[i],
       ...score.scenes[i]!,
+      ...(proxy ? { proxy: { spec: DEFAULT_PROXY_SPEC, ...proxy[i]! } } : {}),
     }),
   );
 }
@@ -218,10 +235,11 @@ async function main(): Promise<void> {
       excerpt: { type: 'string', default: '48' },
       subsample: { type: 'string', default: '2' },
       exclude: { type: 'string', multiple: true },
+      proxy: { type: 'boolean', default: false },
     },
   });
   if (!values.out || positionals.length === 0) {
-    throw new Error('usage: npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder E]... [--crfs a,b,c] [--preset svt-av1=8,vp9=4] [--excerpt 48] [--subsample 2] [--exclude video]...');
+    throw new Error('usage: npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder E]... [--crfs a,b,c] [--preset svt-av1=8,vp9=4] [--excerpt 48] [--subsample 2] [--exclude video]... [--proxy]');
   }
   const encoders = (values.encoder ?? ['svt-av1', 'vp9']) as EncoderName[];
   for (const e of encoders) if (!ENCODERS.includes(e)) throw new Error(`unknown encoder ${e}`);
@@ -238,7 +256,8 @@ async function main(): Promise<void> {
     const prep = await prepareVideo(v, work, excerpt, backend.path);
     for (const encoder of encoders) {
       const crfs = values.crfs ? values.crfs.split(',').map(Number) : DEFAULT_CRFS[encoder];
-      for (const crf of crfs) rows.push(...rowsOf(prep, await encodeAndScore(backend, prep, work, encoder, presets[encoder], crf, subsample)));
+      const proxy = values.proxy ? await proxyCurves(prep, work, encoder) : undefined;
+      for (const crf of crfs) rows.push(...rowsOf(prep, await encodeAndScore(backend, prep, work, encoder, presets[encoder], crf, subsample), proxy));
     }
     await writeFileAtomic(values.out, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     log(`${prep.video}: done, ${rows.length} rows so far → ${values.out}`);

@@ -17,11 +17,13 @@ export interface DatasetModelArgs {
   degree?: number;
   lambda?: number;
   weighting?: RowWeighting;
+  /** Fit with the rows' proxy curves as features (`--proxy`). */
+  proxy?: boolean;
 }
 
 /**
  * Takes one of the shared flags (`--dataset`, `--encoder`, `--preset`, `--exclude-video`,
- * `--degree`, `--lambda`, `--weighting`) into `a`; false for any other flag.
+ * `--degree`, `--lambda`, `--weighting`, `--proxy`) into `a`; false for any other flag.
  */
 export function takeDatasetModelArg(a: DatasetModelArgs, arg: string, next: () => string): boolean {
   if (arg === '--dataset') a.datasets.push(path.resolve(next()));
@@ -37,7 +39,8 @@ export function takeDatasetModelArg(a: DatasetModelArgs, arg: string, next: () =
     const w = next();
     if (w !== 'row' && w !== 'video') throw new Error(`--weighting must be row or video, got ${w}`);
     a.weighting = w;
-  } else return false;
+  } else if (arg === '--proxy') a.proxy = true;
+  else return false;
   return true;
 }
 

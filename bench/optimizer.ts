@@ -16,6 +16,8 @@
  *        [--fixed-crfs svt-av1=24,32,40,48,vp9=24,32,40,48] [--work dir] [--subsample 2] [--no-av1an]
  *        [--probes 0,1] (probe counts to plan with) [--probe-frames all,48] (frames per probe)
  *        [--model svt-av1=file.json,vp9=file.json] (CRF models to plan with; default the shipped ones)
+ *        [--proxy auto|on|off] (proxy curves: auto = planEncode's default, on with probes when a
+ *        proxy model is shipped; variants planned with them are labelled "+ proxy")
  *
  * Validation VMAF scores every `--subsample`-th frame (default 2) of each scene.
  */
@@ -71,8 +73,13 @@ async function main(): Promise<void> {
       probes: { type: 'string', default: '0,1' },
       'probe-frames': { type: 'string', default: 'all' },
       model: { type: 'string' },
+      proxy: { type: 'string', default: 'auto' },
     },
   });
+  // auto: planEncode's default (proxy curves with probes, when a proxy model is shipped); on, off: for every variant.
+  const proxyArg = values.proxy;
+  if (!['auto', 'on', 'off'].includes(proxyArg!)) throw new Error(`--proxy wants auto, on or off, got ${proxyArg}`);
+  const proxy = proxyArg === 'auto' ? undefined : proxyArg === 'on';
   if (positionals.length === 0) throw new Error('usage: npm run bench:optimizer -- <video>... [--encoder E]... [--target V]... [--work dir]');
   const encoders = (values.encoder ?? ['svt-av1', 'vp9']) as EncoderName[];
   const targets = (values.target ?? ['93', '95']).map(Number);
@@ -189,8 +196,8 @@ async function main(): Promise<void> {
         for (const probes of values.probes!.split(',').map(Number)) {
           for (const frames of probes ? values['probe-frames']!.split(',') : ['all']) {
             const probeFrames = frames === 'all' ? 'all' : Number(frames);
-            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames, model: models[encoder] }, { analysis }));
-            const label = `${probes} probe${probes === 1 ? '' : 's'}${probeFrames === 'all' ? '' : ` of ${probeFrames} frames`}`;
+            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames, model: models[encoder], proxy }, { analysis }));
+            const label = `${probes} probe${probes === 1 ? '' : 's'}${probeFrames === 'all' ? '' : ` of ${probeFrames} frames`}${p.value.model.proxy ? ' + proxy' : ''}`;
             await row(target, label, (i) => p.value.plan.scenes[i]!.crf, p.cpu);
           }
         }

@@ -9,7 +9,9 @@
 //   npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder svt-av1|vp9|aom
 //       [--preset N] [--exclude-video name ...] [--degree D] [--lambda L] [--weighting row|video]
 //       [--knn K [--knn-weight W]] (model configuration; default: the shipped model's, its
-//       nearest-scene blend included; --knn 0: the polynomial alone)
+//       nearest-scene blend included; --knn 0: the polynomial alone) [--proxy] (proxy curves
+//       as features: a dataset built with bench:dataset --proxy; default configuration then the
+//       shipped proxy model's)
 //       [--target 93 --target 95] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5]
 //       [--train-crfs 20,28,36,44,52] [--train-dataset extra.jsonl ...] [--holdout]
 //
@@ -57,6 +59,8 @@ interface Args {
   knnWeight?: number;
   /** Train on the --train-dataset rows only; the --dataset videos are only scored. */
   holdout: boolean;
+  /** Models with the rows' proxy curves as features (default configuration: the shipped proxy model's). */
+  proxy?: boolean;
 }
 
 function usage(): never {
@@ -64,7 +68,7 @@ function usage(): never {
     'usage: npm run bench:simulate -- --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
       '         [--exclude-video name ...] [--degree 1] [--lambda 1] [--weighting row|video]\n' +
       '         [--target 93 ...] [--stat mean|p5] [--probes 3] [--tolerance 1] [--probe-tolerance 0.5] [--train-crfs a,b,c]\n' +
-      '         [--train-dataset extra.jsonl ...] [--knn K [--knn-weight W]] [--holdout]',
+      '         [--train-dataset extra.jsonl ...] [--knn K [--knn-weight W]] [--holdout] [--proxy]',
   );
   process.exit(2);
 }
@@ -240,7 +244,8 @@ function simulateScene(truth: SceneTruth, predicted: SceneCurve, rule: ProbeRule
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // The shipped model's configuration unless given: "what would the shipped recipe do on my data".
-  const shipped = await loadCrfModel(defaultCrfModelPath(args.encoder));
+  // (--proxy: the shipped proxy model's configuration, when there is one)
+  const shipped = await loadCrfModel(defaultCrfModelPath(args.encoder, { proxy: args.proxy })).catch(() => loadCrfModel(defaultCrfModelPath(args.encoder)));
   const a = {
     ...args,
     degree: args.degree ?? shipped.degree,
@@ -264,6 +269,7 @@ async function main(): Promise<void> {
   console.log(
     `${a.encoder} preset ${rows[0]!.preset}: ${rows.length} rows, ${videos.length} videos, CRFs ${gridCrfs.join(', ')} (planning range ${lo}..${hi}); model degree ${a.degree}, lambda ${a.lambda}, ${a.weighting} weighting; stat ${a.stat}, hit = within ±${a.tolerance}, probe tolerance ${a.probeTolerance}`,
   );
+  if (a.proxy) console.log('models use the proxy curves as features');
   if (a.trainCrfs) console.log(`models fitted on the rows at CRF ${a.trainCrfs.join(', ')} only`);
   if (a.knn) console.log(`predictions: mean curve of the ${a.knn} nearest training scenes (standardised model features)${a.knnWeight < 1 ? `, weight ${a.knnWeight} against the model's ${1 - a.knnWeight}` : ', not the model'}`);
   if (a.holdout) console.log(`trained on ${extraRows.length} rows of ${new Set(extraRows.map((r) => r.video)).size} videos from ${a.trainDatasets.map((f) => path.basename(f)).join(', ')}; the --dataset videos are only scored`);
@@ -274,12 +280,12 @@ async function main(): Promise<void> {
   for (const video of videos) {
     // --holdout: the --dataset videos are only scored, never trained on.
     const training = [...(a.holdout ? [] : rows), ...extraRows].filter((r) => r.video !== video && (!a.trainCrfs || a.trainCrfs.includes(r.crf)));
-    const polynomial = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, crossValidate: false });
+    const polynomial = fitCrfModel(training, { degree: a.degree, lambda: a.lambda, weighting: a.weighting, proxy: a.proxy, crossValidate: false });
     const model = a.knn ? withNearestScenes(polynomial, training, { k: a.knn, weight: a.knnWeight }) : polynomial;
     for (const sceneRows of rowsByScene(rows.filter((x) => x.video === video))) {
       if (new Set(sceneRows.map((r) => r.crf)).size < 2) continue;
       const r = sceneRows[0]!;
-      const predicted = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi });
+      const predicted = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi }, r.proxy);
       cases.push({ truth: sceneTruth(sceneRows), predicted });
     }
   }

@@ -3,7 +3,10 @@
 //
 //   npx tsx bench/train-crf.ts --dataset <file.jsonl> [--dataset more.jsonl ...] --encoder svt-av1
 //       [--preset 8] [--exclude-video name ...] [--degree 2] [--lambda 1e-3] [--weighting row|video]
-//       [--knn 5 [--knn-weight 0.5]] [--out models/crf-svt-av1-v1.json] [--dry-run]
+//       [--knn 5 [--knn-weight 0.5]] [--proxy] [--out models/crf-svt-av1-v1.json] [--dry-run]
+//
+// --proxy adds the rows' proxy curves (src/proxy; a dataset built with bench:dataset --proxy) as
+// features and writes models/crf-<encoder>-proxy-v1.json by default.
 //
 // --knn K stores the training scenes' curves for a nearest-scene blend (src/model/crf-model.ts);
 // without it the shipped model's blend settings for the encoder are used (--knn 0: none).
@@ -53,6 +56,7 @@ interface Args {
   degree?: number;
   lambda?: number;
   weighting?: RowWeighting;
+  proxy?: boolean;
   out?: string;
   dryRun: boolean;
   /** Store the training scenes for a nearest-scene blend: K neighbours (0: none), weight W.
@@ -64,7 +68,7 @@ interface Args {
 function usage(): never {
   console.error(
     'usage: npx tsx bench/train-crf.ts --dataset <file.jsonl> [--dataset ...] --encoder <svt-av1|aom|vp9> [--preset N]\n' +
-      '         [--exclude-video name ...] [--degree 1|2|3] [--lambda x] [--weighting row|video] [--knn K [--knn-weight W]]\n' +
+      '         [--exclude-video name ...] [--degree 1|2|3] [--lambda x] [--weighting row|video] [--knn K [--knn-weight W]] [--proxy]\n' +
       '         [--out file] [--dry-run]',
   );
   process.exit(2);
@@ -89,6 +93,7 @@ interface Config {
   degree: number;
   lambda: number;
   weighting: RowWeighting;
+  proxy?: boolean;
 }
 
 interface Scored extends Config {
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
   const grid: Config[] = [];
   for (const degree of args.degree !== undefined ? [args.degree] : DEGREES)
     for (const lambda of args.lambda !== undefined ? [args.lambda] : LAMBDAS)
-      for (const weighting of args.weighting !== undefined ? [args.weighting] : WEIGHTINGS) grid.push({ degree, lambda, weighting });
+      for (const weighting of args.weighting !== undefined ? [args.weighting] : WEIGHTINGS) grid.push({ degree, lambda, weighting, proxy: args.proxy });
   const t0 = Date.now();
   const scored: Scored[] = grid.map((c) => {
     const cv = crossValidateCrfModel(rows, c);
@@ -152,7 +157,7 @@ async function main(): Promise<void> {
     const rel = path.relative(repoRoot, path.resolve(a));
     return rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(a) : rel.split(path.sep).join('/');
   });
-  const fitted = fitCrfModel(rows, { degree: chosen.degree, lambda: chosen.lambda, weighting: chosen.weighting, crossValidate: false });
+  const fitted = fitCrfModel(rows, { degree: chosen.degree, lambda: chosen.lambda, weighting: chosen.weighting, proxy: args.proxy, crossValidate: false });
   const polynomial: CrfModel = {
     ...fitted,
     training: {
@@ -173,12 +178,15 @@ async function main(): Promise<void> {
     crossValidation: chosen.cv,
   };
   // The blend's weight and K are not cross-validated here: choose them with bench:simulate --knn.
-  const shippedBlend = await loadCrfModel(defaultCrfModelPath(args.encoder)).then((m) => m.neighbours, () => undefined);
+  // (the shipped proxy model's, else the shipped plain model's)
+  const shippedBlend = await loadCrfModel(defaultCrfModelPath(args.encoder, { proxy: args.proxy }))
+    .catch(() => loadCrfModel(defaultCrfModelPath(args.encoder)))
+    .then((m) => m.neighbours, () => undefined);
   const k = args.knn ?? shippedBlend?.k ?? 0;
   const weight = args.knnWeight ?? shippedBlend?.weight ?? 0.5;
   const model = k > 0 ? withNearestScenes(polynomial, rows, { k, weight }) : polynomial;
   if (model.neighbours) console.log(`\nnearest-scene blend: ${model.neighbours.scenes.length} scenes stored, k ${model.neighbours.k}, weight ${model.neighbours.weight}`);
-  const out = args.out ?? path.join(repoRoot, 'models', crfModelFileName(args.encoder));
+  const out = args.out ?? path.join(repoRoot, 'models', crfModelFileName(args.encoder, { proxy: args.proxy }));
   if (args.dryRun) {
     console.log(`\n--dry-run: not writing ${path.relative(process.cwd(), out)}`);
     return;

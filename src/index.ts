@@ -88,6 +88,7 @@ export {
 } from './plan/format.js';
 export {
   modelFeatureNames,
+  modelFeatureList,
   modelFeatures,
   fitCrfModel,
   predictSceneCurve,
@@ -108,6 +109,18 @@ export {
   type SceneCurve,
   type QualityStat,
 } from './model/index.js';
+export {
+  measureProxyCurves,
+  PROXY_ENCODES,
+  DEFAULT_PROXY_SPEC,
+  middleFrames,
+  proxyCurveSchema,
+  proxySpecSchema,
+  type MeasureProxyOptions,
+  type ProxyProgress,
+  type ProxyCurve,
+  type ProxySpec,
+} from './proxy/index.js';
 export {
   planForTarget,
   planForBudget,

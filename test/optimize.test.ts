@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeVideo, type AnalysisResult } from '../src/analysis/analyze.js';
 import { runOptimize, runPlan } from '../src/cli/plan.js';
-import { ModelInvalidError, InvalidOptionsError } from '../src/errors.js';
+import { ModelInvalidError, InvalidOptionsError, UnsupportedError } from '../src/errors.js';
 import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode, probeRange } from '../src/optimize/plan-encode.js';
@@ -38,6 +38,15 @@ describe('shipped CRF models', () => {
     expect(m.encoder).toBe(encoder);
     expect(m.training.videos.length).toBeGreaterThanOrEqual(2);
     expect(m.crossValidation?.perVideo.length).toBe(m.training.videos.length);
+  });
+
+  it.each(['svt-av1', 'vp9'] as const)('%s proxy model: loads, carries its proxy spec, and was trained on the same videos as the plain one', async (encoder) => {
+    const m = await loadCrfModel(defaultCrfModelPath(encoder, { proxy: true }));
+    const plain = await loadCrfModel(defaultCrfModelPath(encoder));
+    expect(m.encoder).toBe(encoder);
+    expect(m.proxy?.crfs.length).toBeGreaterThanOrEqual(2);
+    expect(m.features.slice(-m.proxy!.crfs.length)).toEqual(m.proxy!.crfs.map((c) => `proxyT@${c}`));
+    expect(m.training.videos).toEqual(plain.training.videos);
   });
 });
 
@@ -85,6 +94,27 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
     expect(probeRange(100, 110, 20)).toEqual({ startFrame: 100, endFrame: 110 });
     expect(probeRange(100, 201, 'all')).toEqual({ startFrame: 100, endFrame: 201 });
     await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, probes: 1, probeFrames: 4 }, { analysis })).rejects.toThrow(InvalidOptionsError);
+  }, 120_000);
+
+  it('proxy curves: used by default with probes, not without; an explicit choice is checked against the model', async () => {
+    const probed = await planEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, probes: 1, probeFrames: 16 }, { analysis });
+    expect(probed.model.proxy).toBe(true);
+    expect(probed.model.path).toBe(defaultCrfModelPath('vp9', { proxy: true }));
+    expect(probed.timings.proxySeconds).toBeGreaterThan(0);
+    for (const s of probed.scenes) {
+      expect(s.proxy!.crfs).toEqual([36, 52]);
+      expect(s.proxy!.vmafMean[0]!).toBeGreaterThan(s.proxy!.vmafMean[1]!);
+    }
+    const plain = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93 }, { analysis });
+    expect(plain.model.proxy).toBe(false);
+    expect(plain.scenes[0]!.proxy).toBeUndefined();
+    expect(plain.timings.proxySeconds).toBe(0);
+    // The proxy curves change the prediction itself, before any probe.
+    const proxied = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, proxy: true }, { analysis });
+    expect(proxied.scenes.map((s) => s.predictedCurve.vmafMean[40])).not.toEqual(plain.scenes.map((s) => s.predictedCurve.vmafMean[40]));
+    await expect(planEncode(CUTS, { encoder: 'aom', targetVmaf: 93, proxy: true }, { analysis })).rejects.toThrow(UnsupportedError);
+    await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, proxy: true, model: defaultCrfModelPath('vp9') }, { analysis })).rejects.toThrow(/does not use proxy curves/);
+    await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, proxy: false, model: defaultCrfModelPath('vp9', { proxy: true }) }, { analysis })).rejects.toThrow(/uses proxy curves/);
   }, 120_000);
 
   it('rejects contradictory or out-of-range options before any work', async () => {
@@ -177,5 +207,8 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     await expect(runPlan([CUTS, '--encoder', 'svt-av1', '--target-vmaf', '93', '--bitrate', '300'])).rejects.toThrow(InvalidOptionsError);
     await expect(runPlan([CUTS, '--encoder', 'x264', '--target-vmaf', '93'])).rejects.toThrow(/--encoder/);
     await expect(runOptimize([CUTS, '--encoder', 'vp9', '--target-vmaf', 'high', '-o', path.join(tmp, 'x.webm')])).rejects.toThrow(/--target-vmaf/);
+    await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--proxy', '--no-proxy'])).rejects.toThrow(/--proxy or --no-proxy/);
+    // --no-proxy reaches planEncode: the proxy model contradicts it (checked before any analysis).
+    await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--no-proxy', '--model', defaultCrfModelPath('vp9', { proxy: true })])).rejects.toThrow(/uses proxy curves/);
   }, 120_000);
 });

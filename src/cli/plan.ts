@@ -20,7 +20,9 @@ const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (require
   --max-crf-jump <n>     largest CRF change between neighbouring scenes
   --probes <n>           trial encodes per scene to refine the prediction (default 0)
   --probe-frames <n|all> a probe encodes at most n frames from the middle of the scene (default all)
-  --model <file>         CRF model (default: the shipped models/crf-<encoder>-v1.json)
+  --proxy, --no-proxy    measure each scene's proxy curve (small fast encodes) and predict with
+                         the shipped proxy model (default: on with --probes, when one is shipped)
+  --model <file>         CRF model (default: the shipped models/crf-<encoder>[-proxy]-v1.json)
   --bit-depth <8|10>     output bit depth (default 8)
   --ffmpeg <path>        ffmpeg executable to use
   --quiet                no progress bar or summary`;
@@ -68,6 +70,8 @@ const PLAN_ARGS = {
   probes: { type: 'string' },
   'probe-frames': { type: 'string' },
   model: { type: 'string' },
+  proxy: { type: 'boolean' },
+  'no-proxy': { type: 'boolean' },
   'bit-depth': { type: 'string' },
   ffmpeg: { type: 'string' },
   json: { type: 'string' },
@@ -82,6 +86,7 @@ function planOptions(values: Record<string, string | boolean | undefined>): Plan
   if (stat !== undefined && stat !== 'mean' && stat !== 'p5') throw new InvalidOptionsError('--stat', `expected mean or p5, got ${JSON.stringify(stat)}`);
   const bitDepth = intOption('bit-depth', values['bit-depth'] as string | undefined);
   if (bitDepth !== undefined && bitDepth !== 8 && bitDepth !== 10) throw new InvalidOptionsError('--bit-depth', `expected 8 or 10, got ${bitDepth}`);
+  if (values.proxy && values['no-proxy']) throw new InvalidOptionsError('--proxy', 'give --proxy or --no-proxy, not both');
   return {
     encoder: encoder as EncoderName,
     targetVmaf: numberOption('target-vmaf', values['target-vmaf'] as string | undefined),
@@ -94,6 +99,7 @@ function planOptions(values: Record<string, string | boolean | undefined>): Plan
     probes: intOption('probes', values.probes as string | undefined),
     probeFrames: values['probe-frames'] === 'all' ? 'all' : intOption('probe-frames', values['probe-frames'] as string | undefined),
     model: values.model as string | undefined,
+    proxy: values.proxy ? true : values['no-proxy'] ? false : undefined,
     bitDepth: bitDepth as 8 | 10 | undefined,
     ffmpegPath: values.ffmpeg as string | undefined,
   };
@@ -106,7 +112,7 @@ export function summarizePlan(r: PlanEncodeResult): string {
     `${r.plan.input.path}: ${r.plan.scenes.length} scenes, ${r.plan.encoder} preset ${r.plan.preset}, ${goal}`,
     `predicted: ${r.predicted.bitrateKbps.toFixed(1)} kbit/s, VMAF mean ${r.predicted.vmafMean.toFixed(2)}, lowest scene p5 ${r.predicted.vmafP5Min.toFixed(2)}` +
       (r.predicted.budgetMet === false ? ' (budget cannot be met within the CRF bounds)' : ''),
-    `model: ${r.model.path} (trained on ${r.model.trainedOn.length} videos at preset ${r.model.preset})`,
+    `model: ${r.model.path} (trained on ${r.model.trainedOn.length} videos at preset ${r.model.preset}${r.model.proxy ? '; with proxy curves' : ''})`,
     ...r.warnings.map((w) => `warning: ${w}`),
   ];
   const rows = r.scenes.map((s) => [
@@ -149,7 +155,10 @@ export async function runPlan(argv: string[]): Promise<number> {
   try {
     r = await planEncode(positionals[0]!, options, {
       signal: cliSignal,
-      onProgress: (p) => (p.stage === 'probe' ? bar.update(p.done, p.total, 0, undefined, 'probes') : p.analysis && bar.update(p.analysis.frame, p.analysis.totalFrames, p.analysis.fps, p.analysis.etaSeconds, 'analyze')),
+      onProgress: (p) =>
+        p.stage === 'probe' || p.stage === 'proxy'
+          ? bar.update(p.done, p.total, 0, undefined, p.stage === 'probe' ? 'probes' : 'proxy')
+          : p.analysis && bar.update(p.analysis.frame, p.analysis.totalFrames, p.analysis.fps, p.analysis.etaSeconds, 'analyze'),
     });
   } finally {
     bar.done();
@@ -233,7 +242,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
           if (p.encode) bar.update(p.encode.framesDone, p.encode.totalFrames, p.encode.fps, p.encode.etaSeconds, `encode${p.round ? ` (round ${p.round})` : ''}`);
           else if (p.validate) bar.update(p.validate.frame, p.validate.totalFrames ?? 0, p.validate.fps, undefined, 'vmaf');
           else if (p.plan?.analysis) bar.update(p.plan.analysis.frame, p.plan.analysis.totalFrames, p.plan.analysis.fps, p.plan.analysis.etaSeconds, 'analyze');
-          else if (p.plan?.stage === 'probe') bar.update(p.plan.done, p.plan.total, 0, undefined, 'probes');
+          else if (p.plan?.stage === 'probe' || p.plan?.stage === 'proxy') bar.update(p.plan.done, p.plan.total, 0, undefined, p.plan.stage === 'probe' ? 'probes' : 'proxy');
         },
       },
     );

@@ -41,6 +41,7 @@ import { describeIssues, InvalidOptionsError, ModelInvalidError } from '../error
 import { CRF_RANGE, ENCODERS, type EncoderName } from '../plan/format.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cholesky, choleskySolve } from '../util/linalg.js';
+import { proxySpecSchema, type ProxyCurve, type ProxySpec } from '../proxy/spec.js';
 import { tToVmaf, VMAF_CEILING, vmafToT, type SceneCurve } from './curve.js';
 import { rowsByScene, type DatasetRow } from './dataset.js';
 
@@ -96,9 +97,18 @@ export interface VideoInfo {
 
 const lp = (v: number): number => Math.log1p(Math.max(0, v));
 
-/** The raw (unstandardised) feature vector of a scene, in `modelFeatureNames` order. */
-export function modelFeatures(c: SceneComplexity, video: VideoInfo): number[] {
-  return [
+/** The feature names of a model: `modelFeatureNames`, then one per proxy CRF when it uses proxy curves. */
+export function modelFeatureList(proxy?: ProxySpec): string[] {
+  return [...modelFeatureNames, ...(proxy?.crfs ?? []).map((c) => `proxyT@${c}`)];
+}
+
+/**
+ * The raw (unstandardised) feature vector of a scene, in `modelFeatureList(proxy)` order. With a
+ * proxy spec, `proxyCurve` must hold the scene's proxy VMAF at every spec CRF; each enters as
+ * t = ln(100 − min(VMAF, 99.5)), the model's own quality domain.
+ */
+export function modelFeatures(c: SceneComplexity, video: VideoInfo, proxy?: ProxySpec, proxyCurve?: ProxyCurve): number[] {
+  const base = [
     lp(c.si.mean),
     lp(c.si.p90),
     lp(c.motion.mean),
@@ -110,6 +120,15 @@ export function modelFeatures(c: SceneComplexity, video: VideoInfo): number[] {
     c.lumaMean / 255,
     Math.log2(video.width * video.height),
   ];
+  if (!proxy) return base;
+  if (!proxyCurve) throw new InvalidOptionsError('scene', 'this CRF model uses proxy curves (measureProxyCurves), and none was given');
+  return base.concat(
+    proxy.crfs.map((crf) => {
+      const i = proxyCurve.crfs.indexOf(crf);
+      if (i < 0) throw new InvalidOptionsError('proxy curve', `the model needs the proxy VMAF at CRF ${crf}; the curve has CRFs ${proxyCurve.crfs.join(', ')}`);
+      return vmafToT(proxyCurve.vmafMean[i]!);
+    }),
+  );
 }
 
 export { VMAF_CEILING };
@@ -181,7 +200,7 @@ const comparedSchema = z.object({
 
 /** One training scene's measured curve, kept in a model for nearest-scene prediction. */
 const neighbourSceneSchema = z.object({
-  /** Raw (unstandardised) model features, in `modelFeatureNames` order. */
+  /** Raw (unstandardised) model features, in the model's `features` order. */
   features: z.array(finite),
   /** Measured CRFs, strictly increasing. */
   crfs: z.array(finite).min(2),
@@ -239,12 +258,15 @@ export const crfModelSchema = z
     crossValidation: crfCrossValidationSchema.optional(),
     /** Nearest-scene blend (absent: the polynomial alone). `crossValidation` describes the polynomial. */
     neighbours: neighboursSchema.optional(),
+    /** Present when the model's last features are proxy-curve values (`modelFeatureList`): how to measure them. */
+    proxy: proxySpecSchema.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (message: string, p: (string | number)[]): void => ctx.addIssue({ code: z.ZodIssueCode.custom, message, path: p });
-    const d = modelFeatureNames.length;
-    if (m.features.length !== d || m.features.some((f, i) => f !== modelFeatureNames[i]))
-      issue(`features must be exactly [${modelFeatureNames.join(', ')}] (this scenecrf's feature set)`, ['features']);
+    const names = modelFeatureList(m.proxy);
+    const d = names.length;
+    if (m.features.length !== d || m.features.some((f, i) => f !== names[i]))
+      issue(`features must be exactly [${names.join(', ')}] (this scenecrf's feature set${m.proxy ? ' with the proxy CRFs' : ''})`, ['features']);
     if (m.standardize.mean.length !== d) issue(`must have ${d} entries`, ['standardize', 'mean']);
     if (m.standardize.std.length !== d) issue(`must have ${d} entries`, ['standardize', 'std']);
     const check = (c: number[][], p: string[]): void => {
@@ -307,14 +329,15 @@ export async function saveCrfModel(model: CrfModel, file: string): Promise<void>
   await writeFileAtomic(file, text);
 }
 
-export function crfModelFileName(encoder: EncoderName): string {
-  return `crf-${encoder}-v1.json`;
+/** `crf-<encoder>-v1.json`, or `crf-<encoder>-proxy-v1.json` for the model that uses proxy curves. */
+export function crfModelFileName(encoder: EncoderName, opts: { proxy?: boolean } = {}): string {
+  return `crf-${encoder}${opts.proxy ? '-proxy' : ''}-v1.json`;
 }
 
-/** The shipped model for `encoder`: `models/crf-<encoder>-v1.json` at the package root. */
-export function defaultCrfModelPath(encoder: EncoderName): string {
+/** The shipped model for `encoder` (with `proxy`: the one that uses proxy curves) under `models/` at the package root. */
+export function defaultCrfModelPath(encoder: EncoderName, opts: { proxy?: boolean } = {}): string {
   if (!ENCODERS.includes(encoder)) throw new InvalidOptionsError('encoder', `${JSON.stringify(encoder)} is not one of ${ENCODERS.join(', ')}`);
-  const file = crfModelFileName(encoder);
+  const file = crfModelFileName(encoder, opts);
   // This module runs as src/model/crf-model.ts (tests, tsx) or bundled into dist/*.js / dist/*.cjs
   // (tsup shims import.meta.url for CJS); walk up until a folder holds models/<file>.
   // If no candidate exists yet, name the file under the nearest folder holding package.json (the
@@ -374,11 +397,11 @@ function checkVideo(video: VideoInfo): void {
     if (!(Number.isFinite(video[k]) && video[k] > 0)) throw new InvalidOptionsError('video', `${k} must be a positive number, got ${video[k]}`);
 }
 
-function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo): number[] {
+function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo, proxyCurve?: ProxyCurve): number[] {
   checkVideo(video);
-  const f = modelFeatures(c, video);
+  const f = modelFeatures(c, video, model.proxy, proxyCurve);
   return f.map((v, j) => {
-    if (!Number.isFinite(v)) throw new InvalidOptionsError('scene complexity', `model feature ${modelFeatureNames[j]} is ${v}`);
+    if (!Number.isFinite(v)) throw new InvalidOptionsError('scene complexity', `model feature ${model.features[j]} is ${v}`);
     const zj = (v - model.standardize.mean[j]!) / model.standardize.std[j]!;
     return zj < -Z_CLAMP ? -Z_CLAMP : zj > Z_CLAMP ? Z_CLAMP : zj;
   });
@@ -433,7 +456,7 @@ export function withNearestScenes(model: CrfModel, rows: readonly DatasetRow[], 
       return at.reduce((s, r) => s + f(r), 0) / at.length;
     });
     scenes.push({
-      features: modelFeatures(sceneRows[0]!.complexity, sceneRows[0]!),
+      features: modelFeatures(sceneRows[0]!.complexity, sceneRows[0]!, model.proxy, sceneRows[0]!.proxy),
       crfs,
       tMean: avg((r) => vmafToT(r.vmafMean)),
       tP5: avg((r) => vmafToT(r.vmafP5)),
@@ -450,18 +473,20 @@ export function withNearestScenes(model: CrfModel, rows: readonly DatasetRow[], 
  * non-increasing in CRF (running minimum from the lowest CRF up), p5 ≤ mean, bytes per frame
  * positive and strictly decreasing. Outside the training CRFs the curve is a tangent
  * extrapolation (see `extrapolated`), so treat values far outside them as rough. Features are
- * clamped to ±Z_CLAMP training standard deviations. Pure and synchronous.
+ * clamped to ±Z_CLAMP training standard deviations. A model with a `proxy` spec needs the scene's
+ * `proxyCurve` measured to that spec. Pure and synchronous.
  */
 export function predictSceneCurve(
   model: CrfModel,
   complexity: SceneComplexity,
   video: VideoInfo,
   crfRange?: { min: number; max: number },
+  proxyCurve?: ProxyCurve,
 ): SceneCurve {
   const range = crfRange ?? CRF_RANGE[model.encoder];
   if (!(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min <= range.max))
     throw new InvalidOptionsError('CRF range', `want integers min <= max, got ${range.min}..${range.max}`);
-  const zs = standardized(model, complexity, video);
+  const zs = standardized(model, complexity, video, proxyCurve);
   const near = model.neighbours ? nearestScenes(model.neighbours, zs, model.standardize) : undefined;
   const w = model.neighbours?.weight ?? 0;
   const am = polyOf(model.quality.mean, zs);
@@ -512,12 +537,15 @@ export interface CrfFitOptions {
   lambda?: number;
   /** 'row': every row counts the same; 'video': every video counts the same in total. Default 'row'. */
   weighting?: RowWeighting;
+  /** Add the rows' proxy curves as features (every row needs a `proxy` measured to one spec). Default false. */
+  proxy?: boolean;
 }
 
 interface ResolvedOptions {
   degree: number;
   lambda: number;
   weighting: RowWeighting;
+  proxy: boolean;
 }
 
 function resolveOptions(opts: CrfFitOptions): ResolvedOptions {
@@ -527,7 +555,7 @@ function resolveOptions(opts: CrfFitOptions): ResolvedOptions {
   if (!(Number.isInteger(degree) && degree >= 1 && degree <= MAX_DEGREE)) throw new InvalidOptionsError('CRF model options', `degree must be an integer 1..${MAX_DEGREE}, got ${degree}`);
   if (!(Number.isFinite(lambda) && lambda >= 0)) throw new InvalidOptionsError('CRF model options', `lambda must be a finite number >= 0, got ${lambda}`);
   if (weighting !== 'row' && weighting !== 'video') throw new InvalidOptionsError('CRF model options', `weighting must be 'row' or 'video', got ${JSON.stringify(weighting)}`);
-  return { degree, lambda, weighting };
+  return { degree, lambda, weighting, proxy: opts.proxy === true };
 }
 
 const rowLabel = (r: DatasetRow): string => `${r.video} scene ${r.scene} crf ${r.crf}`;
@@ -550,20 +578,32 @@ function checkRows(rows: readonly DatasetRow[]): { encoder: EncoderName; preset:
 const sizeTarget = (r: DatasetRow): number => Math.log(r.bytes / r.frames / (r.width * r.height));
 
 
-type Coefficients = Pick<CrfModel, 'encoder' | 'preset' | 'features' | 'standardize' | 'degree' | 'quality' | 'bits'>;
+type Coefficients = Pick<CrfModel, 'encoder' | 'preset' | 'features' | 'standardize' | 'degree' | 'quality' | 'bits' | 'proxy'>;
+
+/** The one proxy spec all `rows` were measured with (rows without a proxy curve are an error). */
+function proxySpecOf(rows: readonly DatasetRow[]): ProxySpec {
+  const first = rows[0]!.proxy;
+  for (const r of rows) {
+    if (!r.proxy) throw new InvalidOptionsError('training rows', `${rowLabel(r)} has no proxy curve (build the dataset with --proxy, or fit without proxy features)`);
+    if (JSON.stringify(r.proxy.spec) !== JSON.stringify(first!.spec)) throw new InvalidOptionsError('training rows', `${rowLabel(r)}: proxy curves were measured with different specs`);
+  }
+  return first!.spec;
+}
 
 /** The weighted ridge fit of the three targets (they share the design matrix). */
 function fitCoefficients(rows: readonly DatasetRow[], o: ResolvedOptions): Coefficients {
   const { encoder, preset } = checkRows(rows);
+  const proxy = o.proxy ? proxySpecOf(rows) : undefined;
+  const names = modelFeatureList(proxy);
   const n = rows.length;
-  const d = modelFeatureNames.length;
+  const d = names.length;
   const q = d + 1;
   const p = (o.degree + 1) * q;
 
-  const feats = rows.map((r) => modelFeatures(r.complexity, r));
+  const feats = rows.map((r) => modelFeatures(r.complexity, r, proxy, r.proxy));
   feats.forEach((f, i) =>
     f.forEach((v, j) => {
-      if (!Number.isFinite(v)) throw new InvalidOptionsError('training rows', `${rowLabel(rows[i]!)}: model feature ${modelFeatureNames[j]} is ${v}`);
+      if (!Number.isFinite(v)) throw new InvalidOptionsError('training rows', `${rowLabel(rows[i]!)}: model feature ${names[j]} is ${v}`);
     }),
   );
   const weights = new Float64Array(n).fill(1);
@@ -630,11 +670,12 @@ function fitCoefficients(rows: readonly DatasetRow[], o: ResolvedOptions): Coeff
   return {
     encoder,
     preset,
-    features: [...modelFeatureNames],
+    features: names,
     standardize: { mean, std },
     degree: o.degree,
     quality: { mean: cm!, p5: cp! },
     bits: cb!,
+    ...(proxy ? { proxy } : {}),
   };
 }
 
@@ -712,9 +753,9 @@ export function crossValidateCrfModel(rows: readonly DatasetRow[], opts: CrfFitO
     const curves = new Map<string, SceneCurve>();
     const e = noErrors();
     for (const r of test) {
-      const key = JSON.stringify([r.complexity, r.width, r.height]);
+      const key = JSON.stringify([r.complexity, r.width, r.height, r.proxy]);
       let curve = curves.get(key);
-      if (!curve) curves.set(key, (curve = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi })));
+      if (!curve) curves.set(key, (curve = predictSceneCurve(model, r.complexity, r, { min: lo, max: hi }, r.proxy)));
       const dm = Math.abs(valueAt(curve.crfs, curve.vmafMean, r.crf) - r.vmafMean);
       const dp = Math.abs(valueAt(curve.crfs, curve.vmafP5, r.crf) - r.vmafP5);
       e.rows++;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENCODERS } from '../plan/format.js';
+import { proxySpecSchema } from '../proxy/spec.js';
 
 /**
  * One row of a training dataset (JSONL, one object per line): one scene of one video encoded at
@@ -45,6 +46,12 @@ export const datasetRowSchema = z
     vmafMin: z.number(),
     bytes: z.number().positive(),
     encodeSeconds: z.number().min(0),
+    /** The scene's proxy curve (src/proxy), measured on the same frames, when the dataset was built with proxies. */
+    proxy: z
+      .object({ spec: proxySpecSchema, crfs: z.array(z.number().int()), vmafMean: z.array(z.number().finite()) })
+      .strict()
+      .refine((c) => c.crfs.length === c.vmafMean.length, 'crfs and vmafMean must have the same length')
+      .optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /** The CRF predictor: scene complexity → predicted rate–quality curve (`SceneCurve`). */
 export {
   modelFeatureNames,
+  modelFeatureList,
   modelFeatures,
   fitCrfModel,
   predictSceneCurve,

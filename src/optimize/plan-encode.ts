@@ -1,21 +1,25 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeProgress } from '../analysis/analyze.js';
 import { encodeSegment, prepareEncode } from '../encode/chunked.js';
-import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, predictSceneCurve, type CrfModel } from '../model/crf-model.js';
 import type { SceneCurve } from '../model/curve.js';
 import { CRF_RANGE, ENCODERS, planFromScenes, type EncodePlan, type EncoderName } from '../plan/format.js';
 import { budgetBytes, fitCurveToProbes, type CurveProbe, planForBudget, planForTarget, type PlanResult } from '../plan/planner.js';
+import { measureProxyCurves } from '../proxy/measure.js';
+import { middleFrames, type ProxyCurve } from '../proxy/spec.js';
 import { measureQuality } from '../quality/measure.js';
 
 /**
  * planEncode: the optimizer's front half. From the pre-analysis alone it predicts every scene's
  * rate–quality curve and picks each scene's CRF for a VMAF target or a bitrate budget; optional
  * probes encode a scene at its predicted CRF, measure it and move the curve through the
- * measurement (keeping the predicted slope), then re-plan.
+ * measurement (keeping the predicted slope), then re-plan. With a model that uses proxy curves
+ * (src/proxy), each scene's proxy curve is measured first and is part of the prediction.
  */
 
 const crf = z.number().int().min(0).max(63);
@@ -46,12 +50,19 @@ export const planEncodeOptionsSchema = z
      * cheaper, rougher measurement; the shipped models were trained on 48-frame excerpts).
      */
     probeFrames: z.union([z.literal('all'), z.number().int().min(8)]).default('all'),
-    /** CRF model file; default the shipped `models/crf-<encoder>-v1.json`. */
+    /** CRF model file; default the shipped `models/crf-<encoder>-v1.json` (with `proxy`: `crf-<encoder>-proxy-v1.json`). */
     model: z.string().min(1).optional(),
+    /**
+     * Measure every scene's proxy curve (small fast encodes, src/proxy) and predict with a model
+     * that uses them: a better predicted slope for the probes' corrections, at some CPU. Default:
+     * on when `probes` > 0 and a proxy model is shipped for the encoder, else off. With `model`,
+     * the model file decides (true/false then only check it).
+     */
+    proxy: z.boolean().optional(),
     bitDepth: z.union([z.literal(8), z.literal(10)]).default(8),
     /** Encoder options for every scene (see the plan format). */
     options: z.record(z.union([z.string(), z.number(), z.boolean()])).default({}),
-    /** Where probe encodes go (removed afterwards); default a temporary directory. */
+    /** Where probe and proxy encodes go (removed afterwards); default a temporary directory. */
     workDir: z.string().min(1).optional(),
     analyze: analyzeOptionsSchema.innerType().partial().optional(),
     ffmpegPath: z.string().min(1).optional(),
@@ -71,8 +82,8 @@ export const planEncodeOptionsSchema = z
 export type PlanEncodeOptions = z.input<typeof planEncodeOptionsSchema>;
 
 export interface PlanProgress {
-  stage: 'analyze' | 'predict' | 'probe';
-  /** analyze: frames; probe: probe encodes done / planned. */
+  stage: 'analyze' | 'proxy' | 'predict' | 'probe';
+  /** analyze: frames; proxy: steps (scenes encoded, then CRFs scored); probe: probe encodes done / planned. */
   done: number;
   total: number;
   analysis?: AnalyzeProgress;
@@ -117,6 +128,8 @@ export interface ScenePrediction {
   curve: SceneCurve;
   /** The model's prediction before any probe. */
   predictedCurve: SceneCurve;
+  /** The scene's proxy curve, when the model uses them. */
+  proxy?: ProxyCurve;
 }
 
 export interface PlanEncodeResult {
@@ -127,19 +140,28 @@ export interface PlanEncodeResult {
   bitrateKbps?: number;
   scenes: ScenePrediction[];
   predicted: { bytes: number; bitrateKbps: number; vmafMean: number; vmafP5Min: number; budgetMet?: boolean };
-  model: { path: string; encoder: EncoderName; preset: number; trainedOn: string[] };
+  model: { path: string; encoder: EncoderName; preset: number; trainedOn: string[]; proxy: boolean };
   /** Set when the plan's preset differs from the model's: predictions are for the model's preset. */
   warnings: string[];
   analysis: AnalysisResult;
-  timings: { analysisSeconds: number; planSeconds: number; probeSeconds: number };
+  timings: { analysisSeconds: number; proxySeconds: number; planSeconds: number; probeSeconds: number };
 }
 
 /** The frames a probe encodes: all of the scene, or `limit` frames from its middle. */
-export function probeRange(startFrame: number, endFrame: number, limit: number | 'all'): { startFrame: number; endFrame: number } {
-  const n = endFrame - startFrame;
-  if (limit === 'all' || n <= limit) return { startFrame, endFrame };
-  const start = startFrame + Math.floor((n - limit) / 2);
-  return { startFrame: start, endFrame: start + limit };
+export const probeRange = middleFrames;
+
+/**
+ * Which model file: `model` if given; else the shipped proxy model when proxy curves are asked
+ * for (explicitly, or by default with probes) and one exists for the encoder; else the plain one.
+ */
+function chooseModelPath(o: z.output<typeof planEncodeOptionsSchema>): string {
+  if (o.model) return path.resolve(o.model);
+  if (o.proxy ?? o.probes > 0) {
+    const proxyPath = defaultCrfModelPath(o.encoder, { proxy: true });
+    if (existsSync(proxyPath)) return proxyPath;
+    if (o.proxy) throw new UnsupportedError(`no proxy-curve model is shipped for ${o.encoder} (${proxyPath}); train one with npm run bench:train -- --proxy, or pass proxy: false`);
+  }
+  return defaultCrfModelPath(o.encoder);
 }
 
 /** A probe as a curve measurement (bytes per frame of the scene). */
@@ -172,9 +194,11 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const { signal, onProgress } = control;
   throwIfAborted(signal);
 
-  const modelPath = o.model ? path.resolve(o.model) : defaultCrfModelPath(o.encoder);
+  const modelPath = control.crfModel ? '(given)' : chooseModelPath(o);
   const model = control.crfModel ?? (await loadCrfModel(modelPath));
   if (model.encoder !== o.encoder) throw new InvalidOptionsError('model', `${JSON.stringify(modelPath)} is a model for ${model.encoder}, not ${o.encoder}`);
+  if (o.proxy !== undefined && o.proxy !== (model.proxy !== undefined))
+    throw new InvalidOptionsError('model', `${modelPath} ${model.proxy ? 'uses' : 'does not use'} proxy curves, and proxy is ${o.proxy}`);
   const preset = o.preset ?? model.preset;
   const warnings: string[] = [];
   if (preset !== model.preset)
@@ -192,7 +216,20 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const frameCount = analysis.scenes[analysis.scenes.length - 1]!.endFrame;
   const frames = analysis.scenes.map((s) => s.endFrame - s.startFrame);
   const range = CRF_RANGE[o.encoder];
-  const predictedCurves = analysis.scenes.map((s) => predictSceneCurve(model, s.complexity, { width: video.width, height: video.height, fps: video.fps }, range));
+  const proxies = model.proxy
+    ? await measureProxyCurves(input, analysis.scenes, {
+        encoder: o.encoder,
+        spec: model.proxy,
+        ffmpegPath: o.ffmpegPath,
+        workDir: o.workDir,
+        signal,
+        onProgress: (p) => onProgress?.({ stage: 'proxy', done: p.done, total: p.total }),
+      })
+    : undefined;
+  const tProxy = performance.now();
+  const predictedCurves = analysis.scenes.map((s, i) =>
+    predictSceneCurve(model, s.complexity, { width: video.width, height: video.height, fps: video.fps }, range, proxies?.[i]),
+  );
   const curves = predictedCurves.slice();
   onProgress?.({ stage: 'predict', done: curves.length, total: curves.length });
   let result = choose(curves, frames, o, video.fps, frameCount);
@@ -263,6 +300,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
       probes: probes[i]!,
       curve: curves[i]!,
       predictedCurve: predictedCurves[i]!,
+      ...(proxies ? { proxy: proxies[i]! } : {}),
     };
   });
   const bytes = scenes.reduce((a, s) => a + s.predictedBytes, 0);
@@ -280,9 +318,14 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
       vmafP5Min: Math.min(...scenes.map((s) => s.predictedVmafP5)),
       budgetMet: result.budgetMet,
     },
-    model: { path: control.crfModel ? '(given)' : modelPath, encoder: model.encoder, preset: model.preset, trainedOn: model.training.videos },
+    model: { path: modelPath, encoder: model.encoder, preset: model.preset, trainedOn: model.training.videos, proxy: model.proxy !== undefined },
     warnings,
     analysis,
-    timings: { analysisSeconds: control.analysis ? 0 : (t1 - t0) / 1000, planSeconds: (performance.now() - t1) / 1000 - probeSeconds, probeSeconds },
+    timings: {
+      analysisSeconds: control.analysis ? 0 : (t1 - t0) / 1000,
+      proxySeconds: proxies ? (tProxy - t1) / 1000 : 0,
+      planSeconds: (performance.now() - tProxy) / 1000 - probeSeconds,
+      probeSeconds,
+    },
   };
 }
