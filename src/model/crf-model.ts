@@ -28,6 +28,9 @@
  * continues along its tangent at the nearer end (slope forced to the physical sign), so a
  * quadratic's turn-over outside the data cannot bend the curve the wrong way.
  *
+ * A model may also take the scene's proxy curve (src/proxy: its VMAF at a few CRFs on small, fast
+ * encodes) as extra features; its `proxy` block says how the curve must be measured.
+ *
  * `predictSceneCurve` then enforces the `SceneCurve` invariants (monotone quality, p5 ≤ mean,
  * strictly decreasing size), so the planner can rely on them whatever the coefficients say.
  */

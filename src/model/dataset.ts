@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ENCODERS } from '../plan/format.js';
-import { proxySpecSchema } from '../proxy/spec.js';
+import { specifiedProxyCurveSchema } from '../proxy/spec.js';
 
 /**
  * One row of a training dataset (JSONL, one object per line): one scene of one video encoded at
@@ -47,11 +47,7 @@ export const datasetRowSchema = z
     bytes: z.number().positive(),
     encodeSeconds: z.number().min(0),
     /** The scene's proxy curve (src/proxy), measured on the same frames, when the dataset was built with proxies. */
-    proxy: z
-      .object({ spec: proxySpecSchema, crfs: z.array(z.number().int()), vmafMean: z.array(z.number().finite()) })
-      .strict()
-      .refine((c) => c.crfs.length === c.vmafMean.length, 'crfs and vmafMean must have the same length')
-      .optional(),
+    proxy: specifiedProxyCurveSchema.optional(),
   })
   .strict();
 

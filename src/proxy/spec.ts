@@ -30,14 +30,17 @@ export type ProxySpec = z.output<typeof proxySpecSchema>;
 /** Two CRFs give a level and a slope; 36 and 52 bracket where VMAF 90–96 lies for most scenes. */
 export const DEFAULT_PROXY_SPEC: ProxySpec = { width: 320, frames: 48, subsample: 2, crfs: [36, 52] };
 
+const proxyCurveFields = { crfs: z.array(z.number().int()), vmafMean: z.array(z.number().finite()) };
+const sameLength = (c: { crfs: number[]; vmafMean: number[] }): boolean => c.crfs.length === c.vmafMean.length;
+
 /** One scene's proxy measurement: builtin VMAF (mean over the scored frames) at each spec CRF. */
-export const proxyCurveSchema = z
-  .object({
-    crfs: z.array(z.number().int()),
-    vmafMean: z.array(z.number().finite()),
-  })
+export const proxyCurveSchema = z.object(proxyCurveFields).strict().refine(sameLength, 'crfs and vmafMean must have the same length');
+
+/** A proxy curve with the spec it was measured to, as dataset rows store it. */
+export const specifiedProxyCurveSchema = z
+  .object({ spec: proxySpecSchema, ...proxyCurveFields })
   .strict()
-  .refine((c) => c.crfs.length === c.vmafMean.length, 'crfs and vmafMean must have the same length');
+  .refine(sameLength, 'crfs and vmafMean must have the same length');
 
 export type ProxyCurve = z.output<typeof proxyCurveSchema>;
 
