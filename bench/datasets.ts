@@ -4,9 +4,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
-import type { RowWeighting } from '../src/model/crf-model.js';
+import { defaultCrfModelPath, loadCrfModel, type CrfModel, type RowWeighting } from '../src/model/crf-model.js';
 import { ENCODERS, type EncoderName } from '../src/plan/format.js';
 import { numberArg } from './lib.js';
+
+/**
+ * The shipped model whose recipe a retrain or a simulation follows by default: with `proxy`, the
+ * shipped proxy model when it loads, else the plain one.
+ */
+export function loadShippedModel(encoder: EncoderName, proxy = false): Promise<CrfModel> {
+  const plain = () => loadCrfModel(defaultCrfModelPath(encoder));
+  return proxy ? loadCrfModel(defaultCrfModelPath(encoder, { proxy })).catch(plain) : plain();
+}
 
 /** The dataset and model flags bench/train-crf.ts and bench/simulate-probes.ts share. */
 export interface DatasetModelArgs {

@@ -26,12 +26,12 @@
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import path from 'node:path';
-import { defaultCrfModelPath, fitCrfModel, loadCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
+import { fitCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import { rowsByScene, type DatasetRow } from '../src/model/dataset.js';
 import type { EncoderName } from '../src/plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
-import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
+import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, machineLine, numberArg } from './lib.js';
 
 
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // The shipped model's configuration unless given: "what would the shipped recipe do on my data".
   // (--proxy: the shipped proxy model's configuration, when there is one)
-  const shipped = await loadCrfModel(defaultCrfModelPath(args.encoder, { proxy: args.proxy })).catch(() => loadCrfModel(defaultCrfModelPath(args.encoder)));
+  const shipped = await loadShippedModel(args.encoder, args.proxy);
   const a = {
     ...args,
     degree: args.degree ?? shipped.degree,

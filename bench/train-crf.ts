@@ -30,8 +30,6 @@ import {
   crossValidateCrfModel,
   crfModelFileName,
   fitCrfModel,
-  defaultCrfModelPath,
-  loadCrfModel,
   saveCrfModel,
   withNearestScenes,
   type CrfCrossValidation,
@@ -39,7 +37,7 @@ import {
   type RowWeighting,
 } from '../src/model/crf-model.js';
 import type { EncoderName } from '../src/plan/format.js';
-import { readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
+import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, numberArg } from './lib.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -179,9 +177,7 @@ async function main(): Promise<void> {
   };
   // The blend's weight and K are not cross-validated here: choose them with bench:simulate --knn.
   // (the shipped proxy model's, else the shipped plain model's)
-  const shippedBlend = await loadCrfModel(defaultCrfModelPath(args.encoder, { proxy: args.proxy }))
-    .catch(() => loadCrfModel(defaultCrfModelPath(args.encoder)))
-    .then((m) => m.neighbours, () => undefined);
+  const shippedBlend = await loadShippedModel(args.encoder, args.proxy).then((m) => m.neighbours, () => undefined);
   const k = args.knn ?? shippedBlend?.k ?? 0;
   const weight = args.knnWeight ?? shippedBlend?.weight ?? 0.5;
   const model = k > 0 ? withNearestScenes(polynomial, rows, { k, weight }) : polynomial;

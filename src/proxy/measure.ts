@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assertEncoderSupported, type OptionValue } from '../encode/encoders.js';
 import { describeIssues, FfmpegError, InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { parseFinalProgress } from '../media/ffmpeg-info.js';
 import { analysisSize } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
@@ -41,8 +42,7 @@ export interface MeasureProxyOptions {
 async function ffmpeg(file: string, args: string[], signal?: AbortSignal): Promise<number | undefined> {
   const r = await runTool(file, ['-hide_banner', '-nostdin', '-v', 'error', '-stats', '-y', ...args], { signal });
   if (r.exitCode !== 0) throw new FfmpegError(args, r.exitCode, r.stderr);
-  const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
-  return frames.at(-1);
+  return parseFinalProgress(r.stderr)?.frame;
 }
 
 /**
