@@ -18,6 +18,8 @@
  *        [--model svt-av1=file.json,vp9=file.json] (CRF models to plan with; default the shipped ones)
  *        [--proxy auto|on|off] (proxy curves: auto = planEncode's default, on with probes when a
  *        proxy model is shipped; variants planned with them are labelled "+ proxy")
+ *        [--rounds 1,2] (also: 0 probes, encode, validate, re-encode the scenes outside ±1, up
+ *        to R rounds: optimizeEncode's maxRounds)
  *
  * Validation VMAF scores every `--subsample`-th frame (default 2) of each scene.
  */
@@ -31,6 +33,7 @@ import { analyzeVideo, assessScenes, encodePlan, measureQuality, resolveFfmpeg, 
 import { encodeSegment, prepareEncode } from '../src/encode/chunked.js';
 import { assertEncoderSupported, encoderAdapter } from '../src/encode/encoders.js';
 import { percentile } from '../src/quality/pooling.js';
+import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
 import { planFromScenes, type EncoderName } from '../src/plan/format.js';
 import { loadCrfModel, defaultCrfModelPath } from '../src/model/crf-model.js';
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
       'probe-frames': { type: 'string', default: 'all' },
       model: { type: 'string' },
       proxy: { type: 'string', default: 'auto' },
+      rounds: { type: 'string' },
     },
   });
   // auto: planEncode's default (proxy curves with probes, when a proxy model is shipped); on, off: for every variant.
@@ -163,43 +167,66 @@ async function main(): Promise<void> {
 
       // bounds: the CRF range the variant could choose from (a scene above the target at its top is
       // 'capped': no CRF in range could have met the target).
-      const row = async (target: number, variant: string, encodeCrfs: (scene: number) => number, extraCpu: number, bounds = { crfMin: 0, crfMax: 63 }) => {
-        const plan = planFromScenes(
-          planInput,
-          analysis.scenes,
-          { encoder, preset, crf: encodeCrfs },
-        );
-        const output = path.join(work, `${name}.${encoder}.${variant}.t${target}.mkv`);
-        // A fresh work directory: a resumed encode would reuse chunks and not count their CPU.
-        await rm(`${output}.work`, { recursive: true, force: true });
-        const enc = await timed(() => encodePlan(plan, { output, jobs: 1, workDir: `${output}.work` }));
-        const scores = await sceneScores(video, output, analysis, subsample);
-        await rm(output, { force: true });
+      // One table row from a finished encode: its bytes, per-scene scores and CPU.
+      const report = (target: number, variant: string, crfs: number[], bytes: number, scores: SceneScore[], cpu: number, reused: number, bounds = { crfMin: 0, crfMax: 63 }) => {
         const errs = scores.map((s) => s.mean - target);
         const p5 = p5OfScenes(scores);
         const base = fixedFor(p5);
-        const cpu = a.cpu + extraCpu + enc.cpu;
         const hit = (tol: number) => `${fmt((100 * errs.filter((e) => Math.abs(e) <= tol).length) / errs.length, 0)}%`;
         const measured = scores.map((x) => ({ vmafMean: x.mean, vmafP5: x.p5 }));
-        const limits = errs.map((_, i) => ({ crf: encodeCrfs(i), ...bounds }));
+        const limits = errs.map((_, i) => ({ crf: crfs[i]!, ...bounds }));
         const within1 = assessScenes(measured, target, 'mean', 1, limits);
         const within2 = assessScenes(measured, target, 'mean', 2, limits);
         const capped = within1.capped;
         const reachable = (a: Assessment) => (a.reachableHitRate === undefined ? '—' : `${fmt(100 * a.reachableHitRate, 0)}%`);
         say(
-          `| ${name} | ${encoder} p${preset} | ${target} | ${variant} | ${errs.length} | ${hit(1)} | ${hit(2)} | ${capped} | ${reachable(within1)} | ${reachable(within2)} | ${fmt(errs.reduce((x, e) => x + Math.abs(e), 0) / errs.length, 2)} | ${fmt(kbps(enc.value.bytes), 0)} | ${fmt(p5, 2)} | ${base.note}${fmt(base.crf, 1)} | ${fmt(kbps(base.bytes), 0)} | ${fmt(100 * (1 - enc.value.bytes / base.bytes), 1)}% | ${fmt(cpu, 1)} | ${fmt(cpu / base.cpu, 2)}× |`,
+          `| ${name} | ${encoder} p${preset} | ${target} | ${variant} | ${errs.length} | ${hit(1)} | ${hit(2)} | ${capped} | ${reachable(within1)} | ${reachable(within2)} | ${fmt(errs.reduce((x, e) => x + Math.abs(e), 0) / errs.length, 2)} | ${fmt(kbps(bytes), 0)} | ${fmt(p5, 2)} | ${base.note}${fmt(base.crf, 1)} | ${fmt(kbps(base.bytes), 0)} | ${fmt(100 * (1 - bytes / base.bytes), 1)}% | ${fmt(cpu, 1)} | ${fmt(cpu / base.cpu, 2)}× |`,
         );
-        log(`${name} ${encoder} t${target} ${variant}: CRF→error ${errs.map((e, i) => `${encodeCrfs(i)}→${e.toFixed(1)}`).join(' ')}`);
+        log(`${name} ${encoder} t${target} ${variant}: CRF→error ${errs.map((e, i) => `${crfs[i]}→${e.toFixed(1)}`).join(' ')}; ${reused} chunk(s) reused`);
+      };
+
+      // Encodes per-scene CRFs (chunked, fresh work directory), scores the scenes, reports the row.
+      // segmentCache: the probes' segment cache, whose whole-scene probes at a kept CRF become chunks.
+      const row = async (target: number, variant: string, encodeCrfs: (scene: number) => number, extraCpu: number, bounds = { crfMin: 0, crfMax: 63 }, segmentCache?: string) => {
+        const plan = planFromScenes(planInput, analysis.scenes, { encoder, preset, crf: encodeCrfs });
+        const output = path.join(work, `${name}.${encoder}.${variant}.t${target}.mkv`);
+        // A fresh work directory: a resumed encode would reuse chunks and not count their CPU.
+        await rm(`${output}.work`, { recursive: true, force: true });
+        const enc = await timed(() => encodePlan(plan, { output, jobs: 1, workDir: `${output}.work`, segmentCache }));
+        const scores = await sceneScores(video, output, analysis, subsample);
+        await rm(output, { force: true });
+        report(target, variant, plan.scenes.map((s) => s.crf), enc.value.bytes, scores, a.cpu + extraCpu + enc.cpu, enc.value.reusedChunks, bounds);
       };
 
       for (const target of targets) {
         for (const probes of values.probes!.split(',').map(Number)) {
           for (const frames of probes ? values['probe-frames']!.split(',') : ['all']) {
             const probeFrames = frames === 'all' ? 'all' : Number(frames);
-            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames, model: models[encoder], proxy }, { analysis }));
+            // A fresh segment cache: probes taken from an earlier run's cache would not count their CPU.
+            const segmentCache = path.join(work, `${name}.${encoder}.p${probes}.f${frames}.t${target}.segments`);
+            await rm(segmentCache, { recursive: true, force: true });
+            const p = await timed(() => planEncode(video, { encoder, targetVmaf: target, probes, probeSubsample: subsample, probeFrames, model: models[encoder], proxy, segmentCache }, { analysis }));
             const label = `${probes} probe${probes === 1 ? '' : 's'}${probeFrames === 'all' ? '' : ` of ${probeFrames} frames`}${p.value.model.proxy ? ' + proxy' : ''}`;
-            await row(target, label, (i) => p.value.plan.scenes[i]!.crf, p.cpu);
+            await row(target, label, (i) => p.value.plan.scenes[i]!.crf, p.cpu, undefined, segmentCache);
+            await rm(segmentCache, { recursive: true, force: true });
           }
+        }
+        // Encode first, then fix the misses: optimizeEncode with 0 probes and up to R re-encode
+        // rounds. Its CPU includes every VMAF pass it makes (the first validation is what decides
+        // the re-encodes), the last one too, which the other rows leave out.
+        for (const maxRounds of values.rounds ? values.rounds.split(',').map(Number) : []) {
+          const output = path.join(work, `${name}.${encoder}.rounds${maxRounds}.t${target}.mkv`);
+          const encodeWorkDir = `${output}.work`;
+          await rm(encodeWorkDir, { recursive: true, force: true });
+          const o = await timed(() =>
+            optimizeEncode(video, { encoder, targetVmaf: target, probes: 0, model: models[encoder], proxy, output, encodeWorkDir, jobs: 1, tolerance: 1, maxRounds, validateSubsample: subsample }, { analysis }),
+          );
+          // Scored like every other row: one pass over the final file.
+          const scores = await sceneScores(video, output, analysis, subsample);
+          await rm(output, { force: true });
+          const label = `0 probes${o.value.planned.model.proxy ? ' + proxy' : ''}, ≤ ${maxRounds} re-encode round${maxRounds === 1 ? '' : 's'} (used ${o.value.validation!.rounds})`;
+          const crfs = o.value.plan.scenes.map((s) => s.crf);
+          report(target, label, crfs, o.value.encode.bytes, scores, a.cpu + o.cpu, o.value.encode.reusedChunks);
         }
         if (values['no-av1an'] || !av1anTargets.includes(target)) continue;
         // Av1an-style: 4 probes per scene at a fast preset, every 4th frame scored, CRF interpolated.

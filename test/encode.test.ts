@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEncode } from '../src/cli/encode.js';
-import { encodePlan, prepareEncode, type EncodeResult } from '../src/encode/chunked.js';
+import { encodePlan, encodeSegment, prepareEncode, type EncodeResult } from '../src/encode/chunked.js';
 import { assertEncoderSupported, ENCODER_ADAPTERS } from '../src/encode/encoders.js';
 import { readManifest } from '../src/encode/manifest.js';
+import { lookupSegment, storeSegment } from '../src/encode/segment-cache.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { planFromScenes, type EncodePlan, type EncoderName } from '../src/plan/format.js';
 import { hasNativeFfmpeg } from './helpers.js';
@@ -226,6 +227,60 @@ describe.skipIf(!hasNativeFfmpeg)('resume', () => {
     const [a, b] = await Promise.all([readFile(output), readFile(reference)]);
     expect(a.length).toBeGreaterThan(0);
     expect(a.equals(b)).toBe(true);
+  });
+});
+
+describe.skipIf(!hasNativeFfmpeg)('segment cache: a probe encode becomes the chunk', () => {
+  it('a cached segment is taken instead of encoded, by encodeSegment and by encodePlan, with the same final bytes', async () => {
+    const dir = path.join(tmp, 'segcache');
+    const cache = path.join(dir, 'segments');
+    await mkdir(dir);
+    const plan = makePlan('vp9', [40, 30, 50]);
+    const prepared = await prepareEncode(plan, { output: path.join(dir, 'probe.mkv'), workDir: path.join(dir, 'probe-work'), threads: 2 });
+    // A probe of scene 1 at the plan's CRF, and one at a CRF the plan does not use.
+    const probe = await encodeSegment(prepared, { ...SCENES[1]!, crf: 30 }, path.join(dir, 'p1.ivf'), undefined, { segmentCache: cache });
+    const other = await encodeSegment(prepared, { ...SCENES[2]!, crf: 45 }, path.join(dir, 'p2.ivf'), undefined, { segmentCache: cache });
+    expect([probe.cached, other.cached]).toEqual([false, false]);
+    // The same probe again comes from the cache, byte for byte.
+    const again = await encodeSegment(prepared, { ...SCENES[1]!, crf: 30 }, path.join(dir, 'p1-again.ivf'), undefined, { segmentCache: cache });
+    expect(again).toMatchObject({ cached: true, bytes: probe.bytes });
+    expect((await readFile(again.file)).equals(await readFile(probe.file))).toBe(true);
+
+    const output = path.join(dir, 'out.mkv');
+    const r = await encodePlan(plan, { output, jobs: 1, threads: 2, segmentCache: cache });
+    expect(r.chunks.map((c) => c.reused)).toEqual([false, true, false]);
+    expect(r.encodedChunks).toBe(2);
+    expect(r.chunks[1]!.bytes).toBe(probe.bytes);
+    // The cache is only read: both entries are still there.
+    expect((await readdir(cache)).filter((n) => n.endsWith('.json'))).toHaveLength(2);
+
+    const reference = path.join(dir, 'reference.mkv');
+    const plain = await encodePlan(plan, { output: reference, workDir: path.join(dir, 'ref-work'), jobs: 1, threads: 2 });
+    expect(plain.encodedChunks).toBe(3);
+    expect((await readFile(output)).equals(await readFile(reference))).toBe(true);
+
+    // Other threads per chunk: another key, nothing taken.
+    const t1 = await encodePlan(plan, { output: path.join(dir, 't1.mkv'), jobs: 1, threads: 1, segmentCache: cache });
+    expect(t1.reusedChunks).toBe(0);
+  });
+
+  it('an entry counts only when complete: its record, a file of the recorded size', async () => {
+    const dir = path.join(tmp, 'segcache-unit');
+    await mkdir(dir);
+    const src = path.join(dir, 'x.ivf');
+    await writeFile(src, Buffer.alloc(100, 7));
+    await storeSegment(path.join(dir, 'c'), 'k1', src, { bytes: 100, encodeSeconds: 1.5 });
+    expect(await lookupSegment(path.join(dir, 'c'), 'k1')).toMatchObject({ bytes: 100, encodeSeconds: 1.5 });
+    expect(await lookupSegment(path.join(dir, 'c'), 'k2')).toBeUndefined();
+    expect(await lookupSegment(path.join(dir, 'missing'), 'k1')).toBeUndefined();
+    // A truncated file, a corrupt record, a record without its file.
+    await writeFile(path.join(dir, 'c', 'k1.ivf'), Buffer.alloc(99));
+    expect(await lookupSegment(path.join(dir, 'c'), 'k1')).toBeUndefined();
+    await storeSegment(path.join(dir, 'c'), 'k3', src, { bytes: 100, encodeSeconds: 1 });
+    await writeFile(path.join(dir, 'c', 'k3.json'), '{"bytes": "many"');
+    expect(await lookupSegment(path.join(dir, 'c'), 'k3')).toBeUndefined();
+    await writeFile(path.join(dir, 'c', 'k4.json'), JSON.stringify({ bytes: 100, encodeSeconds: 1 }));
+    expect(await lookupSegment(path.join(dir, 'c'), 'k4')).toBeUndefined();
   });
 });
 

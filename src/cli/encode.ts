@@ -18,6 +18,8 @@ Options:
   --threads <n>          threads per chunk (default: cores / jobs; keep it fixed when resuming)
   --work-dir <dir>       chunks and manifest (default <output>.scenecrf-work)
   --keep-chunks          keep the chunk files after success
+  --segment-cache <dir>  take a scene's chunk from there when it holds the same encode (the probes
+                         of "scenecrf plan --segment-cache <dir>"); threads per chunk must match
   --ffmpeg <path>        ffmpeg executable to use
   --via <ffmpeg|tool>    encode with ffmpeg's encoder library (default) or pipe into the
                          standalone SvtAv1EncApp / aomenc / vpxenc
@@ -35,6 +37,7 @@ export async function runEncode(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       'work-dir': { type: 'string' },
       'keep-chunks': { type: 'boolean', default: false },
+      'segment-cache': { type: 'string' },
       ffmpeg: { type: 'string' },
       via: { type: 'string' },
       'tool-path': { type: 'string' },
@@ -63,6 +66,7 @@ export async function runEncode(argv: string[]): Promise<number> {
       jobs,
       threads,
       keepChunks: values['keep-chunks'],
+      segmentCache: values['segment-cache'],
       ffmpegPath: values.ffmpeg,
       via: values.via as 'ffmpeg' | 'tool' | undefined,
       toolPath: values['tool-path'],

@@ -20,6 +20,9 @@ const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (require
   --max-crf-jump <n>     largest CRF change between neighbouring scenes
   --probes <n>           trial encodes per scene to refine the prediction (default 0)
   --probe-frames <n|all> a probe encodes at most n frames from the middle of the scene (default all)
+  --segment-cache <dir>  keep the probe encodes there (and take probes already there); "scenecrf
+                         encode --segment-cache <dir>" then reuses each whole-scene probe whose
+                         CRF the plan kept instead of encoding that scene again
   --proxy, --no-proxy    measure each scene's proxy curve (small fast encodes) and predict with
                          the shipped proxy model (default: on with --probes, when one is shipped)
   --model <file>         CRF model (default: the shipped models/crf-<encoder>[-proxy]-v1.json)
@@ -69,6 +72,7 @@ const PLAN_ARGS = {
   'max-crf-jump': { type: 'string' },
   probes: { type: 'string' },
   'probe-frames': { type: 'string' },
+  'segment-cache': { type: 'string' },
   model: { type: 'string' },
   proxy: { type: 'boolean' },
   'no-proxy': { type: 'boolean' },
@@ -98,6 +102,7 @@ function planOptions(values: Record<string, string | boolean | undefined>): Plan
     maxCrfJump: intOption('max-crf-jump', values['max-crf-jump'] as string | undefined),
     probes: intOption('probes', values.probes as string | undefined),
     probeFrames: values['probe-frames'] === 'all' ? 'all' : intOption('probe-frames', values['probe-frames'] as string | undefined),
+    segmentCache: values['segment-cache'] as string | undefined,
     model: values.model as string | undefined,
     proxy: values.proxy ? true : values['no-proxy'] ? false : undefined,
     bitDepth: bitDepth as 8 | 10 | undefined,

@@ -15,6 +15,7 @@ import { resolveEncoderTool, type EncoderTool } from './cli-tools.js';
 import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type EncoderAdapter, type OptionValue } from './encoders.js';
 import { MANIFEST_NAME, manifestWriter, readManifest, type ChunkRecord, type EncodeManifest } from './manifest.js';
 import { runPool } from './pool.js';
+import { storeSegment, takeSegment } from './segment-cache.js';
 
 /**
  * Chunked per-scene encoding.
@@ -60,7 +61,7 @@ export interface EncodeProgress {
   etaSeconds: number | undefined;
   chunksDone: number;
   chunksTotal: number;
-  /** Chunks taken from an earlier run. */
+  /** Chunks taken from an earlier run or from the segment cache. */
   chunksReused: number;
   /** Set on the event emitted when a chunk has just finished. */
   finishedChunk?: ChunkResult;
@@ -76,8 +77,10 @@ export interface ChunkResult {
   bitrateKbps: number;
   encodeSeconds: number;
   encoderVersion?: string;
-  /** True when the chunk came from an earlier (interrupted) run. */
+  /** True when the chunk came from an earlier (interrupted) run or from the segment cache. */
   reused: boolean;
+  /** The chunk file (IVF) in the work directory; removed after success unless `keepChunks`. */
+  file: string;
 }
 
 export interface EncodePlanOptions {
@@ -103,6 +106,12 @@ export interface EncodePlanOptions {
   toolPath?: string;
   /** Keep the chunk files after success (default false: only the manifest stays). */
   keepChunks?: boolean;
+  /**
+   * A segment cache directory (see segment-cache.ts), typically the one `planEncode`'s whole-scene
+   * probes were kept in (its `segmentCache` option): a chunk whose key is there is taken from it
+   * instead of encoded. The cache is only read.
+   */
+  segmentCache?: string;
   ffmpegPath?: string;
   signal?: AbortSignal;
   onProgress?: (p: EncodeProgress) => void;
@@ -326,6 +335,16 @@ function cutArgs(p: PreparedEncode, start: number, end: number, mode: 'seek' | '
   return ['-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start_frame=${start}:end_frame=${end},${retime}`];
 }
 
+/**
+ * The chunk key: sha256 of everything that determines a chunk's bytes (input identity, frame
+ * range, frame rate, ffmpeg version, the exact encoder arguments). Chunks and probe encodes with
+ * equal keys are interchangeable.
+ */
+function chunkKey(p: PreparedEncode, startFrame: number, endFrame: number, args: string[]): string {
+  const identity = { chunkFormat: CHUNK_FORMAT, input: p.inputStat, frameRate: p.plan.input.frameRate, ffmpeg: p.backend.version };
+  return sha256(canonical({ ...identity, startFrame, endFrame, args }));
+}
+
 /** Placeholder for the output file in a standalone program's arguments (replaced per run). */
 const TOOL_OUT = '\u0000out';
 
@@ -447,26 +466,42 @@ export interface SegmentEncode {
   bytes: number;
   frames: number;
   encodeSeconds: number;
+  /** Taken from the segment cache, not encoded now. */
+  cached: boolean;
 }
 
 /**
  * Encodes one stretch of a prepared plan's input on its own (a probe: the scene at a trial CRF),
  * exactly as `encodePlan` would encode that scene as a chunk, into `output` (IVF; written to a
- * temporary name and renamed).
+ * temporary name and renamed). With `segmentCache`, an encode already there is taken instead
+ * (`cached: true`, its original encode time), and a new one is added to it.
  */
 export async function encodeSegment(
   p: PreparedEncode,
   segment: { startFrame: number; endFrame: number; crf: number; options?: Record<string, OptionValue> },
   output: string,
   signal: AbortSignal = new AbortController().signal,
+  cache: { segmentCache?: string } = {},
 ): Promise<SegmentEncode> {
   const t = performance.now();
   const options = { ...p.plan.options, ...(segment.options ?? {}) } as Record<string, OptionValue>;
   const args = chunkArgs(p, { startFrame: segment.startFrame, endFrame: segment.endFrame, crf: segment.crf, options });
+  const frames = segment.endFrame - segment.startFrame;
+  const key = chunkKey(p, segment.startFrame, segment.endFrame, args);
+  throwIfAborted(signal);
+  const hit = cache.segmentCache ? await takeSegment(cache.segmentCache, key, output) : undefined;
+  if (hit) return { file: output, bytes: hit.bytes, frames, encodeSeconds: hit.encodeSeconds, cached: true };
   const tmp = `${output}.${process.pid}.tmp`;
-  await encodeCut(p, { index: -1, ...segment, args }, tmp, signal, () => undefined);
+  const { out } = await encodeCut(p, { index: -1, ...segment, args }, tmp, signal, () => undefined);
   await rename(tmp, output);
-  return { file: output, bytes: (await stat(output)).size, frames: segment.endFrame - segment.startFrame, encodeSeconds: (performance.now() - t) / 1000 };
+  const result = { file: output, bytes: (await stat(output)).size, frames, encodeSeconds: (performance.now() - t) / 1000, cached: false };
+  if (cache.segmentCache)
+    await storeSegment(cache.segmentCache, key, output, {
+      bytes: result.bytes,
+      encodeSeconds: result.encodeSeconds,
+      encoderVersion: p.tool ? p.tool.version : (encoderVersionFromLog(p.adapter, out.log) ?? p.backend.version),
+    });
+  return result;
 }
 
 /** Deletes chunk files and the concat list from a work directory; the manifest stays. */
@@ -512,13 +547,12 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   const manifestPath = path.join(p.workDir, MANIFEST_NAME);
   const previous = await readManifest(manifestPath);
   const writeManifest = manifestWriter(manifestPath);
-  const identity = { chunkFormat: CHUNK_FORMAT, input: p.inputStat, frameRate: plan.input.frameRate, ffmpeg: backend.version };
 
   const chunks: Array<ChunkRecord & { args: string[]; options: Record<string, OptionValue> }> = [];
   for (const [index, s] of plan.scenes.entries()) {
     const options = { ...plan.options, ...(s.options ?? {}) } as Record<string, OptionValue>;
     const args = chunkArgs(p, { startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, options });
-    const key = sha256(canonical({ ...identity, startFrame: s.startFrame, endFrame: s.endFrame, args }));
+    const key = chunkKey(p, s.startFrame, s.endFrame, args);
     const file = chunkName(index);
     const old = previous?.chunks.find((c) => c.index === index && c.key === key && c.status === 'done' && c.file === file);
     let reusable = false;
@@ -526,10 +560,17 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
       const st = await stat(path.join(p.workDir, file)).catch(() => undefined);
       reusable = !!st?.isFile() && st.size === old.bytes;
     }
+    const cached = !reusable && opts.segmentCache ? await takeSegment(opts.segmentCache, key, path.join(p.workDir, file)) : undefined;
+    const frames = s.endFrame - s.startFrame;
     chunks.push(
       reusable
         ? { ...old!, args, options }
-        : { index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'pending', args, options },
+        : cached
+          ? {
+              index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'done', args, options,
+              bytes: cached.bytes, bitrateKbps: (cached.bytes * 8) / 1000 / (frames / fps), encodeSeconds: cached.encodeSeconds, encoderVersion: cached.encoderVersion,
+            }
+          : { index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'pending', args, options },
     );
   }
   const reusedIdx = new Set(chunks.filter((c) => c.status === 'done').map((c) => c.index));
@@ -582,6 +623,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     encodeSeconds: c.encodeSeconds ?? 0,
     encoderVersion: c.encoderVersion,
     reused: reusedIdx.has(c.index),
+    file: path.join(p.workDir, c.file),
   });
 
   const controller = new AbortController();

@@ -64,6 +64,14 @@ export const planEncodeOptionsSchema = z
     options: z.record(z.union([z.string(), z.number(), z.boolean()])).default({}),
     /** Where probe and proxy encodes go (removed afterwards); default a temporary directory. */
     workDir: z.string().min(1).optional(),
+    /**
+     * Keep every probe encode in this segment cache directory (created if missing), and take
+     * probes already there instead of encoding them. An `encodePlan` of the result with the same
+     * `segmentCache` (and the same threads per chunk: one job, by default) then reuses each
+     * whole-scene probe whose CRF the plan kept as that scene's chunk. `optimizeEncode` does this
+     * by itself.
+     */
+    segmentCache: z.string().min(1).optional(),
     analyze: analyzeOptionsSchema.innerType().partial().optional(),
     ffmpegPath: z.string().min(1).optional(),
   })
@@ -108,6 +116,8 @@ export interface ProbeRecord {
   vmafP5: number;
   bytes: number;
   encodeSeconds: number;
+  /** The encode was taken from the segment cache (encodeSeconds is then its original time). */
+  cached: boolean;
 }
 
 export interface ScenePrediction {
@@ -261,7 +271,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
           }
           const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
           const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
-          const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal);
+          const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal, { segmentCache: o.segmentCache && path.resolve(o.segmentCache) });
           const q = await measureQuality(input, file, {
             referenceFrames: range,
             subsample: o.probeSubsample,
@@ -269,7 +279,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
             signal,
           });
           await rm(file, { force: true });
-          const rec: ProbeRecord = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds };
+          const rec: ProbeRecord = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds, cached: enc.cached };
           probes[i]!.push(rec);
           curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement));
           onProgress?.({ stage: 'probe', done: ++done, total });
