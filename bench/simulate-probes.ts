@@ -30,7 +30,8 @@ import { fitCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type Row
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import { rowsByScene, type DatasetRow } from '../src/model/dataset.js';
 import type { EncoderName } from '../src/plan/format.js';
-import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe } from '../src/plan/planner.js';
+import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe } from '../src/plan/planner.js';
+import { defaultProbeTrust } from '../src/optimize/plan-encode.js';
 import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, machineLine, numberArg } from './lib.js';
 
@@ -183,12 +184,15 @@ interface ProbeRule {
   trust?: { step: number; upOnly: boolean };
 }
 
-const RULES: Record<string, ProbeRule> = {
-  library: { fit: fitCurveToProbes },
-  'hold above': { fit: holdOutside('above') },
+// "library" is what planEncode does: fitCurveToProbes, within the trust region of its default
+// probeTrust (probeTrustBounds; ±8 with proxy models, none without).
+const rules = (proxy: boolean): Record<string, ProbeRule> => ({
+  library: { fit: fitCurveToProbes, trust: { step: defaultProbeTrust(proxy), upOnly: false } },
+  'no trust region': { fit: fitCurveToProbes },
   'trust ±8': { fit: fitCurveToProbes, trust: { step: 8, upOnly: false } },
+  'hold above': { fit: holdOutside('above') },
   'trust +6': { fit: fitCurveToProbes, trust: { step: 6, upOnly: true } },
-};
+});
 
 interface SceneOutcome {
   crf: number;
@@ -205,9 +209,9 @@ function simulateScene(truth: SceneTruth, predicted: SceneCurve, rule: ProbeRule
     let min = lo;
     let max = hi;
     if (rule.trust && probes.length) {
-      const crfs = probes.map((p) => p.crf);
-      max = Math.min(hi, Math.max(...crfs) + rule.trust.step);
-      if (!rule.trust.upOnly) min = Math.max(lo, Math.min(...crfs) - rule.trust.step);
+      const region = probeTrustBounds(probes.map((p) => p.crf), rule.trust.step);
+      max = Math.min(hi, region.crfMax!);
+      if (!rule.trust.upOnly) min = Math.max(lo, region.crfMin!);
     }
     return planForTarget([{ frames: 1, curve }], { target, stat: a.stat, crfMin: min, crfMax: max }).crfs[0]!;
   };
@@ -293,7 +297,7 @@ async function main(): Promise<void> {
   console.log('| probe fit | target | probes (max) | probes used | hit ±1 | hit ±2 | capped | hit ±1 of the rest | mean err | mean abs err | mean \\|CRF − oracle\\| | bytes over oracle |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
-  for (const [name, rule] of Object.entries(RULES)) {
+  for (const [name, rule] of Object.entries(rules(a.proxy === true))) {
     for (const target of a.targets) {
       for (let n = 0; n <= a.probes; n++) {
         const out = cases.map((c) => simulateScene(c.truth, c.predicted, rule, a, target, n, lo, hi));

@@ -127,6 +127,7 @@ export {
   budgetBytes,
   limitCrfJumps,
   correctCurveWithProbe,
+  probeTrustBounds,
   assessScenes,
   correctMisses,
   type PlannerScene,
@@ -140,10 +141,12 @@ export {
   type SceneAssessment,
   type SceneVerdict,
   type SceneCrfLimits,
+  type SceneCrfBounds,
 } from './plan/planner.js';
 export {
   planEncode,
   planEncodeOptionsSchema,
+  defaultProbeTrust,
   type PlanEncodeOptions,
   type PlanEncodeResult,
   type PlanControl,
@@ -159,3 +162,4 @@ export {
   type SceneValidation,
 } from './optimize/optimize.js';
 export { encodeSegment, type SegmentEncode } from './encode/chunked.js';
+export { lookupSegment, storeSegment, takeSegment, type SegmentCacheEntry } from './encode/segment-cache.js';

@@ -97,11 +97,35 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
     await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, probes: 1, probeFrames: 4 }, { analysis })).rejects.toThrow(InvalidOptionsError);
   }, 120_000);
 
+  it('probe trust region: after a probe a scene moves at most probeTrust CRF; a repeated probe comes from the segment cache', async () => {
+    const segmentCache = path.join(tmp, 'trust-segments');
+    const wide = await planEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, probes: 1, proxy: false, probeTrust: 63, segmentCache }, { analysis });
+    const moves = wide.scenes.map((s) => s.crf - s.probes[0]!.crf);
+    // On this fixture the shipped VP9 model is far off for some scene, so the region binds.
+    expect(Math.max(...moves.map(Math.abs)), `moves ${moves}: no scene moved more than 4, pick a fixture where the region binds`).toBeGreaterThan(4);
+    const trusted = await planEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, probes: 1, proxy: false, probeTrust: 4, segmentCache }, { analysis });
+    trusted.scenes.forEach((s, i) => {
+      const p = s.probes[0]!;
+      // Same prediction, same probe: the encode was taken from the cache, with the same measurement.
+      expect(p).toMatchObject({ crf: wide.scenes[i]!.probes[0]!.crf, cached: true, bytes: wide.scenes[i]!.probes[0]!.bytes });
+      expect(p.vmafMean).toBeCloseTo(wide.scenes[i]!.probes[0]!.vmafMean, 6);
+      // Within the region, and where the wide plan stayed inside it, the same CRF.
+      expect(Math.abs(s.crf - p.crf)).toBeLessThanOrEqual(4);
+      if (Math.abs(moves[i]!) <= 4) expect(s.crf).toBe(wide.scenes[i]!.crf);
+      else expect(s.crf).toBe(p.crf + 4 * Math.sign(moves[i]!));
+    });
+    expect(wide.scenes.every((s) => !s.probes[0]!.cached)).toBe(true);
+    await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, probes: 1, probeTrust: 0 }, { analysis })).rejects.toThrow(InvalidOptionsError);
+  }, 240_000);
+
   it('proxy curves: used by default with probes, not without; an explicit choice is checked against the model', async () => {
     const probed = await planEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, probes: 1, probeFrames: 16 }, { analysis });
     expect(probed.model.proxy).toBe(true);
     expect(probed.model.path).toBe(defaultCrfModelPath('vp9', { proxy: true }));
     expect(probed.timings.proxySeconds).toBeGreaterThan(0);
+    // The probe trust region defaults on with a proxy model, off with a plain one.
+    expect(probed.probeTrust).toBe(8);
+    for (const s of probed.scenes) expect(Math.abs(s.crf - s.probes[0]!.crf)).toBeLessThanOrEqual(8);
     for (const s of probed.scenes) {
       expect(s.proxy!.crfs).toEqual([36, 52]);
       expect(s.proxy!.vmafMean[0]!).toBeGreaterThan(s.proxy!.vmafMean[1]!);
@@ -110,6 +134,7 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
     expect(plain.model.proxy).toBe(false);
     expect(plain.scenes[0]!.proxy).toBeUndefined();
     expect(plain.timings.proxySeconds).toBe(0);
+    expect(plain.probeTrust).toBe(63);
     // The proxy curves change the prediction itself, before any probe.
     const proxied = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, proxy: true }, { analysis });
     expect(proxied.scenes.map((s) => s.predictedCurve.vmafMean[40])).not.toEqual(plain.scenes.map((s) => s.predictedCurve.vmafMean[40]));

@@ -16,6 +16,7 @@ import {
   measuredWithin,
   planForBudget,
   planForTarget,
+  probeTrustBounds,
   type PlannerScene,
 } from '../src/plan/planner.js';
 
@@ -139,6 +140,22 @@ describe('planForTarget', () => {
     const impossible = planForTarget(scenes, { target: 99.9, stat: 'p5', crfMin: 5 });
     expect(impossible.crfs).toEqual([5, 5, 5, 5]);
     expect(impossible.scenes.every((s) => !s.reached)).toBe(true);
+  });
+
+  it('sceneBounds: each scene within its own bounds, clamped to the global ones; the rest as unbounded', () => {
+    // Closed-form crossings for 93: 35, 28, 38, 41 (see above).
+    const plan = planForTarget(scenes, { target: 93, stat: 'mean', crfMax: 40, sceneBounds: [{ crfMax: 30 }, { crfMin: 33 }, {}, { crfMin: 20, crfMax: 50 }] });
+    expect(plan.crfs).toEqual([30, 33, 38, 40]);
+    expect(plan.scenes.map((s) => s.reached)).toEqual([true, false, true, true]);
+    expect(() => planForTarget(scenes, { target: 93, stat: 'mean', sceneBounds: [{}, {}] })).toThrow(/2 entries for 4 scenes/);
+    expect(() => planForTarget(scenes, { target: 93, stat: 'mean', sceneBounds: [{ crfMin: 40, crfMax: 30 }, {}, {}, {}] })).toThrow(InvalidOptionsError);
+  });
+
+  it('probeTrustBounds: the CRFs within the step of the measured ones', () => {
+    expect(probeTrustBounds([], 8)).toEqual({});
+    expect(probeTrustBounds([40], 8)).toEqual({ crfMin: 32, crfMax: 48 });
+    expect(probeTrustBounds([44, 36], 5)).toEqual({ crfMin: 31, crfMax: 49 });
+    expect(() => probeTrustBounds([40], 0)).toThrow(InvalidOptionsError);
   });
 
   it('maxCrfJump: limits neighbour jumps, only lowers CRFs, and lowers no more than needed', () => {

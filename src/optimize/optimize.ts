@@ -3,7 +3,7 @@ import path from 'node:path';
 import { discardChunks, encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../plan/format.js';
-import { assessScenes, fitCurveToProbes, planForTarget, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
+import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
@@ -189,7 +189,9 @@ export async function optimizeEncode(
       measurements[s.index]!.push({ crf: s.crf, vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / frames });
       if (settled(s)) continue;
       curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!);
-      const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax }).crfs[0]!;
+      // Within the probe trust region around every CRF this scene was measured at.
+      const trust = probeTrustBounds(measurements[s.index]!.map((m) => m.crf), planned.probeTrust);
+      const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax, sceneBounds: [trust] }).crfs[0]!;
       if (next !== crfs[s.index]) {
         crfs[s.index] = next;
         changed = true;

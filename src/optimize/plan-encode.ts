@@ -9,7 +9,7 @@ import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError }
 import { defaultCrfModelPath, loadCrfModel, predictSceneCurve, type CrfModel } from '../model/crf-model.js';
 import type { SceneCurve } from '../model/curve.js';
 import { CRF_RANGE, ENCODERS, planFromScenes, type EncodePlan, type EncoderName } from '../plan/format.js';
-import { budgetBytes, fitCurveToProbes, type CurveProbe, planForBudget, planForTarget, type PlanResult } from '../plan/planner.js';
+import { budgetBytes, fitCurveToProbes, type CurveProbe, planForBudget, planForTarget, probeTrustBounds, type PlanResult } from '../plan/planner.js';
 import { measureProxyCurves } from '../proxy/measure.js';
 import { middleFrames, type ProxyCurve } from '../proxy/spec.js';
 import { measureQuality } from '../quality/measure.js';
@@ -23,6 +23,16 @@ import { measureQuality } from '../quality/measure.js';
  */
 
 const crf = z.number().int().min(0).max(63);
+
+/**
+ * planEncode's default `probeTrust` (and optimizeEncode's, for its re-encode rounds): ±8 CRF with
+ * a proxy-curve model, none (63) with a plain one. In the planning simulation the region lowered
+ * the one-probe mean error in all eight settings with the proxy models (by 25–60%), and cost
+ * SVT-AV1 hits within ±1 with the plain models (bench/RESULTS.md, "trust region").
+ */
+export function defaultProbeTrust(modelUsesProxy: boolean): number {
+  return modelUsesProxy ? 8 : 63;
+}
 
 export const planEncodeOptionsSchema = z
   .object({
@@ -43,6 +53,12 @@ export const planEncodeOptionsSchema = z
     probes: z.number().int().min(0).max(8).default(0),
     /** A probe within this many VMAF points of the target stops probing that scene. */
     probeTolerance: z.number().positive().default(0.5),
+    /**
+     * Target mode: after probing, a scene's CRF stays within this many CRF of the CRFs it was
+     * probed at (`probeTrustBounds`), since the corrected curve is only reliable near its
+     * measurements. 63 turns it off. Default `defaultProbeTrust`: 8 with a proxy-curve model, else off.
+     */
+    probeTrust: z.number().int().min(1).max(63).optional(),
     /** VMAF of probes scores every n-th frame. */
     probeSubsample: z.number().int().min(1).default(2),
     /**
@@ -151,6 +167,8 @@ export interface PlanEncodeResult {
   scenes: ScenePrediction[];
   predicted: { bytes: number; bitrateKbps: number; vmafMean: number; vmafP5Min: number; budgetMet?: boolean };
   model: { path: string; encoder: EncoderName; preset: number; trainedOn: string[]; proxy: boolean };
+  /** The probe trust region used (target mode): CRFs within this many of a scene's probes. */
+  probeTrust: number;
   /** Set when the plan's preset differs from the model's: predictions are for the model's preset. */
   warnings: string[];
   analysis: AnalysisResult;
@@ -183,12 +201,13 @@ function invalid(e: z.ZodError): InvalidOptionsError {
   return new InvalidOptionsError('planEncode options', describeIssues(e.issues, 'options'));
 }
 
-/** Re-plans all scenes on the (possibly corrected) curves. */
-function choose(curves: SceneCurve[], frames: number[], o: z.output<typeof planEncodeOptionsSchema>, fps: number, totalFrames: number): PlanResult {
+/** Re-plans all scenes on the (possibly corrected) curves; in target mode within each scene's probe trust region. */
+function choose(curves: SceneCurve[], frames: number[], o: z.output<typeof planEncodeOptionsSchema>, fps: number, totalFrames: number, probes: ProbeRecord[][], trust: number): PlanResult {
   const scenes = curves.map((curve, i) => ({ frames: frames[i]!, curve }));
   const bounds = { crfMin: o.crfMin, crfMax: o.crfMax, maxCrfJump: o.maxCrfJump };
+  const sceneBounds = probes.map((p) => probeTrustBounds(p.map((x) => x.crf), trust));
   return o.targetVmaf !== undefined
-    ? planForTarget(scenes, { target: o.targetVmaf, stat: o.stat, ...bounds })
+    ? planForTarget(scenes, { target: o.targetVmaf, stat: o.stat, ...bounds, sceneBounds })
     : planForBudget(scenes, { bytes: budgetBytes(o.bitrateKbps!, totalFrames, fps), stat: o.stat, ...bounds });
 }
 
@@ -242,14 +261,15 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   );
   const curves = predictedCurves.slice();
   onProgress?.({ stage: 'predict', done: curves.length, total: curves.length });
-  let result = choose(curves, frames, o, video.fps, frameCount);
+  // Probes: encode each scene at its current CRF, measure, move its curve, re-plan.
+  const probes: ProbeRecord[][] = analysis.scenes.map(() => []);
+  const probeTrust = o.probeTrust ?? defaultProbeTrust(model.proxy !== undefined);
+  let result = choose(curves, frames, o, video.fps, frameCount, probes, probeTrust);
 
   const planInput = { path: path.resolve(input), width: video.width, height: video.height, frameCount, frameRate: video.frameRate, bitDepth: video.bitDepth };
   const makePlan = (crfs: number[]) =>
     planFromScenes(planInput, analysis.scenes, { encoder: o.encoder, preset, crf: (i) => crfs[i]!, bitDepth: o.bitDepth, options: o.options });
 
-  // Probes: encode each scene at its current CRF, measure, move its curve, re-plan.
-  const probes: ProbeRecord[][] = analysis.scenes.map(() => []);
   let probeSeconds = 0;
   if (o.probes > 0) {
     const tp = performance.now();
@@ -286,7 +306,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
           const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
           if (o.targetVmaf !== undefined && Math.abs(measured - o.targetVmaf) <= o.probeTolerance) settled.add(i);
         }
-        result = choose(curves, frames, o, video.fps, frameCount);
+        result = choose(curves, frames, o, video.fps, frameCount, probes, probeTrust);
       }
     } finally {
       if (!o.workDir) await rm(workDir, { recursive: true, force: true });
@@ -329,6 +349,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
       budgetMet: result.budgetMet,
     },
     model: { path: modelPath, encoder: model.encoder, preset: model.preset, trainedOn: model.training.videos, proxy: model.proxy !== undefined },
+    probeTrust,
     warnings,
     analysis,
     timings: {

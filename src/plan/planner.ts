@@ -30,6 +30,17 @@ export interface PlanCommonOptions {
 export interface TargetPlanOptions extends PlanCommonOptions {
   /** Quality (of `stat`) each scene must reach, 0..100. */
   target: number;
+  /**
+   * Per-scene CRF bounds (one entry per scene), within crfMin..crfMax; for example the trust
+   * region around a scene's probes (`probeTrustBounds`). Bounds outside the global range are
+   * clamped to it.
+   */
+  sceneBounds?: ReadonlyArray<SceneCrfBounds>;
+}
+
+export interface SceneCrfBounds {
+  crfMin?: number;
+  crfMax?: number;
 }
 
 export interface BudgetPlanOptions extends PlanCommonOptions {
@@ -125,7 +136,13 @@ const boundsShape = {
   maxCrfJump: z.number().int().min(0).optional(),
   fps: z.number().positive().finite().optional(),
 };
-const targetSchema = z.object({ ...boundsShape, target: z.number().finite().min(0).max(100) }).strict();
+const sceneBoundsSchema = z.array(
+  z
+    .object({ crfMin: z.number().int().optional(), crfMax: z.number().int().optional() })
+    .strict()
+    .refine((b) => b.crfMin === undefined || b.crfMax === undefined || b.crfMin <= b.crfMax, 'crfMin is above crfMax'),
+);
+const targetSchema = z.object({ ...boundsShape, target: z.number().finite().min(0).max(100), sceneBounds: sceneBoundsSchema.optional() }).strict();
 const budgetSchema = z.object({ ...boundsShape, bytes: z.number().positive().finite() }).strict();
 const tolerance = z.number().finite().min(0);
 
@@ -265,7 +282,14 @@ function highestMeeting(curve: SceneCurve, stat: QualityStat, target: number, lo
 export function planForTarget(scenes: readonly PlannerScene[], options: TargetPlanOptions): TargetPlan {
   const o = parse(targetSchema, options, 'planForTarget options');
   const { lo, hi } = prepare(scenes, o.crfMin, o.crfMax);
-  const free = scenes.map((s) => highestMeeting(s.curve, o.stat, o.target, lo, hi).crf);
+  if (o.sceneBounds && o.sceneBounds.length !== scenes.length)
+    throw new InvalidOptionsError('sceneBounds', `${o.sceneBounds.length} entries for ${scenes.length} scenes`);
+  const free = scenes.map((s, i) => {
+    const b = o.sceneBounds?.[i];
+    const sLo = Math.min(hi, Math.max(lo, b?.crfMin ?? lo));
+    const sHi = Math.max(sLo, Math.min(hi, b?.crfMax ?? hi));
+    return highestMeeting(s.curve, o.stat, o.target, sLo, sHi).crf;
+  });
   const crfs = o.maxCrfJump === undefined ? free : limitCrfJumps(free, o.maxCrfJump);
   const plan = buildPlan(scenes, crfs, o.stat, o.fps, countLowered(free, crfs), (q) => q >= o.target);
   return { mode: 'target', ...plan, target: o.target, allReached: plan.scenes.every((s) => s.reached) };
@@ -495,6 +519,20 @@ export function planForBudget(scenes: readonly PlannerScene[], options: BudgetPl
   }
   // The bound of the unconstrained problem at the real budget also bounds the jump-limited one.
   return finish(best.limited, best.crfs, true, best.lambda, first.bound);
+}
+
+/**
+ * The trust region after probes: CRFs within `step` of the CRFs a scene was measured at. A curve
+ * moved through one measurement is right at that CRF and less so the further the plan moves from
+ * it, because the predicted slope is what carries it there; far moves (a scene predicted 6 VMAF
+ * too high, a probe near VMAF 100 where ln(100 − VMAF) magnifies every difference) overshoot. In
+ * the planning simulation with the proxy models, ±8 lowered the one-probe mean error in every
+ * setting (bench/RESULTS.md, "trust region").
+ */
+export function probeTrustBounds(measuredCrfs: readonly number[], step: number): SceneCrfBounds {
+  parse(z.number().int().min(1), step, 'probe trust step');
+  if (measuredCrfs.length === 0) return {};
+  return { crfMin: Math.min(...measuredCrfs) - step, crfMax: Math.max(...measuredCrfs) + step };
 }
 
 /** A scene encoded at `crf` and measured. */
