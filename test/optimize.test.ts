@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeVideo, type AnalysisResult } from '../src/analysis/analyze.js';
+import { runEncode } from '../src/cli/encode.js';
 import { runOptimize, runPlan } from '../src/cli/plan.js';
 import { ModelInvalidError, InvalidOptionsError, UnsupportedError } from '../src/errors.js';
 import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
@@ -251,5 +252,31 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--proxy', '--no-proxy'])).rejects.toThrow(/--proxy or --no-proxy/);
     // --no-proxy reaches planEncode: the proxy model contradicts it (checked before any analysis).
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--no-proxy', '--model', defaultCrfModelPath('vp9', { proxy: true })])).rejects.toThrow(/uses proxy curves/);
+    await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--probes', '1', '--probe-trust', '0'])).rejects.toThrow(InvalidOptionsError);
+  }, 120_000);
+
+  it('plan --segment-cache keeps the probes; encode --segment-cache takes them as chunks', async () => {
+    const cache = path.join(tmp, 'cli-segments');
+    const json = path.join(tmp, 'cli-probed.json');
+    const args = [CUTS, '--encoder', 'vp9', '--preset', '8', '--target-vmaf', '93', '--probes', '1', '--no-proxy', '--probe-trust', '5', '--segment-cache', cache];
+    expect(await runPlan([...args, '--json', json, '--quiet'])).toBe(0);
+    expect(readdirSync(cache).filter((n) => n.endsWith('.json'))).toHaveLength(analysis.scenes.length);
+    // The same plan through the API: its probes now come from the cache, and show their CRFs.
+    const again = await planEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, probes: 1, proxy: false, probeTrust: 5, segmentCache: cache }, { analysis });
+    expect(again.probeTrust).toBe(5);
+    expect(again.scenes.every((s) => s.probes[0]!.cached)).toBe(true);
+    const plan = parsePlan(JSON.parse(await readFile(json, 'utf8')));
+    expect(plan.scenes.map((s) => s.crf)).toEqual(again.plan.scenes.map((s) => s.crf));
+    // Encode every scene at its probe's CRF: each chunk is taken from the cache.
+    const atProbes = { ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: again.scenes[i]!.probes[0]!.crf })) };
+    await writeFile(json, JSON.stringify(atProbes));
+    const out = path.join(tmp, 'cli-probed.webm');
+    expect(await runEncode([CUTS, '--plan', json, '-o', out, '--segment-cache', cache, '--quiet'])).toBe(0);
+    // A taken chunk carries the cache entry's record (its original encode time), a fresh one its own.
+    const manifest = JSON.parse(await readFile(path.join(`${out}.scenecrf-work`, 'manifest.json'), 'utf8')) as { chunks: Array<{ key: string; encodeSeconds: number }> };
+    for (const c of manifest.chunks) {
+      const entry = JSON.parse(await readFile(path.join(cache, `${c.key}.json`), 'utf8')) as { encodeSeconds: number };
+      expect(c.encodeSeconds).toBe(entry.encodeSeconds);
+    }
   }, 120_000);
 });

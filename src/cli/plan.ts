@@ -20,6 +20,8 @@ const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (require
   --max-crf-jump <n>     largest CRF change between neighbouring scenes
   --probes <n>           trial encodes per scene to refine the prediction (default 0)
   --probe-frames <n|all> a probe encodes at most n frames from the middle of the scene (default all)
+  --probe-trust <n>      after probing, a scene's CRF stays within n of its probed CRFs
+                         (default 8 with a proxy model, 63 = off with a plain one)
   --segment-cache <dir>  keep the probe encodes there (and take probes already there); "scenecrf
                          encode --segment-cache <dir>" then reuses each whole-scene probe whose
                          CRF the plan kept instead of encoding that scene again
@@ -73,6 +75,7 @@ const PLAN_ARGS = {
   probes: { type: 'string' },
   'probe-frames': { type: 'string' },
   'segment-cache': { type: 'string' },
+  'probe-trust': { type: 'string' },
   model: { type: 'string' },
   proxy: { type: 'boolean' },
   'no-proxy': { type: 'boolean' },
@@ -103,6 +106,7 @@ function planOptions(values: Record<string, string | boolean | undefined>): Plan
     probes: intOption('probes', values.probes as string | undefined),
     probeFrames: values['probe-frames'] === 'all' ? 'all' : intOption('probe-frames', values['probe-frames'] as string | undefined),
     segmentCache: values['segment-cache'] as string | undefined,
+    probeTrust: intOption('probe-trust', values['probe-trust'] as string | undefined),
     model: values.model as string | undefined,
     proxy: values.proxy ? true : values['no-proxy'] ? false : undefined,
     bitDepth: bitDepth as 8 | 10 | undefined,

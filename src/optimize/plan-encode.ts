@@ -27,7 +27,7 @@ const crf = z.number().int().min(0).max(63);
 /**
  * planEncode's default `probeTrust` (and optimizeEncode's, for its re-encode rounds): ±8 CRF with
  * a proxy-curve model, none (63) with a plain one. In the planning simulation the region lowered
- * the one-probe mean error in all eight settings with the proxy models (by 25–60%), and cost
+ * the one-probe mean error in all eight settings with the proxy models (by 29–61%), and cost
  * SVT-AV1 hits within ±1 with the plain models (bench/RESULTS.md, "trust region").
  */
 export function defaultProbeTrust(modelUsesProxy: boolean): number {
