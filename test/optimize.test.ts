@@ -190,9 +190,10 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
     const output = path.join(tmp, 'rounds.mkv');
     // A tight tolerance makes misses likely; whatever happens, only missed scenes may be re-encoded.
     // (With the shipped models of 2026-11-30, three of the four scenes miss 93 and one lands 0.07 under.)
-    const first = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, output, tolerance: 0.25, maxRounds: 0 });
+    // (proxy: false in both: with rounds the default would be the proxy model, a different first plan.)
+    const first = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, output, tolerance: 0.25, maxRounds: 0, proxy: false });
     const missed = first.validation!.scenes.filter((s) => !s.hit).map((s) => s.index);
-    const again = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, output, tolerance: 0.25, maxRounds: 1 });
+    const again = await optimizeEncode(CUTS, { encoder: 'vp9', preset: 8, targetVmaf: 93, output, tolerance: 0.25, maxRounds: 1, proxy: false });
     const changed = again.plan.scenes.map((s, i) => (s.crf !== first.plan.scenes[i]!.crf ? i : -1)).filter((i) => i >= 0);
     for (const i of changed) expect(missed).toContain(i);
     // Only meaningful when some scene is left alone (all 4 changing hid a bug here once).
@@ -232,6 +233,9 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
       expect(s.hit).toBe(false);
     }
     expect(v).toMatchObject({ capped: v.scenes.length, hitRate: 0, rounds: 0 });
+    // With rounds and no explicit choice, the proxy-curve model and its trust region.
+    expect(r.planned.model.proxy).toBe(true);
+    expect(r.planned.probeTrust).toBe(8);
     expect(v.reachableHitRate).toBeUndefined();
   }, 240_000);
 });

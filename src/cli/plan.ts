@@ -26,7 +26,8 @@ const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (require
                          encode --segment-cache <dir>" then reuses each whole-scene probe whose
                          CRF the plan kept instead of encoding that scene again
   --proxy, --no-proxy    measure each scene's proxy curve (small fast encodes) and predict with
-                         the shipped proxy model (default: on with --probes, when one is shipped)
+                         the shipped proxy model (default: on with --probes, or optimize's
+                         --rounds, when one is shipped)
   --model <file>         CRF model (default: the shipped models/crf-<encoder>[-proxy]-v1.json)
   --bit-depth <8|10>     output bit depth (default 8)
   --ffmpeg <path>        ffmpeg executable to use
