@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { discardChunks, encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
-import { defaultCrfModelPath } from '../model/crf-model.js';
 import { parsePlan } from '../plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
@@ -91,17 +89,20 @@ export async function optimizeEncode(
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
   const segmentCache = planOptions.segmentCache ?? path.join(workDir, 'segments');
-  // Re-encode rounds correct along the predicted slope as probes do, so by default they get the
-  // proxy-curve model too, when one is shipped (bench/RESULTS.md: better in every setting).
-  const rounding = validate && maxRounds > 0 && planOptions.targetVmaf !== undefined;
-  const proxy = planOptions.proxy ?? (rounding && planOptions.model === undefined && existsSync(defaultCrfModelPath(planOptions.encoder, { proxy: true })) ? true : undefined);
-  const planned = await planEncode(input, { ...planOptions, proxy, segmentCache }, { signal, analysis: control.analysis, onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }) });
+  // Re-encode rounds (target mode), which correct along the predicted slope as probes do: by
+  // default they get the proxy-curve model too (bench/RESULTS.md: better in every setting). The
+  // round's chunks are kept until the last round.
+  const mayRetry = validate && maxRounds > 0 && planOptions.targetVmaf !== undefined;
+  const planned = await planEncode(input, { ...planOptions, segmentCache }, {
+    signal,
+    analysis: control.analysis,
+    corrections: mayRetry,
+    onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }),
+  });
   const stat = planned.stat;
   let plan = planned.plan;
   const curves = planned.scenes.map((s) => s.curve);
   const measurements: CurveProbe[][] = planned.scenes.map((s) => s.probes.map(probeMeasurement));
-  // A re-encode round reuses the chunks of unchanged scenes, so they are kept until the last round.
-  const mayRetry = validate && planned.target !== undefined && maxRounds > 0;
   const done = async (r: OptimizeResult): Promise<OptimizeResult> => {
     if (mayRetry) await discardChunks(workDir);
     if (planOptions.segmentCache === undefined) await rm(segmentCache, { recursive: true, force: true });

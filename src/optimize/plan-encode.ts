@@ -120,6 +120,11 @@ export interface PlanControl {
   analysis?: AnalysisResult;
   /** Use this model object instead of loading one. */
   crfModel?: CrfModel;
+  /**
+   * The caller will correct the plan with measurements of its own (optimizeEncode's re-encode
+   * rounds): as with probes, the proxy-curve model is then the default when one is shipped.
+   */
+  corrections?: boolean;
 }
 
 export interface ProbeRecord {
@@ -180,11 +185,12 @@ export const probeRange = middleFrames;
 
 /**
  * Which model file: `model` if given; else the shipped proxy model when proxy curves are asked
- * for (explicitly, or by default with probes) and one exists for the encoder; else the plain one.
+ * for (explicitly, or by default with probes or the caller's `corrections`) and one exists for
+ * the encoder; else the plain one.
  */
-function chooseModelPath(o: z.output<typeof planEncodeOptionsSchema>): string {
+function chooseModelPath(o: z.output<typeof planEncodeOptionsSchema>, corrections: boolean): string {
   if (o.model) return path.resolve(o.model);
-  if (o.proxy ?? o.probes > 0) {
+  if (o.proxy ?? (o.probes > 0 || corrections)) {
     const proxyPath = defaultCrfModelPath(o.encoder, { proxy: true });
     if (existsSync(proxyPath)) return proxyPath;
     if (o.proxy) throw new UnsupportedError(`no proxy-curve model is shipped for ${o.encoder} (${proxyPath}); train one with npm run bench:train -- --proxy, or pass proxy: false`);
@@ -223,7 +229,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const { signal, onProgress } = control;
   throwIfAborted(signal);
 
-  const modelPath = control.crfModel ? '(given)' : chooseModelPath(o);
+  const modelPath = control.crfModel ? '(given)' : chooseModelPath(o, control.corrections === true);
   const model = control.crfModel ?? (await loadCrfModel(modelPath));
   if (model.encoder !== o.encoder) throw new InvalidOptionsError('model', `${JSON.stringify(modelPath)} is a model for ${model.encoder}, not ${o.encoder}`);
   if (o.proxy !== undefined && o.proxy !== (model.proxy !== undefined))
