@@ -5,9 +5,11 @@
  *
  *   npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder svt-av1 --encoder vp9]
  *        [--crfs 20,28,36,44,52,58,63] [--preset svt-av1=8,vp9=4,aom=6] [--excerpt 48] [--subsample 2] [--exclude name] [--proxy]
+ *        [--proxy-width 320] [--proxy-crfs 36,52]
  *
- * `--proxy` also measures every scene's proxy curve (src/proxy, the default spec) on the same
- * frames, per encoder, and stores it in the rows (`proxy`), for models trained with `--proxy`.
+ * `--proxy` also measures every scene's proxy curve (src/proxy, the default spec unless
+ * `--proxy-width` / `--proxy-crfs` say otherwise) on the same frames, per encoder, and stores it
+ * in the rows (`proxy`, with the spec), for models trained with `--proxy`.
  *
  * Cost control: with `--excerpt N` (default 48) each scene contributes its middle N frames (all
  * of it when shorter). The excerpts of a video are cut once into a lossless H.264 reference file,
@@ -30,7 +32,7 @@ import { encodePlan } from '../src/encode/chunked.js';
 import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/model/dataset.js';
 import { ENCODERS, planFromScenes, type EncoderName } from '../src/plan/format.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
-import { DEFAULT_PROXY_SPEC, measureProxyCurves, type ProxyCurve } from '../src/proxy/index.js';
+import { DEFAULT_PROXY_SPEC, measureProxyCurves, proxySpecSchema, type ProxyCurve, type ProxySpec } from '../src/proxy/index.js';
 import { log, machineLine } from './lib.js';
 
 const run = promisify(execFile);
@@ -180,9 +182,8 @@ async function encodeAndScore(backend: FfmpegBackend, prep: VideoPrep, work: str
   return result;
 }
 
-/** The scenes' proxy curves (default spec) for one encoder, cached like the encodes. */
-async function proxyCurves(prep: VideoPrep, work: string, encoder: EncoderName): Promise<ProxyCurve[]> {
-  const spec = DEFAULT_PROXY_SPEC;
+/** The scenes' proxy curves for one encoder, cached like the encodes. */
+async function proxyCurves(prep: VideoPrep, work: string, encoder: EncoderName, spec: ProxySpec): Promise<ProxyCurve[]> {
   const file = path.join(work, prep.video, `${encoder}-proxy-w${spec.width}-f${spec.frames}-s${spec.subsample}-crf${spec.crfs.join('_')}.json`);
   if (await exists(file)) return JSON.parse(await readFile(file, 'utf8')) as ProxyCurve[];
   const t0 = performance.now();
@@ -192,7 +193,7 @@ async function proxyCurves(prep: VideoPrep, work: string, encoder: EncoderName):
   return curves;
 }
 
-function rowsOf(prep: VideoPrep, score: EncodeScore, proxy?: ProxyCurve[]): DatasetRow[] {
+function rowsOf(prep: VideoPrep, score: EncodeScore, proxy?: { spec: ProxySpec; curves: ProxyCurve[] }): DatasetRow[] {
   return prep.windows.map((w, i) =>
     datasetRowSchema.parse({
       video: prep.video,
@@ -208,7 +209,7 @@ function rowsOf(prep: VideoPrep, score: EncodeScore, proxy?: ProxyCurve[]): Data
       frames: w.endFrame - w.startFrame,
       complexity: prep.complexity[i],
       ...score.scenes[i]!,
-      ...(proxy ? { proxy: { spec: DEFAULT_PROXY_SPEC, ...proxy[i]! } } : {}),
+      ...(proxy ? { proxy: { spec: proxy.spec, ...proxy.curves[i]! } } : {}),
     }),
   );
 }
@@ -236,10 +237,12 @@ async function main(): Promise<void> {
       subsample: { type: 'string', default: '2' },
       exclude: { type: 'string', multiple: true },
       proxy: { type: 'boolean', default: false },
+      'proxy-width': { type: 'string' },
+      'proxy-crfs': { type: 'string' },
     },
   });
   if (!values.out || positionals.length === 0) {
-    throw new Error('usage: npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder E]... [--crfs a,b,c] [--preset svt-av1=8,vp9=4] [--excerpt 48] [--subsample 2] [--exclude video]... [--proxy]');
+    throw new Error('usage: npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder E]... [--crfs a,b,c] [--preset svt-av1=8,vp9=4] [--excerpt 48] [--subsample 2] [--exclude video]... [--proxy [--proxy-width 320] [--proxy-crfs 36,52]]');
   }
   const encoders = (values.encoder ?? ['svt-av1', 'vp9']) as EncoderName[];
   for (const e of encoders) if (!ENCODERS.includes(e)) throw new Error(`unknown encoder ${e}`);
@@ -247,6 +250,11 @@ async function main(): Promise<void> {
   const excerpt = Number(values.excerpt);
   const subsample = Number(values.subsample);
   const work = path.resolve(values.work ?? `${values.out}.work`);
+  const proxySpec = proxySpecSchema.parse({
+    ...DEFAULT_PROXY_SPEC,
+    ...(values['proxy-width'] !== undefined ? { width: Number(values['proxy-width']) } : {}),
+    ...(values['proxy-crfs'] !== undefined ? { crfs: values['proxy-crfs'].split(',').map(Number) } : {}),
+  });
   await mkdir(work, { recursive: true });
   const backend = await resolveFfmpeg({ backend: 'native' });
   const videos = (await listVideos(positionals)).filter((v) => !(values.exclude ?? []).includes(path.basename(v)));
@@ -256,7 +264,7 @@ async function main(): Promise<void> {
     const prep = await prepareVideo(v, work, excerpt, backend.path);
     for (const encoder of encoders) {
       const crfs = values.crfs ? values.crfs.split(',').map(Number) : DEFAULT_CRFS[encoder];
-      const proxy = values.proxy ? await proxyCurves(prep, work, encoder) : undefined;
+      const proxy = values.proxy ? { spec: proxySpec, curves: await proxyCurves(prep, work, encoder, proxySpec) } : undefined;
       for (const crf of crfs) rows.push(...rowsOf(prep, await encodeAndScore(backend, prep, work, encoder, presets[encoder], crf, subsample), proxy));
     }
     await writeFileAtomic(values.out, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');

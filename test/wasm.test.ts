@@ -78,6 +78,22 @@ describe('ffmpeg-info parsers (pure)', () => {
     expect(parseFinalProgress(banner)).toEqual({ frame: 1499, timeSeconds: 62.5 });
   });
 
+  it('takes the last progress line, with \\r-separated stats and log lines between them', () => {
+    // What `ffmpeg -i x -c copy -f null -` prints: stats lines ended by \r, a warning on its own
+    // line, and a log line that mentions "frame=" without being progress.
+    const stats = [
+      'Output #0, null, to \'pipe:\':',
+      'frame=   12 fps=0.0 q=-1.0 size=N/A time=00:00:00.48 bitrate=N/A speed=0.9x    \r',
+      '[null @ 0x55d] Application provided invalid, non monotonically increasing dts to muxer in stream 0: 7 >= 7\n',
+      'frame=   96 fps=0.0 q=-1.0 Lsize=N/A time=00:00:03.84 bitrate=N/A speed= 120x    \r\n',
+      '[vist#0:0 @ 0x55e] corrupt packet near frame=97\n',
+      'video:25kB audio:0kB subtitle:0kB other streams:0kB global headers:0kB muxing overhead: unknown\n',
+    ].join('');
+    expect(parseFinalProgress(stats)).toEqual({ frame: 96, timeSeconds: 3.84 });
+    expect(parseFinalProgress('frame=    0 fps=0.0 q=0.0 size=N/A time=-577014:32:22.77 bitrate=N/A speed=N/A')).toEqual({ frame: 0, timeSeconds: null });
+    expect(parseFinalProgress('x.mp4: No such file or directory\n')).toBeNull();
+  });
+
   it('skips cover art and reports audio-only inputs', () => {
     const mp3 = [
       "Input #0, mp3, from 'song.mp3':",

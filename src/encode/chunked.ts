@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { problemLines } from '../media/frames.js';
+import { parseFinalProgress } from '../media/ffmpeg-info.js';
 import { assertReadableFile, probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';
@@ -731,6 +732,5 @@ export async function countOutput(backend: FfmpegBackend, file: string, signal?:
     return { frames: Number(j.streams?.[0]?.nb_read_packets ?? 0), duration: Number.isFinite(d) ? d : undefined };
   }
   const r = await runTool(backend.path, ['-hide_banner', '-nostdin', '-i', `file:${file}`, '-map', '0:V:0', '-c', 'copy', '-f', 'null', '-'], { signal });
-  const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
-  return { frames: frames.at(-1) ?? 0 };
+  return { frames: parseFinalProgress(r.stderr)?.frame ?? 0 };
 }

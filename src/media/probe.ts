@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorruptInputError, EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
-import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, nonVideoFormat, parseFfmpegInputInfo, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
+import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, nonVideoFormat, parseFfmpegInputInfo, parseFinalProgress, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
 import { runTool } from './process.js';
 import type { FfmpegBackend, VideoInfo } from './types.js';
 
@@ -191,8 +191,7 @@ async function probeWithFfmpeg(input: string, ffmpeg: string, signal?: AbortSign
     throw probeFailure(input, r.stderr);
   }
   if (r.exitCode !== 0) throw probeFailure(input, r.stderr);
-  const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
-  return videoInfoFromBanner(info, input, frames.at(-1));
+  return videoInfoFromBanner(info, input, parseFinalProgress(r.stderr)?.frame);
 }
 
 /**

@@ -37,7 +37,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { AbortError, CorruptInputError, describeIssues, FfmpegError, FrameCountMismatchError, InvalidOptionsError, ModelInvalidError, type ScenecrfError, UnsupportedError } from '../errors.js';
-import { ffmpegErrorDetail, inputErrorFromStderr } from '../media/ffmpeg-info.js';
+import { ffmpegErrorDetail, inputErrorFromStderr, parseFinalProgress } from '../media/ffmpeg-info.js';
 import { problemLines, withoutLevelTags } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
@@ -414,8 +414,7 @@ async function countDecodedFrames(backend: FfmpegBackend, input: string, signal?
     timeoutMs: 3_600_000,
   });
   if (r.exitCode !== 0) throw inputErrorFromStderr(r.stderr, input) ?? new CorruptInputError(input, ffmpegErrorDetail(r.stderr));
-  const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
-  return frames.at(-1) ?? 0;
+  return parseFinalProgress(r.stderr)?.frame ?? 0;
 }
 
 interface ModelChoice {
