@@ -117,6 +117,7 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
     });
     expect(wide.scenes.every((s) => !s.probes[0]!.cached)).toBe(true);
     await expect(planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, probes: 1, probeTrust: 0 }, { analysis })).rejects.toThrow(InvalidOptionsError);
+    await expect(planEncode(CUTS, { encoder: 'vp9', bitrateKbps: 500, probes: 1, probeTrust: 8 }, { analysis })).rejects.toThrow(/probeTrust applies to targetVmaf plans only/);
   }, 240_000);
 
   it('proxy curves: used by default with probes, not without; an explicit choice is checked against the model', async () => {

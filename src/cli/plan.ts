@@ -21,7 +21,7 @@ const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (require
   --probes <n>           trial encodes per scene to refine the prediction (default 0)
   --probe-frames <n|all> a probe encodes at most n frames from the middle of the scene (default all)
   --probe-trust <n>      after probing, a scene's CRF stays within n of its probed CRFs
-                         (default 8 with a proxy model, 63 = off with a plain one)
+                         (--target-vmaf only; default 8 with a proxy model, 63 = off with a plain one)
   --segment-cache <dir>  keep the probe encodes there (and take probes already there); "scenecrf
                          encode --segment-cache <dir>" then reuses each whole-scene probe whose
                          CRF the plan kept instead of encoding that scene again

@@ -101,6 +101,9 @@ export const planEncodeOptionsSchema = z
       if (v !== undefined && (v < range.min || v > range.max)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${k} ${v} is out of range for ${o.encoder} (${range.min}..${range.max})`, path: [k] });
     }
     if (o.crfMin !== undefined && o.crfMax !== undefined && o.crfMin > o.crfMax) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'crfMin must not exceed crfMax', path: ['crfMin'] });
+    // The equal-slope allocator has no per-scene bounds, and a silently ignored option is worse than a refused one.
+    if (o.probeTrust !== undefined && o.bitrateKbps !== undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'probeTrust applies to targetVmaf plans only, not to bitrateKbps plans', path: ['probeTrust'] });
   });
 
 export type PlanEncodeOptions = z.input<typeof planEncodeOptionsSchema>;
