@@ -132,11 +132,14 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
       expect(s.proxy!.crfs).toEqual([36, 52]);
       expect(s.proxy!.vmafMean[0]!).toBeGreaterThan(s.proxy!.vmafMean[1]!);
     }
+    // The 320 px fixture is narrower than the shipped proxy models' 640 px: measured smaller, and said so.
+    expect(probed.warnings.some((w) => /320 px wide, narrower than the 640 px proxy curves/.test(w))).toBe(true);
     const plain = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93 }, { analysis });
     expect(plain.model.proxy).toBe(false);
     expect(plain.scenes[0]!.proxy).toBeUndefined();
     expect(plain.timings.proxySeconds).toBe(0);
     expect(plain.probeTrust).toBe(63);
+    expect(plain.warnings.some((w) => /proxy/.test(w))).toBe(false);
     // The proxy curves change the prediction itself, before any probe.
     const proxied = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93, proxy: true }, { analysis });
     expect(proxied.scenes.map((s) => s.predictedCurve.vmafMean[40])).not.toEqual(plain.scenes.map((s) => s.predictedCurve.vmafMean[40]));

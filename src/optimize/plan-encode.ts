@@ -254,6 +254,10 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const frameCount = analysis.scenes[analysis.scenes.length - 1]!.endFrame;
   const frames = analysis.scenes.map((s) => s.endFrame - s.startFrame);
   const range = CRF_RANGE[o.encoder];
+  // measureProxyCurves never upscales, so a narrower source gives smaller proxy frames than the
+  // model was trained on, and VMAF at another size is another scale.
+  if (model.proxy && video.width < model.proxy.width)
+    warnings.push(`the video is ${video.width} px wide, narrower than the ${model.proxy.width} px proxy curves the model was trained on; its proxy curves are measured at ${video.width} px and predictions are less accurate`);
   const proxies = model.proxy
     ? await measureProxyCurves(input, analysis.scenes, {
         encoder: o.encoder,
