@@ -5,7 +5,7 @@
  *
  *   npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder svt-av1 --encoder vp9]
  *        [--crfs 20,28,36,44,52,58,63] [--preset svt-av1=8,vp9=4,aom=6] [--excerpt 48] [--subsample 2] [--exclude name] [--proxy]
- *        [--proxy-width 320] [--proxy-crfs 36,52]
+ *        [--proxy-width 640] [--proxy-crfs 36,52]
  *
  * `--proxy` also measures every scene's proxy curve (src/proxy, the default spec unless
  * `--proxy-width` / `--proxy-crfs` say otherwise) on the same frames, per encoder, and stores it
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
     },
   });
   if (!values.out || positionals.length === 0) {
-    throw new Error('usage: npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder E]... [--crfs a,b,c] [--preset svt-av1=8,vp9=4] [--excerpt 48] [--subsample 2] [--exclude video]... [--proxy [--proxy-width 320] [--proxy-crfs 36,52]]');
+    throw new Error('usage: npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder E]... [--crfs a,b,c] [--preset svt-av1=8,vp9=4] [--excerpt 48] [--subsample 2] [--exclude video]... [--proxy [--proxy-width 640] [--proxy-crfs 36,52]]');
   }
   const encoders = (values.encoder ?? ['svt-av1', 'vp9']) as EncoderName[];
   for (const e of encoders) if (!ENCODERS.includes(e)) throw new Error(`unknown encoder ${e}`);

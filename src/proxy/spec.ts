@@ -30,7 +30,7 @@ export type ProxySpec = z.output<typeof proxySpecSchema>;
 /**
  * Two CRFs give a level and a slope; 36 and 52 bracket where VMAF 90–96 lies for most scenes.
  * 640 px wide: on the training folds it predicted better than 320 px in the planning simulation,
- * and as well as full 720p at well under half its cost (bench/RESULTS.md, "proxy width").
+ * and as well as full 720p (1280 px) at less than half its cost (bench/RESULTS.md, "proxy width").
  */
 export const DEFAULT_PROXY_SPEC: ProxySpec = { width: 640, frames: 48, subsample: 2, crfs: [36, 52] };
 
