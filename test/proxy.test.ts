@@ -2,12 +2,13 @@
  * Proxy curves (src/proxy) with real small encodes and the builtin VMAF on the fixtures.
  * fixtures/cuts.mp4: 192 frames, 320x180, four shots cut at 48, 96, 144.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, InputNotFoundError, InvalidOptionsError } from '../src/errors.js';
-import { measureProxyCurves } from '../src/proxy/measure.js';
+import { measureProxyCurves, referenceCutArgs } from '../src/proxy/measure.js';
 import { DEFAULT_PROXY_SPEC, middleFrames } from '../src/proxy/spec.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -56,6 +57,28 @@ describe.skipIf(!hasNativeFfmpeg)('measureProxyCurves', () => {
     expect(Math.abs(third[0]!.vmafMean[1]! - all[1]!.vmafMean[1]!)).toBeLessThan(0.25);
     expect(third[0]!.vmafMean[0]).toBeGreaterThan(third[0]!.vmafMean[1]! + 1);
   }, 120_000);
+
+  // The seek cut must give exactly the frames the frame-number cut gives, at the start, in the
+  // middle, across a shot boundary and at the end, at an integer and a fractional frame rate.
+  it.each([
+    [24, 1],
+    [30000, 1001],
+  ])('referenceCutArgs: seeking gives the same frames as decoding from the start (%i/%i fps)', (num, den) => {
+    const reference = path.join(tmp, `ref-${num}.mkv`);
+    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-i', CUTS, '-vf', `settb=${den}/${num},setpts=N`, '-r', `${num}/${den}`, '-c:v', 'ffv1', reference]);
+    const md5s = (args: string[]) =>
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', ...args, '-map', '[p0]', '-fps_mode', 'passthrough', '-f', 'framemd5', '-'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => /^\s*0,/.test(l))
+        .map((l) => l.split(',').at(-1)!.trim());
+    for (const range of [{ startFrame: 0, endFrame: 48 }, { startFrame: 37, endFrame: 61 }, { startFrame: 101, endFrame: 150 }, { startFrame: 150, endFrame: 192 }]) {
+      const decoded = md5s(referenceCutArgs(reference, range, { num, den }, 'decode', '[p0]'));
+      expect(decoded).toHaveLength(range.endFrame - range.startFrame);
+      expect(md5s(referenceCutArgs(reference, range, { num, den }, 'seek', '[p0]'))).toEqual(decoded);
+    }
+    expect(referenceCutArgs(reference, { startFrame: 500, endFrame: 548 }, { num, den }, 'seek', '[p0]')).toContain('-ss');
+    expect(referenceCutArgs(reference, { startFrame: 500, endFrame: 548 }, { num: 300, den: 1 }, 'seek', '[p0]')).not.toContain('-ss');
+  }, 60_000);
 
   it('rejects bad scenes, specs and inputs before encoding; honours an aborted signal', async () => {
     await expect(measureProxyCurves(CUTS, [{ startFrame: 0, endFrame: 50 }, { startFrame: 40, endFrame: 96 }], { encoder: 'vp9' })).rejects.toThrow(/inside scene 0/);

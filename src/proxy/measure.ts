@@ -46,6 +46,32 @@ async function ffmpeg(file: string, args: string[], signal?: AbortSignal): Promi
 }
 
 /**
+ * ffmpeg input and filter-graph arguments giving frames [startFrame, endFrame) of the proxy
+ * reference (all intra frames at timestamps n/fps, as measureProxyCurves writes it) with
+ * timestamps from 0; `outputs` ends the graph (e.g. `,split=2[p0][p1]`).
+ *
+ * 'seek' seeks to the scene: cutting by frame number ('decode') decodes the reference from its
+ * start for every scene, O(scenes²) over a long video. The seek cut is at half-frame midpoints,
+ * immune to the container's millisecond rounding up to 250 fps; above that it falls back to
+ * 'decode', which is exact for any file. The caller checks the frame count and redoes a wrong
+ * seek cut with 'decode'.
+ */
+export function referenceCutArgs(
+  reference: string,
+  range: { startFrame: number; endFrame: number },
+  frameRate: { num: number; den: number },
+  mode: 'seek' | 'decode',
+  outputs: string,
+): string[] {
+  if (mode === 'seek' && frameRate.num / frameRate.den <= 250) {
+    const a = ((range.startFrame - 0.5) * frameRate.den) / frameRate.num;
+    const b = ((range.endFrame - 0.5) * frameRate.den) / frameRate.num;
+    return ['-noaccurate_seek', '-copyts', '-ss', Math.max(0, a - 1).toFixed(6), '-i', `file:${reference}`, '-filter_complex', `[0:v]trim=start=${a.toFixed(6)}:end=${b.toFixed(6)},setpts=PTS-STARTPTS${outputs}`];
+  }
+  return ['-i', `file:${reference}`, '-filter_complex', `[0:v]trim=start_frame=${range.startFrame}:end_frame=${range.endFrame},setpts=PTS-STARTPTS${outputs}`];
+}
+
+/**
  * Measures every scene's proxy curve (see `spec.ts`): the middle `spec.frames` of each scene
  * are cut once, scaled to `spec.width`, into a small lossless reference; each scene is then
  * encoded on its own at every `spec.crfs`, and scored with the builtin VMAF against that
@@ -80,13 +106,14 @@ export async function measureProxyCurves(
   await mkdir(base, { recursive: true });
   const workDir = await mkdtemp(path.join(base, 'scenecrf-proxy-'));
   try {
-    // One decode of the source, up to the last window: the windows' frames, scaled, into a lossless reference.
+    // One decode of the source, up to the last window: the windows' frames, scaled, into a lossless
+    // reference at timestamps n/fps (referenceCutArgs seeks on them).
     const total = windows.reduce((n, w) => n + w.endFrame - w.startFrame, 0);
     const reference = path.join(workDir, 'reference.mkv');
     const select = windows.map((w) => `between(n\\,${w.startFrame}\\,${w.endFrame - 1})`).join('+');
     const written = await ffmpeg(
       backend.path,
-      ['-i', `file:${input}`, '-map', '0:V:0', '-vf', `select='${select}',setpts=N/FRAME_RATE/TB,scale=${size.width}:${size.height}:flags=bicubic`, '-fps_mode', 'passthrough', '-frames:v', String(total), '-pix_fmt', 'yuv420p', '-c:v', 'ffv1', `file:${reference}`],
+      ['-i', `file:${input}`, '-map', '0:V:0', '-vf', `select='${select}',settb=${info.frameRate.den}/${info.frameRate.num},setpts=N,scale=${size.width}:${size.height}:flags=bicubic`, '-fps_mode', 'passthrough', '-frames:v', String(total), '-pix_fmt', 'yuv420p', '-c:v', 'ffv1', `file:${reference}`],
       signal,
     );
     if (written !== undefined && written < total) throw new InvalidOptionsError('scenes', `they end at frame ${last}, but ${input} has fewer frames (${written} of the ${total} proxy frames were found)`);
@@ -106,19 +133,22 @@ export async function measureProxyCurves(
       at = range.endFrame;
       const outputs = spec.crfs.map((crf) => path.join(workDir, `scene${i}-crf${crf}.ivf`));
       const split = spec.crfs.length > 1 ? `,split=${spec.crfs.length}${spec.crfs.map((_, k) => `[p${k}]`).join('')}` : '[p0]';
-      await ffmpeg(
-        backend.path,
-        [
-          '-i', `file:${reference}`,
-          '-filter_complex', `[0:v]trim=start_frame=${range.startFrame}:end_frame=${range.endFrame},setpts=PTS-STARTPTS${split}`,
-          ...spec.crfs.flatMap((crf, k) => [
-            '-map', `[p${k}]`,
-            ...adapter.args({ crf, preset: setting.preset, bitDepth: 8, threads: 1, keyint: 9999, options: setting.options }),
-            '-f', 'ivf', `file:${outputs[k]}`,
-          ]),
-        ],
-        signal,
-      );
+      const encode = (cut: string[]) =>
+        ffmpeg(
+          backend.path,
+          [
+            ...cut,
+            ...spec.crfs.flatMap((crf, k) => [
+              '-map', `[p${k}]`,
+              ...adapter.args({ crf, preset: setting.preset, bitDepth: 8, threads: 1, keyint: 9999, options: setting.options }),
+              '-f', 'ivf', `file:${outputs[k]}`,
+            ]),
+          ],
+          signal,
+        );
+      const frames = range.endFrame - range.startFrame;
+      const seeked = await encode(referenceCutArgs(reference, range, info.frameRate, 'seek', split));
+      if (seeked !== frames) await encode(referenceCutArgs(reference, range, info.frameRate, 'decode', split));
       outputs.forEach((o, k) => chunks[k]!.push(o));
       onProgress?.({ done: i + 1, total: steps });
     }
