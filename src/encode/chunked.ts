@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { problemLines } from '../media/frames.js';
+import { seekCut } from '../media/cut.js';
 import { parseFinalProgress } from '../media/ffmpeg-info.js';
 import { assertReadableFile, probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
@@ -319,19 +320,14 @@ async function lockWorkDir(workDir: string): Promise<() => Promise<void>> {
 }
 
 const chunkName = (i: number) => `chunk-${String(i).padStart(5, '0')}.ivf`;
-const fmtTime = (t: number) => t.toFixed(6);
 
 /** The ffmpeg input-and-filter arguments that produce frames [start, end) with fresh CFR timestamps. */
 function cutArgs(p: PreparedEncode, start: number, end: number, mode: 'seek' | 'decode'): string[] {
   const { num, den } = p.plan.input.frameRate;
   const retime = `settb=${den}/${num},setpts=N`;
   if (mode === 'seek' && start > 0 && p.firstFrameSeconds !== undefined) {
-    const t0 = p.firstFrameSeconds;
-    const a = t0 + ((start - 0.5) * den) / num;
-    const b = t0 + ((end - 0.5) * den) / num;
-    // -ss is relative to the file's start; land a second early (on the keyframe before it).
-    const ss = Math.max(0, a - t0 - 1);
-    return ['-noaccurate_seek', '-copyts', '-ss', fmtTime(ss), '-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start=${fmtTime(a)}:end=${fmtTime(b)},${retime}`];
+    const cut = seekCut(start, end, { num, den }, p.firstFrameSeconds);
+    return [...cut.inputArgs, '-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `${cut.trim},${retime}`];
   }
   return ['-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start_frame=${start}:end_frame=${end},${retime}`];
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { assertEncoderSupported, type OptionValue } from '../encode/encoders.js';
 import { describeIssues, FfmpegError, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parseFinalProgress } from '../media/ffmpeg-info.js';
+import { seekCut } from '../media/cut.js';
 import { analysisSize } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
@@ -64,9 +65,8 @@ export function referenceCutArgs(
   outputs: string,
 ): string[] {
   if (mode === 'seek' && frameRate.num / frameRate.den <= 250) {
-    const a = ((range.startFrame - 0.5) * frameRate.den) / frameRate.num;
-    const b = ((range.endFrame - 0.5) * frameRate.den) / frameRate.num;
-    return ['-noaccurate_seek', '-copyts', '-ss', Math.max(0, a - 1).toFixed(6), '-i', `file:${reference}`, '-filter_complex', `[0:v]trim=start=${a.toFixed(6)}:end=${b.toFixed(6)},setpts=PTS-STARTPTS${outputs}`];
+    const cut = seekCut(range.startFrame, range.endFrame, frameRate);
+    return [...cut.inputArgs, '-i', `file:${reference}`, '-filter_complex', `[0:v]${cut.trim},setpts=PTS-STARTPTS${outputs}`];
   }
   return ['-i', `file:${reference}`, '-filter_complex', `[0:v]trim=start_frame=${range.startFrame}:end_frame=${range.endFrame},setpts=PTS-STARTPTS${outputs}`];
 }
