@@ -162,7 +162,10 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
 describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode → validate', () => {
   it('a probed scene encoded at its probe CRF measures exactly what the probe measured', async () => {
     const output = path.join(tmp, 'probed.mkv');
-    const r = await optimizeEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, probes: 1, probeSubsample: 1, output, tolerance: 1 });
+    // crfMax 45 holds the easy shots at the bound, so they keep their probe CRF (measured 94.8–99.4
+    // there) whatever the model predicts above it; without a bound, whether any scene keeps its
+    // probe CRF depends on the shipped model, and the reuse would go untested after a retrain.
+    const r = await optimizeEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, probes: 1, probeSubsample: 1, crfMax: 45, output, tolerance: 1 });
     const v = r.validation!;
     expect(v.scenes).toHaveLength(analysis.scenes.length);
     // Output: the input's frame count.
@@ -177,8 +180,12 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
       // The corrected curve passes through the measurement.
       expect(s.curve.vmafMean[s.curve.crfs.indexOf(probe.crf)]).toBeCloseTo(Math.min(probe.vmafMean, 99.5), 6);
       if (s.crf === probe.crf) {
-        // Same frames, same encoder settings: the chunk in the final file is the probe encode.
-        expect(v.scenes[s.index]!.measuredVmafMean).toBeCloseTo(probe.vmafMean, 6);
+        // Same frames, same encoder settings: the chunk in the final file is the probe encode. The
+        // validation scores the whole file in one pass, where VMAF's motion term at a scene's first
+        // frame also sees the frame before the cut; the probe scored the scene alone. So only the
+        // first scene must match exactly, the others within that one frame's share.
+        if (s.index === 0) expect(v.scenes[0]!.measuredVmafMean).toBeCloseTo(probe.vmafMean, 6);
+        else expect(Math.abs(v.scenes[s.index]!.measuredVmafMean - probe.vmafMean)).toBeLessThan(0.25);
         compared++;
       }
     }
@@ -186,6 +193,7 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
     // Exactly those scenes were taken from the probes' segment cache instead of encoded again.
     expect(r.encode.chunks.map((c) => c.reused)).toEqual(r.planned.scenes.map((s) => s.crf === s.probes[0]!.crf));
     expect(compared, 'no scene kept its probe CRF: the reuse went untested').toBeGreaterThan(0);
+    expect(r.planned.scenes[0]!.crf, 'the first scene must keep its probe CRF for the exact comparison').toBe(r.planned.scenes[0]!.probes[0]!.crf);
     // The run's own segment cache is gone after success.
     expect(readdirSync(`${output}.scenecrf-work`)).not.toContain('segments');
   }, 240_000);
