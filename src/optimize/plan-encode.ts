@@ -214,10 +214,9 @@ function invalid(e: z.ZodError): InvalidOptionsError {
 function choose(curves: SceneCurve[], frames: number[], o: z.output<typeof planEncodeOptionsSchema>, fps: number, totalFrames: number, probes: ProbeRecord[][], trust: number): PlanResult {
   const scenes = curves.map((curve, i) => ({ frames: frames[i]!, curve }));
   const bounds = { crfMin: o.crfMin, crfMax: o.crfMax, maxCrfJump: o.maxCrfJump };
+  if (o.targetVmaf === undefined) return planForBudget(scenes, { bytes: budgetBytes(o.bitrateKbps!, totalFrames, fps), stat: o.stat, ...bounds });
   const sceneBounds = probes.map((p) => probeTrustBounds(p.map((x) => x.crf), trust));
-  return o.targetVmaf !== undefined
-    ? planForTarget(scenes, { target: o.targetVmaf, stat: o.stat, ...bounds, sceneBounds })
-    : planForBudget(scenes, { bytes: budgetBytes(o.bitrateKbps!, totalFrames, fps), stat: o.stat, ...bounds });
+  return planForTarget(scenes, { target: o.targetVmaf, stat: o.stat, ...bounds, sceneBounds });
 }
 
 /**
