@@ -29,6 +29,7 @@ import path from 'node:path';
 import { fitCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
 import { rowsByScene, type DatasetRow } from '../src/model/dataset.js';
+import type { ProxyCurve } from '../src/proxy/spec.js';
 import type { EncoderName } from '../src/plan/format.js';
 import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe } from '../src/plan/planner.js';
 import { defaultProbeTrust } from '../src/optimize/plan-encode.js';
@@ -138,7 +139,7 @@ function sceneTruth(rows: DatasetRow[]): SceneTruth {
 }
 
 /** A rule that moves the predicted curve through a scene's probes. */
-type ProbeFit = (predicted: SceneCurve, probes: readonly CurveProbe[]) => SceneCurve;
+type ProbeFit = (predicted: SceneCurve, probes: readonly CurveProbe[], proxy?: ProxyCurve) => SceneCurve;
 
 /**
  * Experimental variant: the probes' correction (fitted minus predicted, in t) is held constant
@@ -184,14 +185,20 @@ interface ProbeRule {
   trust?: { step: number; upOnly: boolean };
 }
 
-// "library" is what planEncode does: fitCurveToProbes, within the trust region of its default
-// probeTrust (probeTrustBounds; ±8 with proxy models, none without).
+// "library" is what planEncode does: fitCurveToProbes (with a proxy model: the predicted shape
+// scaled to the scene's proxy slope first), within the trust region of its default probeTrust
+// (probeTrustBounds; ±8 with proxy models, none without). "predicted slope" is the library before
+// the proxy slope (stop 15): the predicted curve shifted through the probes as it is.
+const libraryFit =
+  (proxy: boolean): ProbeFit =>
+  (predicted, probes, proxyCurve) =>
+    fitCurveToProbes(predicted, probes, { proxy: proxy ? proxyCurve : undefined });
 const rules = (proxy: boolean): Record<string, ProbeRule> => ({
-  library: { fit: fitCurveToProbes, trust: { step: defaultProbeTrust(proxy), upOnly: false } },
-  'no trust region': { fit: fitCurveToProbes },
-  'trust ±8': { fit: fitCurveToProbes, trust: { step: 8, upOnly: false } },
+  library: { fit: libraryFit(proxy), trust: { step: defaultProbeTrust(proxy), upOnly: false } },
+  'no trust region': { fit: libraryFit(proxy) },
+  ...(proxy ? { 'predicted slope, trust ±8': { fit: (c: SceneCurve, p: readonly CurveProbe[]) => fitCurveToProbes(c, p), trust: { step: 8, upOnly: false } } } : {}),
   'hold above': { fit: holdOutside('above') },
-  'trust +6': { fit: fitCurveToProbes, trust: { step: 6, upOnly: true } },
+  'trust +6': { fit: libraryFit(proxy), trust: { step: 6, upOnly: true } },
 });
 
 interface SceneOutcome {
@@ -221,7 +228,7 @@ function simulateScene(truth: SceneTruth, predicted: SceneCurve, rule: ProbeRule
     if (probes.some((p) => p.crf === crf)) break;
     const m = truth.at(crf);
     probes.push({ crf, vmafMean: m.vmafMean, vmafP5: m.vmafP5, bytesPerFrame: m.bytesPerFrame });
-    crf = plan(fit(predicted, probes));
+    crf = plan(fit(predicted, probes, truth.rows[0]!.proxy));
     const measured = a.stat === 'p5' ? m.vmafP5 : m.vmafMean;
     // Settled, as in planEncode: no more probes, but the CRF is still re-planned on the fitted curve.
     if (Math.abs(measured - target) <= a.probeTolerance) break;

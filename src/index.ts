@@ -127,6 +127,8 @@ export {
   budgetBytes,
   limitCrfJumps,
   correctCurveWithProbe,
+  fitCurveToProbes,
+  proxySlopeFactor,
   probeTrustBounds,
   assessScenes,
   correctMisses,

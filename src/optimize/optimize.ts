@@ -195,7 +195,7 @@ export async function optimizeEncode(
       const frames = s.endFrame - s.startFrame;
       measurements[s.index]!.push({ crf: s.crf, vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / frames });
       if (settled(s)) continue;
-      curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!);
+      curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!, { proxy: planned.scenes[s.index]!.proxy });
       // Within the probe trust region around every CRF this scene was measured at.
       const trust = probeTrustBounds(measurements[s.index]!.map((m) => m.crf), planned.probeTrust);
       const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax, sceneBounds: [trust] }).crfs[0]!;

@@ -313,7 +313,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
           await rm(file, { force: true });
           const rec: ProbeRecord = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds, cached: enc.cached };
           probes[i]!.push(rec);
-          curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement));
+          curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement), { proxy: proxies?.[i] });
           onProgress?.({ stage: 'probe', done: ++done, total });
           const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
           if (o.targetVmaf !== undefined && Math.abs(measured - o.targetVmaf) <= o.probeTolerance) settled.add(i);

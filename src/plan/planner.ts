@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
 import { curveQuality, tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../model/curve.js';
+import type { ProxyCurve } from '../proxy/spec.js';
 
 /**
  * Per-scene CRF planning on predicted rate–quality curves: hit a quality target per scene, or
@@ -581,16 +582,70 @@ export function correctCurveWithProbe(curve: SceneCurve, probe: CurveProbe): Sce
   return { crfs: curve.crfs.slice(), vmafMean, vmafP5, bytesPerFrame: curve.bytesPerFrame.map((b) => b * bytesFactor) };
 }
 
+/** The range `proxySlopeFactor` is clamped to: a proxy curve corrects the predicted slope, it does not replace it wholesale. */
+export const PROXY_SLOPE_FACTOR_RANGE = { min: 0.5, max: 2 } as const;
+
+/**
+ * How much steeper the scene's proxy curve (src/proxy) says its quality falls with CRF than the
+ * predicted curve does: the ratio of their secants in t = ln(100 − VMAF) over the proxy's first
+ * and last CRFs, clamped to PROXY_SLOPE_FACTOR_RANGE. 1 when either secant is not rising (a scene
+ * at the VMAF ceiling on both) or the proxy's CRFs are outside the curve. On the training videos
+ * the proxy's secant tracks the full encode's (correlation 0.57–0.75, mean ratio 0.99–1.04),
+ * while the model's prediction regresses every scene's slope towards the average.
+ */
+export function proxySlopeFactor(curve: SceneCurve, proxy: ProxyCurve): number {
+  const n = proxy.crfs.length;
+  if (n < 2 || proxy.vmafMean.length !== n) return 1;
+  const a = proxy.crfs[0]!;
+  const b = proxy.crfs[n - 1]!;
+  const c0 = curve.crfs[0]!;
+  if (b <= a || a < c0 || b - c0 >= curve.crfs.length) return 1;
+  const predicted = vmafToT(curve.vmafMean[b - c0]!) - vmafToT(curve.vmafMean[a - c0]!);
+  const measured = vmafToT(proxy.vmafMean[n - 1]!) - vmafToT(proxy.vmafMean[0]!);
+  if (!(predicted > 0) || !(measured > 0)) return 1;
+  return Math.min(PROXY_SLOPE_FACTOR_RANGE.max, Math.max(PROXY_SLOPE_FACTOR_RANGE.min, measured / predicted));
+}
+
+/**
+ * The curve's quality shape in t scaled by `factor` around `pivotCrf` (mean and p5 alike; bytes
+ * kept). Scaling t keeps each curve monotone in CRF.
+ */
+function scaleCurveShape(curve: SceneCurve, factor: number, pivotCrf: number): SceneCurve {
+  const i = Math.min(curve.crfs.length - 1, Math.max(0, Math.round(pivotCrf) - curve.crfs[0]!));
+  const scale = (values: number[]) => {
+    const t = values.map(vmafToT);
+    return t.map((v) => tToVmaf(t[i]! + factor * (v - t[i]!)));
+  };
+  const vmafMean = scale(curve.vmafMean);
+  const vmafP5 = scale(curve.vmafP5).map((v, k) => Math.min(v, vmafMean[k]!));
+  return { crfs: curve.crfs.slice(), vmafMean, vmafP5, bytesPerFrame: curve.bytesPerFrame.slice() };
+}
+
 /**
  * The predicted curve moved through every measurement of the scene (probes, a validation encode).
- * One measurement: `correctCurveWithProbe` (a constant shift, predicted slope kept). Two or more
- * at different CRFs: the correction in t = ln(100 − VMAF) (and in ln bytes) becomes a straight
- * line in CRF, least squares through the measurements — the measured secant replaces the predicted
+ *
+ * With the scene's `proxy` curve, the predicted shape is first scaled to the proxy's slope
+ * (`proxySlopeFactor`): one probe fixes the level, and what carries the plan from the probe to the
+ * target is the slope, which the proxy measures and the model only guesses. In the planning
+ * simulation this raised one-probe hits within ±1 in all four settings of the training folds
+ * (bench/RESULTS.md, "proxy slope"). Without measurements the curve is returned unchanged, so
+ * plans without probes are not affected.
+ *
+ * One measurement: `correctCurveWithProbe` (a constant shift, slope kept). Two or more at
+ * different CRFs: the correction in t = ln(100 − VMAF) (and in ln bytes) becomes a straight line
+ * in CRF, least squares through the measurements — the measured secant replaces the predicted
  * slope, which varies a lot between scenes. The corrected quality slope is kept no flatter than a
  * quarter of the predicted one, so noisy measurements a CRF or two apart cannot flatten the curve.
  */
-export function fitCurveToProbes(curve: SceneCurve, probes: readonly CurveProbe[]): SceneCurve {
+export function fitCurveToProbes(curve: SceneCurve, probes: readonly CurveProbe[], options: { proxy?: ProxyCurve } = {}): SceneCurve {
   if (probes.length === 0) return curve;
+  if (!options.proxy) return fitThroughMeasurements(curve, probes);
+  checkCurve(curve, 'curve');
+  const pivot = probes.reduce((a, p) => a + p.crf, 0) / probes.length;
+  return fitThroughMeasurements(scaleCurveShape(curve, proxySlopeFactor(curve, options.proxy), pivot), probes);
+}
+
+function fitThroughMeasurements(curve: SceneCurve, probes: readonly CurveProbe[]): SceneCurve {
   const distinct = new Set(probes.map((p) => p.crf));
   if (probes.length === 1 || distinct.size === 1) {
     // Same CRF measured more than once: average the measurements.
