@@ -17,6 +17,8 @@ import {
   planForBudget,
   planForTarget,
   probeTrustBounds,
+  proxySlopeFactor,
+  PROXY_SLOPE_FACTOR_RANGE,
   type PlannerScene,
 } from '../src/plan/planner.js';
 
@@ -523,6 +525,45 @@ describe('fitCurveToProbes', () => {
     const one = fitCurveToProbes(predicted, [probe(30)]);
     expect(one.vmafMean[30]).toBeCloseTo(truth.vmafMean[30]!, 6);
     expect(Math.abs(one.vmafMean[50]! - truth.vmafMean[50]!)).toBeGreaterThan(1);
+  });
+
+  it('with the proxy curve, one probe recovers the true curve: the proxy gives the slope, the probe the level', () => {
+    const truth = curve({ a: 0.4, b: 2.2, c: 11, d: 3.5 });
+    const predicted = curve({ a: -0.2, b: 3.6, c: 10, d: 5 });
+    // A proxy is encoded smaller and faster, so its level differs (here by 0.7 in t); its slope is the scene's.
+    const proxyCrfs = [36, 52];
+    const proxy = { crfs: proxyCrfs, vmafMean: proxyCrfs.map((c) => vmafAt(0.4 - 0.7, 2.2, c)) };
+    expect(proxySlopeFactor(predicted, proxy)).toBeCloseTo(2.2 / 3.6, 9);
+    const probe = { crf: 30, vmafMean: truth.vmafMean[30]!, vmafP5: truth.vmafP5[30]!, bytesPerFrame: truth.bytesPerFrame[30]! };
+    const fixed = fitCurveToProbes(predicted, [probe], { proxy });
+    for (const c of [10, 25, 35, 50, 63]) {
+      expect(fixed.vmafMean[c]).toBeCloseTo(truth.vmafMean[c]!, 6);
+      expect(fixed.vmafP5[c]).toBeCloseTo(truth.vmafP5[c]!, 6);
+    }
+    // Without the proxy the same probe leaves the predicted slope, off far from the probe.
+    expect(Math.abs(fitCurveToProbes(predicted, [probe]).vmafMean[50]! - truth.vmafMean[50]!)).toBeGreaterThan(1);
+    // No measurement, no correction: a plan without probes is the model's.
+    expect(fitCurveToProbes(predicted, [], { proxy })).toEqual(predicted);
+  });
+
+  it('proxySlopeFactor: clamped, and 1 where the proxy says nothing about the slope', () => {
+    const predicted = curve({ a: 0, b: 3, c: 11, d: 5 });
+    const proxyOf = (b: number, a = 0) => ({ crfs: [36, 52], vmafMean: [36, 52].map((c) => vmafAt(a, b, c)) });
+    expect(proxySlopeFactor(predicted, proxyOf(30))).toBe(PROXY_SLOPE_FACTOR_RANGE.max);
+    expect(proxySlopeFactor(predicted, proxyOf(0.3))).toBe(PROXY_SLOPE_FACTOR_RANGE.min);
+    // Slides at the ceiling at both CRFs; a proxy measured better at the higher CRF (noise).
+    expect(proxySlopeFactor(predicted, { crfs: [36, 52], vmafMean: [100, 100] })).toBe(1);
+    expect(proxySlopeFactor(predicted, { crfs: [36, 52], vmafMean: [90, 91] })).toBe(1);
+    // One proxy CRF, or CRFs outside the curve.
+    expect(proxySlopeFactor(predicted, { crfs: [36], vmafMean: [90] })).toBe(1);
+    expect(proxySlopeFactor(curve({ a: 0, b: 3, c: 11, d: 5 }, 0, 40), proxyOf(3))).toBe(1);
+    // A wildly wrong proxy still leaves a valid curve through the probe.
+    const fixed = fitCurveToProbes(predicted, [{ crf: 40, vmafMean: 90, vmafP5: 85 }], { proxy: proxyOf(30) });
+    expect(fixed.vmafMean[40]).toBeCloseTo(90, 9);
+    for (let k = 1; k < fixed.crfs.length; k++) {
+      expect(fixed.vmafMean[k]!).toBeLessThanOrEqual(fixed.vmafMean[k - 1]!);
+      expect(fixed.vmafP5[k]!).toBeLessThanOrEqual(fixed.vmafMean[k]!);
+    }
   });
 
   it('noisy probes a CRF apart cannot flatten or invert the curve', () => {
