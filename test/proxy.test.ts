@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, InputNotFoundError, InvalidOptionsError } from '../src/errors.js';
-import { measureProxyCurves, referenceCutArgs } from '../src/proxy/measure.js';
+import { measureProxyCurves, referenceCutArgs, writeProxyReference } from '../src/proxy/measure.js';
 import { DEFAULT_PROXY_SPEC, middleFrames } from '../src/proxy/spec.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -57,6 +57,28 @@ describe.skipIf(!hasNativeFfmpeg)('measureProxyCurves', () => {
     expect(Math.abs(third[0]!.vmafMean[1]! - all[1]!.vmafMean[1]!)).toBeLessThan(0.25);
     expect(third[0]!.vmafMean[0]).toBeGreaterThan(third[0]!.vmafMean[1]! + 1);
   }, 120_000);
+
+  // ffmpeg's expression parser refuses a flat sum of more than 100 terms: the reference's select
+  // once had one term per scene, so any video with more than 100 scenes failed here.
+  it('writeProxyReference: exactly the windows’ frames, scaled, with more than 100 windows', async () => {
+    // 120 one-frame windows with gaps, then one of 35 frames.
+    const windows = Array.from({ length: 150 }, (_, i) => i)
+      .filter((i) => i % 5 !== 0)
+      .map((i) => ({ startFrame: i, endFrame: i + 1 }))
+      .concat([{ startFrame: 155, endFrame: 190 }]);
+    expect(windows.length).toBeGreaterThan(100);
+    const md5s = (args: string[]) =>
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', ...args, '-fps_mode', 'passthrough', '-f', 'framemd5', '-'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => /^\s*0,/.test(l))
+        .map((l) => l.split(',').at(-1)!.trim());
+    const reference = path.join(tmp, 'many-windows.mkv');
+    const backend = { path: 'ffmpeg', version: execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }).split('\n')[0]! };
+    const written = await writeProxyReference(backend, CUTS, windows, { frameRate: { num: 24, den: 1 }, size: { width: 128, height: 72 } }, reference);
+    expect(written).toBe(windows.reduce((n, w) => n + w.endFrame - w.startFrame, 0));
+    const source = md5s(['-i', CUTS, '-vf', 'scale=128:72:flags=bicubic', '-pix_fmt', 'yuv420p']);
+    expect(md5s(['-i', reference])).toEqual(windows.flatMap((w) => source.slice(w.startFrame, w.endFrame)));
+  });
 
   // The seek cut must give exactly the frames the frame-number cut gives, at the start, in the
   // middle, across a shot boundary and at the end, at an integer and a fractional frame rate.

@@ -5,6 +5,7 @@ import { assertEncoderSupported, type OptionValue } from '../encode/encoders.js'
 import { describeIssues, FfmpegError, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parseFinalProgress } from '../media/ffmpeg-info.js';
 import { seekCut } from '../media/cut.js';
+import { frameWindowsSelect, videoFilterArgs } from '../media/filter-args.js';
 import { analysisSize } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
@@ -72,6 +73,30 @@ export function referenceCutArgs(
 }
 
 /**
+ * Writes frames `windows` of `input` (sorted, disjoint, end exclusive), scaled to `size`, into
+ * the lossless all-intra `reference` at timestamps n/fps, decoding the input once. Returns the
+ * frames written (undefined when ffmpeg did not say).
+ */
+export async function writeProxyReference(
+  backend: { path: string; version: string },
+  input: string,
+  windows: ReadonlyArray<{ startFrame: number; endFrame: number }>,
+  o: { frameRate: { num: number; den: number }; size: { width: number; height: number } },
+  reference: string,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  const total = windows.reduce((n, w) => n + w.endFrame - w.startFrame, 0);
+  // The select grows with the scenes: on a film with hundreds of shots it goes through a file.
+  const graph = `select='${frameWindowsSelect(windows)}',settb=${o.frameRate.den}/${o.frameRate.num},setpts=N,scale=${o.size.width}:${o.size.height}:flags=bicubic`;
+  const filter = await videoFilterArgs(graph, backend.version, path.dirname(reference), `${path.basename(reference)}.filter.txt`);
+  return ffmpeg(
+    backend.path,
+    ['-i', `file:${input}`, '-map', '0:V:0', ...filter, '-fps_mode', 'passthrough', '-frames:v', String(total), '-pix_fmt', 'yuv420p', '-c:v', 'ffv1', `file:${reference}`],
+    signal,
+  );
+}
+
+/**
  * Measures every scene's proxy curve (see `spec.ts`): the middle `spec.frames` of each scene
  * are cut once, scaled to `spec.width`, into a small lossless reference; each scene is then
  * encoded on its own at every `spec.crfs`, and scored with the builtin VMAF against that
@@ -110,12 +135,7 @@ export async function measureProxyCurves(
     // reference at timestamps n/fps (referenceCutArgs seeks on them).
     const total = windows.reduce((n, w) => n + w.endFrame - w.startFrame, 0);
     const reference = path.join(workDir, 'reference.mkv');
-    const select = windows.map((w) => `between(n\\,${w.startFrame}\\,${w.endFrame - 1})`).join('+');
-    const written = await ffmpeg(
-      backend.path,
-      ['-i', `file:${input}`, '-map', '0:V:0', '-vf', `select='${select}',settb=${info.frameRate.den}/${info.frameRate.num},setpts=N,scale=${size.width}:${size.height}:flags=bicubic`, '-fps_mode', 'passthrough', '-frames:v', String(total), '-pix_fmt', 'yuv420p', '-c:v', 'ffv1', `file:${reference}`],
-      signal,
-    );
+    const written = await writeProxyReference(backend, input, windows, { frameRate: info.frameRate, size }, reference, signal);
     if (written !== undefined && written < total) throw new InvalidOptionsError('scenes', `they end at frame ${last}, but ${input} has fewer frames (${written} of the ${total} proxy frames were found)`);
     const setting = PROXY_ENCODES[options.encoder];
     // Each scene is encoded on its own (its own encoder instances, so it starts with a keyframe
