@@ -582,7 +582,11 @@ export function correctCurveWithProbe(curve: SceneCurve, probe: CurveProbe): Sce
   return { crfs: curve.crfs.slice(), vmafMean, vmafP5, bytesPerFrame: curve.bytesPerFrame.map((b) => b * bytesFactor) };
 }
 
-/** The range `proxySlopeFactor` is clamped to: a proxy curve corrects the predicted slope, it does not replace it wholesale. */
+/**
+ * The range `proxySlopeFactor` is clamped to. A proxy secant further off than that is more likely
+ * a measurement at the ceiling (where ln(100 − VMAF) magnifies small differences) than the scene's
+ * slope; in the planning simulation the clamp barely mattered (0.5–2 and 0.33–3 scored the same).
+ */
 export const PROXY_SLOPE_FACTOR_RANGE = { min: 0.5, max: 2 } as const;
 
 /**
