@@ -15,7 +15,8 @@ import { runOptimize, runPlan } from '../src/cli/plan.js';
 import { ModelInvalidError, InvalidOptionsError, UnsupportedError } from '../src/errors.js';
 import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
-import { planEncode, probeRange } from '../src/optimize/plan-encode.js';
+import { planEncode, probeMeasurement, probeRange } from '../src/optimize/plan-encode.js';
+import { fitCurveToProbes, proxySlopeFactor } from '../src/plan/planner.js';
 import { parsePlan } from '../src/plan/format.js';
 import { measureQuality } from '../src/quality/measure.js';
 import { hasNativeFfmpeg } from './helpers.js';
@@ -131,7 +132,10 @@ describe.skipIf(!hasNativeFfmpeg)('planEncode', () => {
     for (const s of probed.scenes) {
       expect(s.proxy!.crfs).toEqual([36, 52]);
       expect(s.proxy!.vmafMean[0]!).toBeGreaterThan(s.proxy!.vmafMean[1]!);
+      // The probe moved the curve at the proxy's slope, not the predicted one.
+      expect(s.curve).toEqual(fitCurveToProbes(s.predictedCurve, s.probes.map(probeMeasurement), { proxy: s.proxy }));
     }
+    expect(probed.scenes.some((s) => proxySlopeFactor(s.predictedCurve, s.proxy!) !== 1)).toBe(true);
     // The 320 px fixture is narrower than the shipped proxy models' 640 px: measured smaller, and said so.
     expect(probed.warnings.some((w) => /320 px wide, narrower than the 640 px proxy curves/.test(w))).toBe(true);
     const plain = await planEncode(CUTS, { encoder: 'vp9', targetVmaf: 93 }, { analysis });
