@@ -188,7 +188,7 @@ interface ProbeRule {
 // "library" is what planEncode does: fitCurveToProbes (with a proxy model: the predicted shape
 // scaled to the scene's proxy slope first), within the trust region of its default probeTrust
 // (probeTrustBounds; ±8 with proxy models, none without). "predicted slope" is the library before
-// the proxy slope (stop 15): the predicted curve shifted through the probes as it is.
+// the proxy slope (until 2026-11-30): the predicted curve shifted through the probes as it is.
 const libraryFit =
   (proxy: boolean): ProbeFit =>
   (predicted, probes, proxyCurve) =>
