@@ -197,7 +197,8 @@ export async function optimizeEncode(
       if (settled(s)) continue;
       curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!, { proxy: planned.scenes[s.index]!.proxy });
       // Within the probe trust region around every CRF this scene was measured at.
-      const trust = probeTrustBounds(measurements[s.index]!.map((m) => m.crf), planned.probeTrust);
+      // (re-encode rounds are target mode, where planEncode always reports its trust region)
+      const trust = probeTrustBounds(measurements[s.index]!.map((m) => m.crf), planned.probeTrust!);
       const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax, sceneBounds: [trust] }).crfs[0]!;
       if (next !== crfs[s.index]) {
         crfs[s.index] = next;

@@ -175,8 +175,8 @@ export interface PlanEncodeResult {
   scenes: ScenePrediction[];
   predicted: { bytes: number; bitrateKbps: number; vmafMean: number; vmafP5Min: number; budgetMet?: boolean };
   model: { path: string; encoder: EncoderName; preset: number; trainedOn: string[]; proxy: boolean };
-  /** The probe trust region used (target mode): CRFs within this many of a scene's probes. */
-  probeTrust: number;
+  /** The probe trust region used: CRFs within this many of a scene's probes. Target plans only; a budget plan has no per-scene bounds. */
+  probeTrust?: number;
   /** Set when the plan's preset differs from the model's: predictions are for the model's preset. */
   warnings: string[];
   analysis: AnalysisResult;
@@ -361,7 +361,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
       budgetMet: result.budgetMet,
     },
     model: { path: modelPath, encoder: model.encoder, preset: model.preset, trainedOn: model.training.videos, proxy: model.proxy !== undefined },
-    probeTrust,
+    ...(o.targetVmaf !== undefined ? { probeTrust } : {}),
     warnings,
     analysis,
     timings: {
