@@ -30,9 +30,11 @@ import type { FrameFeatures } from '../src/analysis/features.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { encodePlan } from '../src/encode/chunked.js';
 import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/model/dataset.js';
-import { ENCODERS, planFromScenes, type EncoderName } from '../src/plan/format.js';
+import { ENCODERS, type EncoderName } from '../src/core/encoders.js';
+import { planFromScenes } from '../src/core/plan-file.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
-import { DEFAULT_PROXY_SPEC, measureProxyCurves, proxySpecSchema, type ProxyCurve, type ProxySpec } from '../src/proxy/index.js';
+import { DEFAULT_PROXY_SPEC, proxySpecSchema, type ProxyCurve, type ProxySpec } from '../src/core/proxy-spec.js';
+import { measureProxyCurves } from '../src/proxy/measure.js';
 import { log, machineLine } from './lib.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
 import { defaultCrfModelPath, loadCrfModel, type CrfModel, type RowWeighting } from '../src/model/crf-model.js';
-import { ENCODERS, type EncoderName } from '../src/plan/format.js';
+import { ENCODERS, type EncoderName } from '../src/core/encoders.js';
 import { numberArg } from './lib.js';
 
 /**

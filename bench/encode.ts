@@ -21,7 +21,8 @@ import { parseArgs, promisify } from 'node:util';
 import { analyzeVideo, probeVideo, resolveFfmpeg } from '../src/index.js';
 import { encodePlan } from '../src/encode/chunked.js';
 import { assertEncoderSupported } from '../src/encode/encoders.js';
-import { planFromScenes, type EncoderName } from '../src/plan/format.js';
+import { planFromScenes } from '../src/core/plan-file.js';
+import { type EncoderName } from '../src/core/encoders.js';
 import { fmt, machineLine, median } from './lib.js';
 
 const run = promisify(execFile);

@@ -35,7 +35,8 @@ import { assertEncoderSupported, encoderAdapter } from '../src/encode/encoders.j
 import { percentile } from '../src/quality/pooling.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
-import { planFromScenes, type EncoderName } from '../src/plan/format.js';
+import { planFromScenes } from '../src/core/plan-file.js';
+import { type EncoderName } from '../src/core/encoders.js';
 import { loadCrfModel, defaultCrfModelPath } from '../src/model/crf-model.js';
 import { fmt, log, machineLine, timed } from './lib.js';
 

@@ -16,8 +16,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { analyzeVideo } from '../src/index.js';
-import type { EncoderName } from '../src/plan/format.js';
-import { DEFAULT_PROXY_SPEC, measureProxyCurves, proxySpecSchema, type ProxyCurve } from '../src/proxy/index.js';
+import type { EncoderName } from '../src/core/encoders.js';
+import { DEFAULT_PROXY_SPEC, proxySpecSchema, type ProxyCurve } from '../src/core/proxy-spec.js';
+import { measureProxyCurves } from '../src/proxy/measure.js';
 import { fmt, log, machineLine, median, timed } from './lib.js';
 
 const run = promisify(execFile);

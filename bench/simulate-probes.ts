@@ -27,10 +27,10 @@
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import path from 'node:path';
 import { fitCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
-import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/model/curve.js';
+import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/core/curve.js';
 import { rowsByScene, type DatasetRow } from '../src/model/dataset.js';
-import type { ProxyCurve } from '../src/proxy/spec.js';
-import type { EncoderName } from '../src/plan/format.js';
+import type { ProxyCurve } from '../src/core/proxy-spec.js';
+import type { EncoderName } from '../src/core/encoders.js';
 import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe } from '../src/plan/planner.js';
 import { defaultProbeTrust } from '../src/optimize/plan-encode.js';
 import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';

@@ -36,7 +36,7 @@ import {
   type CrfModel,
   type RowWeighting,
 } from '../src/model/crf-model.js';
-import type { EncoderName } from '../src/plan/format.js';
+import type { EncoderName } from '../src/core/encoders.js';
 import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, numberArg } from './lib.js';
 

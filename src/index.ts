@@ -54,14 +54,13 @@ export {
   x265Zones,
   x265Zonefile,
   x264Zones,
-  ffmpegScript,
   planJson,
   type ZoneFormat,
   type Av1anZonesOptions,
   type X26xZonesOptions,
   type FormatZonesOptions,
-  type FfmpegScriptOptions,
-} from './zones/index.js';
+} from './zones/zones.js';
+export { ffmpegScript, type FfmpegScriptOptions } from './zones/ffmpeg-script.js';
 export {
   encodePlan,
   prepareEncode,
@@ -79,13 +78,11 @@ export {
   parsePlan,
   readPlan,
   planFromScenes,
-  ENCODERS,
-  CRF_RANGE,
   type EncodePlan,
   type EncodePlanInput,
   type PlanScene,
-  type EncoderName,
-} from './plan/format.js';
+} from './core/plan-file.js';
+export { ENCODERS, CRF_RANGE, type EncoderName } from './core/encoders.js';
 export {
   modelFeatureNames,
   modelFeatureList,
@@ -100,27 +97,26 @@ export {
   loadCrfModel,
   saveCrfModel,
   defaultCrfModelPath,
-  datasetRowSchema,
-  curveQuality,
   type CrfModel,
   type CrfCrossValidation,
   type CrfFitOptions,
-  type DatasetRow,
-  type SceneCurve,
-  type QualityStat,
-} from './model/index.js';
+} from './model/crf-model.js';
+export { datasetRowSchema, type DatasetRow } from './model/dataset.js';
+export { curveQuality, type SceneCurve, type QualityStat } from './core/curve.js';
 export {
   measureProxyCurves,
   PROXY_ENCODES,
+  type MeasureProxyOptions,
+  type ProxyProgress,
+} from './proxy/measure.js';
+export {
   DEFAULT_PROXY_SPEC,
   middleFrames,
   proxyCurveSchema,
   proxySpecSchema,
-  type MeasureProxyOptions,
-  type ProxyProgress,
   type ProxyCurve,
   type ProxySpec,
-} from './proxy/index.js';
+} from './core/proxy-spec.js';
 export {
   planForTarget,
   planForBudget,

@@ -19,10 +19,10 @@ import {
   TARGET_BAND,
   withNearestScenes,
   type CrfModel,
-} from '../src/model/index.js';
-import { vmafToT, type SceneCurve } from '../src/model/curve.js';
+} from '../src/model/crf-model.js';
+import { vmafToT, type SceneCurve } from '../src/core/curve.js';
 import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
-import { CRF_RANGE } from '../src/plan/format.js';
+import { CRF_RANGE } from '../src/core/encoders.js';
 import { mulberry32 } from '../src/util/random.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -14,7 +14,8 @@ import { assertEncoderSupported, ENCODER_ADAPTERS } from '../src/encode/encoders
 import { readManifest } from '../src/encode/manifest.js';
 import { lookupSegment, storeSegment } from '../src/encode/segment-cache.js';
 import type { FfmpegBackend } from '../src/media/types.js';
-import { planFromScenes, type EncodePlan, type EncoderName } from '../src/plan/format.js';
+import { planFromScenes, type EncodePlan } from '../src/core/plan-file.js';
+import { type EncoderName } from '../src/core/encoders.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';

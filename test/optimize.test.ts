@@ -17,7 +17,7 @@ import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode, probeMeasurement, probeRange } from '../src/optimize/plan-encode.js';
 import { fitCurveToProbes, proxySlopeFactor } from '../src/plan/planner.js';
-import { parsePlan } from '../src/plan/format.js';
+import { parsePlan } from '../src/core/plan-file.js';
 import { measureQuality } from '../src/quality/measure.js';
 import { hasNativeFfmpeg } from './helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../src/errors.js';
-import type { QualityStat, SceneCurve } from '../src/model/curve.js';
+import type { QualityStat, SceneCurve } from '../src/core/curve.js';
 import {
   assessScenes,
   budgetBytes,

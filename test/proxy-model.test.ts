@@ -8,9 +8,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SceneComplexity } from '../src/analysis/complexity.js';
 import { InvalidOptionsError, ModelInvalidError } from '../src/errors.js';
-import { fitCrfModel, loadCrfModel, modelFeatureList, modelFeatureNames, parseCrfModel, predictSceneCurve, saveCrfModel, withNearestScenes } from '../src/model/index.js';
+import { fitCrfModel, loadCrfModel, modelFeatureList, modelFeatureNames, parseCrfModel, predictSceneCurve, saveCrfModel, withNearestScenes } from '../src/model/crf-model.js';
 import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
-import { DEFAULT_PROXY_SPEC, type ProxyCurve } from '../src/proxy/spec.js';
+import { DEFAULT_PROXY_SPEC, type ProxyCurve } from '../src/core/proxy-spec.js';
 import { mulberry32 } from '../src/util/random.js';
 
 const stats = (mean: number) => ({ mean, p10: mean * 0.8, p50: mean, p90: mean * 1.3, max: mean * 1.6 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, InputNotFoundError, InvalidOptionsError } from '../src/errors.js';
 import { measureProxyCurves, referenceCutArgs, writeProxyReference } from '../src/proxy/measure.js';
-import { DEFAULT_PROXY_SPEC, middleFrames } from '../src/proxy/spec.js';
+import { DEFAULT_PROXY_SPEC, middleFrames } from '../src/core/proxy-spec.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -9,17 +9,16 @@ import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EncodePlanInput } from '../src/plan/format.js';
+import type { EncodePlanInput } from '../src/core/plan-file.js';
+import { ffmpegScript, shellQuote } from '../src/zones/ffmpeg-script.js';
 import {
-  ffmpegScript,
   formatZones,
-  shellQuote,
   writeAv1anZones,
   x264Zones,
   x265Zonefile,
   x265Zones,
   ZONE_FORMATS,
-} from '../src/zones/index.js';
+} from '../src/zones/zones.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -1,6 +1,6 @@
 import { encodePlan, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError } from '../errors.js';
-import { readPlan } from '../plan/format.js';
+import { readPlan } from '../core/plan-file.js';
 import { intOption, parseCommand } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';

@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../errors.js';
-import { ENCODERS, type EncoderName } from '../plan/format.js';
+import { ENCODERS, type EncoderName } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/planner.js';
 import { optimizeEncode, type OptimizeResult } from '../optimize/optimize.js';
 import { planEncode, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';

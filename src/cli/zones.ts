@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InvalidOptionsError } from '../errors.js';
-import { readPlan } from '../plan/format.js';
+import { readPlan } from '../core/plan-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
 import { assertWritableTarget, numberOption, parseCommand, writeFailure } from './options.js';

@@ -11,7 +11,7 @@ import { assertReadableFile, probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend } from '../media/types.js';
-import { parsePlan, type EncodePlan, type EncodePlanInput } from '../plan/format.js';
+import { parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { resolveEncoderTool, type EncoderTool } from './cli-tools.js';
 import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type EncoderAdapter, type OptionValue } from './encoders.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UnsupportedError } from '../errors.js';
 import { runTool } from '../media/process.js';
-import type { EncoderName } from '../plan/format.js';
+import type { EncoderName } from '../core/encoders.js';
 import type { ChunkEncodeSettings, OptionValue } from './encoders.js';
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidOptionsError, UnsupportedError } from '../errors.js';
 import type { FfmpegBackend } from '../media/types.js';
-import { CRF_RANGE, type EncoderName } from '../plan/format.js';
+import { CRF_RANGE, type EncoderName } from '../core/encoders.js';
 
 /**
  * Encoder adapters: how one scenecrf encoder name becomes ffmpeg output arguments. Each adapter

@@ -41,11 +41,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SceneComplexity } from '../analysis/complexity.js';
 import { describeIssues, InvalidOptionsError, ModelInvalidError } from '../errors.js';
-import { CRF_RANGE, ENCODERS, type EncoderName } from '../plan/format.js';
+import { CRF_RANGE, ENCODERS, type EncoderName } from '../core/encoders.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cholesky, choleskySolve } from '../util/linalg.js';
-import { proxySpecSchema, type ProxyCurve, type ProxySpec } from '../proxy/spec.js';
-import { tToVmaf, VMAF_CEILING, vmafToT, type SceneCurve } from './curve.js';
+import { proxySpecSchema, type ProxyCurve, type ProxySpec } from '../core/proxy-spec.js';
+import { tToVmaf, VMAF_CEILING, vmafToT, type SceneCurve } from '../core/curve.js';
 import { rowsByScene, type DatasetRow } from './dataset.js';
 
 export const CRF_MODEL_FORMAT = 'scenecrf-crf-model';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ENCODERS } from '../plan/format.js';
-import { specifiedProxyCurveSchema } from '../proxy/spec.js';
+import { ENCODERS } from '../core/encoders.js';
+import { specifiedProxyCurveSchema } from '../core/proxy-spec.js';
 
 /**
  * One row of a training dataset (JSONL, one object per line): one scene of one video encoded at

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { discardChunks, encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
-import { parsePlan } from '../plan/format.js';
+import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';

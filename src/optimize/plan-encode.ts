@@ -7,11 +7,12 @@ import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzePr
 import { encodeSegment, prepareEncode } from '../encode/chunked.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, predictSceneCurve, type CrfModel } from '../model/crf-model.js';
-import type { SceneCurve } from '../model/curve.js';
-import { CRF_RANGE, ENCODERS, planFromScenes, type EncodePlan, type EncoderName } from '../plan/format.js';
+import type { SceneCurve } from '../core/curve.js';
+import { CRF_RANGE, ENCODERS, type EncoderName } from '../core/encoders.js';
+import { planFromScenes, type EncodePlan } from '../core/plan-file.js';
 import { budgetBytes, fitCurveToProbes, type CurveProbe, planForBudget, planForTarget, probeTrustBounds, type PlanResult } from '../plan/planner.js';
 import { measureProxyCurves } from '../proxy/measure.js';
-import { middleFrames, type ProxyCurve } from '../proxy/spec.js';
+import { middleFrames, type ProxyCurve } from '../core/proxy-spec.js';
 import { measureQuality } from '../quality/measure.js';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
-import { curveQuality, tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../model/curve.js';
-import type { ProxyCurve } from '../proxy/spec.js';
+import { curveQuality, tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../core/curve.js';
+import type { ProxyCurve } from '../core/proxy-spec.js';
 
 /**
  * Per-scene CRF planning on predicted rate–quality curves: hit a quality target per scene, or

@@ -10,9 +10,9 @@ import { analysisSize } from '../media/frames.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';
-import type { EncoderName } from '../plan/format.js';
+import type { EncoderName } from '../core/encoders.js';
 import { measureQuality } from '../quality/measure.js';
-import { DEFAULT_PROXY_SPEC, middleFrames, proxySpecSchema, type ProxyCurve, type ProxySpec } from './spec.js';
+import { DEFAULT_PROXY_SPEC, middleFrames, proxySpecSchema, type ProxyCurve, type ProxySpec } from '../core/proxy-spec.js';
 
 /**
  * The cheap encode a proxy curve is made of, per encoder: its fastest speed. VP9 uses libvpx's

@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../errors.js';
-import { parsePlan, type EncodePlan } from '../plan/format.js';
+import { parsePlan, type EncodePlan } from '../core/plan-file.js';
 import { sceneOptions } from './options.js';
 
 /**

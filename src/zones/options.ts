@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
-import type { EncodePlan, EncoderName } from '../plan/format.js';
+import type { EncodePlan } from '../core/plan-file.js';
+import type { EncoderName } from '../core/encoders.js';
 
 /** Plan options → encoder flags: shared by the zone writers and the ffmpeg script. */
 type OptionValue = string | number | boolean;

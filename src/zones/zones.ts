@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
-import { parsePlan, type EncodePlan, type EncoderName } from '../plan/format.js';
+import { parsePlan, type EncodePlan } from '../core/plan-file.js';
+import { type EncoderName } from '../core/encoders.js';
 import { ffmpegScript, type FfmpegScriptOptions } from './ffmpeg-script.js';
 import { sceneOptions } from './options.js';
 

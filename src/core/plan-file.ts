@@ -1,23 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
+import { CRF_RANGE, ENCODERS, type EncoderName } from './encoders.js';
 
 /**
  * The encode plan: what to encode, with which encoder, and each scene's CRF. It is the hand-off
  * between planning (predicted or hand-written CRFs) and the outputs (chunked encodes, zone files),
  * so it is versioned and validated as a whole before any encoding starts.
  */
-
-/** Encoders a plan can name (scenecrf's names; adapters map them to ffmpeg encoders / CLIs). */
-export const ENCODERS = ['svt-av1', 'aom', 'vp9'] as const;
-export type EncoderName = (typeof ENCODERS)[number];
-
-/** CRF (quantizer) range each encoder accepts. */
-export const CRF_RANGE: Record<EncoderName, { min: number; max: number }> = {
-  'svt-av1': { min: 1, max: 63 },
-  aom: { min: 0, max: 63 },
-  vp9: { min: 0, max: 63 },
-};
 
 const optionValue = z.union([z.string(), z.number(), z.boolean()]);
 
