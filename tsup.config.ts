@@ -1,7 +1,8 @@
 import { copyFileSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
+export default defineConfig((cliOptions) => ({
   entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', 'quality-worker': 'src/quality/feature-worker.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts' } },
@@ -13,5 +14,6 @@ export default defineConfig({
   shims: true,
   // The VMAF WebAssembly kernels (src/quality/wasm/kernels.wasm, built by `npm run build:wasm`)
   // are loaded at run time from next to the bundle (new URL('./kernels.wasm', import.meta.url)).
-  onSuccess: async () => copyFileSync('src/quality/wasm/kernels.wasm', 'dist/kernels.wasm'),
-});
+  // `tsup --out-dir <dir>` (the tests' package build) gets its copy there.
+  onSuccess: async () => copyFileSync('src/quality/wasm/kernels.wasm', path.join(cliOptions.outDir ?? 'dist', 'kernels.wasm')),
+}));

@@ -1,17 +1,17 @@
 /**
  * The built CLI, run the way users run it: `node bin/scenecrf.cjs ...` as a child process with an
- * argument array (no shell). The build happens once, here.
+ * argument array (no shell), from the package the global setup built (test/setup/package-build.ts).
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFileAtomic } from '../src/util/atomic.js';
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'scenecrf.cjs');
+const BIN = path.join(inject('packageDir'), 'bin', 'scenecrf.cjs');
 const DEMO = path.join(ROOT, 'fixtures', 'demo.mp4');
 const CUTS = path.join(ROOT, 'fixtures', 'cuts.mp4');
 const SOURCES = ['option', 'env', 'ffmpeg-static', 'path', 'wasm'];
@@ -51,10 +51,9 @@ const tempFilesIn = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-cli-'));
-  await execa('npx', ['tsup'], { cwd: ROOT, stdin: 'ignore', timeout: 240_000 });
   // bin/scenecrf.cjs requires the CommonJS build.
-  expect(statSync(path.join(ROOT, 'dist', 'cli.cjs')).isFile()).toBe(true);
-}, 300_000);
+  expect(statSync(path.join(inject('packageDir'), 'dist', 'cli.cjs')).isFile()).toBe(true);
+});
 
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
