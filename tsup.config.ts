@@ -10,7 +10,7 @@ export default defineConfig((cliOptions) => ({
   platform: 'node',
   sourcemap: true,
   clean: true,
-  splitting: false,
+  splitting: true,
   shims: true,
   // The VMAF WebAssembly kernels (src/quality/wasm/kernels.wasm, built by `npm run build:wasm`)
   // are loaded at run time from next to the bundle (new URL('./kernels.wasm', import.meta.url)).
