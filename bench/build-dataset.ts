@@ -1,7 +1,7 @@
 /**
  * Builds a CRF-model training dataset from a folder of videos (e.g. `../shared/corpus/build.sh`):
  * analyse → scenes → encode every scene at a CRF grid per encoder → per-scene VMAF (mean, p5,
- * min), bytes and encode time → JSONL rows (src/model/dataset.ts).
+ * min), bytes and encode time → JSONL rows (src/training/dataset.ts).
  *
  *   npm run bench:dataset -- <video|dir>... --out dataset.jsonl [--work dir] [--encoder svt-av1 --encoder vp9]
  *        [--crfs 20,28,36,44,52,58,63] [--preset svt-av1=8,vp9=4,aom=6] [--excerpt 48] [--subsample 2] [--exclude name] [--proxy]
@@ -29,7 +29,7 @@ import { summarizeScene } from '../src/analysis/complexity.js';
 import type { FrameFeatures } from '../src/analysis/features.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { encodePlan } from '../src/encode/chunked.js';
-import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/model/dataset.js';
+import { datasetRowSchema, sceneComplexitySchema, type DatasetRow } from '../src/training/dataset.js';
 import { ENCODERS, type EncoderName } from '../src/core/encoders.js';
 import { planFromScenes } from '../src/core/plan-file.js';
 import { writeFileAtomic } from '../src/util/atomic.js';

@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
-import { defaultCrfModelPath, loadCrfModel, type CrfModel, type RowWeighting } from '../src/model/crf-model.js';
+import { datasetRowSchema, type DatasetRow } from '../src/training/dataset.js';
+import type { RowWeighting } from '../src/training/polynomial-fit.js';
+import { defaultCrfModelPath, loadCrfModel, type CrfModel } from '../src/model/format.js';
 import { ENCODERS, type EncoderName } from '../src/core/encoders.js';
 import { numberArg } from './lib.js';
 

@@ -37,7 +37,7 @@ import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
 import { planFromScenes } from '../src/core/plan-file.js';
 import { type EncoderName } from '../src/core/encoders.js';
-import { loadCrfModel, defaultCrfModelPath } from '../src/model/crf-model.js';
+import { loadCrfModel, defaultCrfModelPath } from '../src/model/format.js';
 import { fmt, log, machineLine, timed } from './lib.js';
 
 const run = promisify(execFile);

@@ -26,9 +26,12 @@
 // (as assessScenes counts them); "oracle CRF" is the highest CRF whose measured quality reaches the
 // target, and "bytes over oracle" what the plan spends beyond it (negative: it undershot quality).
 import path from 'node:path';
-import { fitCrfModel, measuredAt, predictSceneCurve, withNearestScenes, type RowWeighting } from '../src/model/crf-model.js';
+import { measuredAt, predictSceneCurve } from '../src/model/predict.js';
+import { fitCrfModel } from '../src/training/fit.js';
+import { withNearestScenes } from '../src/training/nearest-scenes.js';
+import type { RowWeighting } from '../src/training/polynomial-fit.js';
 import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/core/curve.js';
-import { rowsByScene, type DatasetRow } from '../src/model/dataset.js';
+import { rowsByScene, type DatasetRow } from '../src/training/dataset.js';
 import type { ProxyCurve } from '../src/core/proxy-spec.js';
 import type { EncoderName } from '../src/core/encoders.js';
 import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe } from '../src/plan/planner.js';

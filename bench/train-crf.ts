@@ -8,10 +8,10 @@
 // --proxy adds the rows' proxy curves (src/proxy; a dataset built with bench:dataset --proxy) as
 // features and writes models/crf-<encoder>-proxy-v1.json by default.
 //
-// --knn K stores the training scenes' curves for a nearest-scene blend (src/model/crf-model.ts);
+// --knn K stores the training scenes' curves for a nearest-scene blend (src/training/nearest-scenes.ts);
 // without it the shipped model's blend settings for the encoder are used (--knn 0: none).
 //
-// Model (src/model/crf-model.ts): per scene, ln(100 − VMAF) (mean and p5) and ln(bytes per pixel
+// Model (src/model/format.ts, fitted by src/training): per scene, ln(100 − VMAF) (mean and p5) and ln(bytes per pixel
 // per frame) are polynomials in x = crf/63 whose coefficients are linear in the standardised scene
 // features; ridge on the feature terms.
 //
@@ -26,16 +26,11 @@
 // matches nothing is an error (a typo would silently train on the evaluation video).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  crossValidateCrfModel,
-  crfModelFileName,
-  fitCrfModel,
-  saveCrfModel,
-  withNearestScenes,
-  type CrfCrossValidation,
-  type CrfModel,
-  type RowWeighting,
-} from '../src/model/crf-model.js';
+import { crfModelFileName, saveCrfModel, type CrfCrossValidation, type CrfModel } from '../src/model/format.js';
+import { crossValidateCrfModel } from '../src/training/cross-validate.js';
+import { fitCrfModel } from '../src/training/fit.js';
+import { withNearestScenes } from '../src/training/nearest-scenes.js';
+import type { RowWeighting } from '../src/training/polynomial-fit.js';
 import type { EncoderName } from '../src/core/encoders.js';
 import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, numberArg } from './lib.js';

@@ -83,15 +83,8 @@ export {
   type PlanScene,
 } from './core/plan-file.js';
 export { ENCODERS, CRF_RANGE, type EncoderName } from './core/encoders.js';
+export { modelFeatureNames, modelFeatureList, modelFeatures } from './model/features.js';
 export {
-  modelFeatureNames,
-  modelFeatureList,
-  modelFeatures,
-  fitCrfModel,
-  predictSceneCurve,
-  withNearestScenes,
-  crossValidateCrfModel,
-  TARGET_BAND,
   crfModelSchema,
   parseCrfModel,
   loadCrfModel,
@@ -99,9 +92,13 @@ export {
   defaultCrfModelPath,
   type CrfModel,
   type CrfCrossValidation,
-  type CrfFitOptions,
-} from './model/crf-model.js';
-export { datasetRowSchema, type DatasetRow } from './model/dataset.js';
+} from './model/format.js';
+export { predictSceneCurve } from './model/predict.js';
+export { fitCrfModel } from './training/fit.js';
+export { withNearestScenes } from './training/nearest-scenes.js';
+export { crossValidateCrfModel, TARGET_BAND } from './training/cross-validate.js';
+export type { CrfFitOptions } from './training/polynomial-fit.js';
+export { datasetRowSchema, type DatasetRow } from './training/dataset.js';
 export { curveQuality, type SceneCurve, type QualityStat } from './core/curve.js';
 export {
   measureProxyCurves,

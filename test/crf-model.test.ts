@@ -5,23 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SceneComplexity } from '../src/analysis/complexity.js';
 import { InvalidOptionsError, ModelInvalidError } from '../src/errors.js';
-import {
-  crfModelSchema,
-  crossValidateCrfModel,
-  defaultCrfModelPath,
-  fitCrfModel,
-  loadCrfModel,
-  modelFeatureNames,
-  modelFeatures,
-  parseCrfModel,
-  predictSceneCurve,
-  saveCrfModel,
-  TARGET_BAND,
-  withNearestScenes,
-  type CrfModel,
-} from '../src/model/crf-model.js';
+import { modelFeatureNames, modelFeatures } from '../src/model/features.js';
+import { crfModelSchema, defaultCrfModelPath, loadCrfModel, parseCrfModel, saveCrfModel, type CrfModel } from '../src/model/format.js';
+import { predictSceneCurve } from '../src/model/predict.js';
 import { vmafToT, type SceneCurve } from '../src/core/curve.js';
-import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
+import { crossValidateCrfModel, TARGET_BAND } from '../src/training/cross-validate.js';
+import { datasetRowSchema, type DatasetRow } from '../src/training/dataset.js';
+import { fitCrfModel } from '../src/training/fit.js';
+import { withNearestScenes } from '../src/training/nearest-scenes.js';
 import { CRF_RANGE } from '../src/core/encoders.js';
 import { mulberry32 } from '../src/util/random.js';
 

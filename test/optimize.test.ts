@@ -13,7 +13,7 @@ import { analyzeVideo, type AnalysisResult } from '../src/analysis/analyze.js';
 import { runEncode } from '../src/cli/encode.js';
 import { runOptimize, runPlan } from '../src/cli/plan.js';
 import { ModelInvalidError, InvalidOptionsError, UnsupportedError } from '../src/errors.js';
-import { defaultCrfModelPath, loadCrfModel } from '../src/model/crf-model.js';
+import { defaultCrfModelPath, loadCrfModel } from '../src/model/format.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode, probeMeasurement, probeRange } from '../src/optimize/plan-encode.js';
 import { fitCurveToProbes, proxySlopeFactor } from '../src/plan/planner.js';

@@ -8,8 +8,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SceneComplexity } from '../src/analysis/complexity.js';
 import { InvalidOptionsError, ModelInvalidError } from '../src/errors.js';
-import { fitCrfModel, loadCrfModel, modelFeatureList, modelFeatureNames, parseCrfModel, predictSceneCurve, saveCrfModel, withNearestScenes } from '../src/model/crf-model.js';
-import { datasetRowSchema, type DatasetRow } from '../src/model/dataset.js';
+import { modelFeatureList, modelFeatureNames } from '../src/model/features.js';
+import { loadCrfModel, parseCrfModel, saveCrfModel } from '../src/model/format.js';
+import { predictSceneCurve } from '../src/model/predict.js';
+import { datasetRowSchema, type DatasetRow } from '../src/training/dataset.js';
+import { fitCrfModel } from '../src/training/fit.js';
+import { withNearestScenes } from '../src/training/nearest-scenes.js';
 import { DEFAULT_PROXY_SPEC, type ProxyCurve } from '../src/core/proxy-spec.js';
 import { mulberry32 } from '../src/util/random.js';
 
