@@ -34,7 +34,9 @@ import { tToVmaf, vmafToT, type QualityStat, type SceneCurve } from '../src/core
 import { rowsByScene, type DatasetRow } from '../src/training/dataset.js';
 import type { ProxyCurve } from '../src/core/proxy-spec.js';
 import type { EncoderName } from '../src/core/encoders.js';
-import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe } from '../src/plan/planner.js';
+import { planForTarget } from '../src/plan/allocate.js';
+import { assessScenes } from '../src/plan/assess.js';
+import { fitCurveToProbes, probeTrustBounds, type CurveProbe } from '../src/plan/probes.js';
 import { defaultProbeTrust } from '../src/optimize/plan-encode.js';
 import { loadShippedModel, readDatasets, selectRows, takeDatasetModelArg } from './datasets.js';
 import { eachArg, fmt, machineLine, numberArg } from './lib.js';
@@ -223,7 +225,7 @@ function simulateScene(truth: SceneTruth, predicted: SceneCurve, rule: ProbeRule
       max = Math.min(hi, region.crfMax!);
       if (!rule.trust.upOnly) min = Math.max(lo, region.crfMin!);
     }
-    return planForTarget([{ frames: 1, curve }], { target, stat: a.stat, crfMin: min, crfMax: max }).crfs[0]!;
+    return planForTarget([{ frames: 1, curve }], { targetVmaf: target, stat: a.stat, crfMin: min, crfMax: max }).crfs[0]!;
   };
   const fit = rule.fit;
   let crf = plan(predicted);

@@ -119,25 +119,22 @@ export {
   planForBudget,
   budgetBytes,
   limitCrfJumps,
-  correctCurveWithProbe,
-  fitCurveToProbes,
-  proxySlopeFactor,
-  probeTrustBounds,
-  assessScenes,
-  correctMisses,
-  type PlannerScene,
   type PlanResult,
   type TargetPlan,
   type BudgetPlan,
   type TargetPlanOptions,
   type BudgetPlanOptions,
-  type CurveProbe,
+} from './plan/allocate.js';
+export { type PlannerScene, type SceneCrfBounds } from './plan/inputs.js';
+export { correctCurveWithProbe, fitCurveToProbes, proxySlopeFactor, probeTrustBounds, type CurveProbe } from './plan/probes.js';
+export {
+  assessScenes,
+  correctMisses,
   type Assessment,
   type SceneAssessment,
   type SceneVerdict,
   type SceneCrfLimits,
-  type SceneCrfBounds,
-} from './plan/planner.js';
+} from './plan/assess.js';
 export {
   planEncode,
   planEncodeOptionsSchema,

@@ -16,7 +16,7 @@ import { ModelInvalidError, InvalidOptionsError, UnsupportedError } from '../src
 import { defaultCrfModelPath, loadCrfModel } from '../src/model/format.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
 import { planEncode, probeMeasurement, probeRange } from '../src/optimize/plan-encode.js';
-import { fitCurveToProbes, proxySlopeFactor } from '../src/plan/planner.js';
+import { fitCurveToProbes, proxySlopeFactor } from '../src/plan/probes.js';
 import { parsePlan } from '../src/core/plan-file.js';
 import { measureQuality } from '../src/quality/measure.js';
 import { hasNativeFfmpeg } from './helpers.js';

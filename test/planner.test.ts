@@ -6,21 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../src/errors.js';
 import type { QualityStat, SceneCurve } from '../src/core/curve.js';
-import {
-  assessScenes,
-  budgetBytes,
-  correctCurveWithProbe,
-  correctMisses,
-  fitCurveToProbes,
-  limitCrfJumps,
-  measuredWithin,
-  planForBudget,
-  planForTarget,
-  probeTrustBounds,
-  proxySlopeFactor,
-  PROXY_SLOPE_FACTOR_RANGE,
-  type PlannerScene,
-} from '../src/plan/planner.js';
+import { budgetBytes, limitCrfJumps, planForBudget, planForTarget } from '../src/plan/allocate.js';
+import { assessScenes, correctMisses, measuredWithin } from '../src/plan/assess.js';
+import type { PlannerScene } from '../src/plan/inputs.js';
+import { correctCurveWithProbe, fitCurveToProbes, probeTrustBounds, proxySlopeFactor, PROXY_SLOPE_FACTOR_RANGE } from '../src/plan/probes.js';
 
 interface Shape {
   a: number;
@@ -107,7 +96,7 @@ describe('planForTarget', () => {
     ['p5', 90],
     ['p5', 80],
   ] as const)('picks the highest CRF meeting %s ≥ %d (brute-force scan)', (stat, target) => {
-    const plan = planForTarget(scenes, { target, stat });
+    const plan = planForTarget(scenes, { targetVmaf: target, stat });
     scenes.forEach((s, i) => {
       let expected = -1;
       for (let c = 0; c <= 63; c++) if (q(s, stat, c) >= target) expected = c;
@@ -127,30 +116,30 @@ describe('planForTarget', () => {
 
   it('closed form: the analytic CRF crossing, floored', () => {
     // 100 − exp(a + b·crf/63) ≥ T  ⇔  crf ≤ 63·(ln(100 − T) − a)/b.
-    const plan = planForTarget(scenes, { target: 92, stat: 'mean' });
+    const plan = planForTarget(scenes, { targetVmaf: 92, stat: 'mean' });
     SHAPES.forEach((s, i) => expect(plan.crfs[i]).toBe(Math.floor((63 * (Math.log(8) - s.a)) / s.b)));
   });
 
   it('respects crfMin/crfMax; an easy target gives crfMax, an unreachable one crfMin with reached false', () => {
-    const easy = planForTarget(scenes, { target: 10, stat: 'mean', crfMin: 18, crfMax: 40 });
+    const easy = planForTarget(scenes, { targetVmaf: 10, stat: 'mean', crfMin: 18, crfMax: 40 });
     expect(easy.crfs).toEqual([40, 40, 40, 40]);
     // Closed-form crossings for 93: 63·(ln 7 − a)/b = 35.0, 28.3, 38.5, 41.5 → bounded to 30..36.
-    const bounded = planForTarget(scenes, { target: 93, stat: 'mean', crfMin: 30, crfMax: 36 });
+    const bounded = planForTarget(scenes, { targetVmaf: 93, stat: 'mean', crfMin: 30, crfMax: 36 });
     expect(bounded.crfs).toEqual([35, 30, 36, 36]);
     expect(bounded.scenes.map((s) => s.reached)).toEqual([true, false, true, true]);
     expect(bounded.allReached).toBe(false);
-    const impossible = planForTarget(scenes, { target: 99.9, stat: 'p5', crfMin: 5 });
+    const impossible = planForTarget(scenes, { targetVmaf: 99.9, stat: 'p5', crfMin: 5 });
     expect(impossible.crfs).toEqual([5, 5, 5, 5]);
     expect(impossible.scenes.every((s) => !s.reached)).toBe(true);
   });
 
   it('sceneBounds: each scene within its own bounds, clamped to the global ones; the rest as unbounded', () => {
     // Closed-form crossings for 93: 35, 28, 38, 41 (see above).
-    const plan = planForTarget(scenes, { target: 93, stat: 'mean', crfMax: 40, sceneBounds: [{ crfMax: 30 }, { crfMin: 33 }, {}, { crfMin: 20, crfMax: 50 }] });
+    const plan = planForTarget(scenes, { targetVmaf: 93, stat: 'mean', crfMax: 40, sceneBounds: [{ crfMax: 30 }, { crfMin: 33 }, {}, { crfMin: 20, crfMax: 50 }] });
     expect(plan.crfs).toEqual([30, 33, 38, 40]);
     expect(plan.scenes.map((s) => s.reached)).toEqual([true, false, true, true]);
-    expect(() => planForTarget(scenes, { target: 93, stat: 'mean', sceneBounds: [{}, {}] })).toThrow(/2 entries for 4 scenes/);
-    expect(() => planForTarget(scenes, { target: 93, stat: 'mean', sceneBounds: [{ crfMin: 40, crfMax: 30 }, {}, {}, {}] })).toThrow(InvalidOptionsError);
+    expect(() => planForTarget(scenes, { targetVmaf: 93, stat: 'mean', sceneBounds: [{}, {}] })).toThrow(/2 entries for 4 scenes/);
+    expect(() => planForTarget(scenes, { targetVmaf: 93, stat: 'mean', sceneBounds: [{ crfMin: 40, crfMax: 30 }, {}, {}, {}] })).toThrow(InvalidOptionsError);
   });
 
   it('probeTrustBounds: the CRFs within the step of the measured ones', () => {
@@ -164,10 +153,10 @@ describe('planForTarget', () => {
     // Alternate easy and hard scenes so the unconstrained CRFs jump a lot.
     const shapes = [SHAPES[2], SHAPES[1], SHAPES[2], SHAPES[1], SHAPES[3], SHAPES[2], SHAPES[1]];
     const many = scenesOf(shapes, [30, 40, 50, 60, 70, 80, 90]);
-    const free = planForTarget(many, { target: 90, stat: 'mean' });
+    const free = planForTarget(many, { targetVmaf: 90, stat: 'mean' });
     expect(Math.max(...free.crfs.slice(1).map((c, i) => Math.abs(c - free.crfs[i])))).toBeGreaterThan(6);
     for (const J of [0, 2, 5]) {
-      const plan = planForTarget(many, { target: 90, stat: 'mean', maxCrfJump: J });
+      const plan = planForTarget(many, { targetVmaf: 90, stat: 'mean', maxCrfJump: J });
       plan.crfs.forEach((c, i) => {
         expect(c).toBeLessThanOrEqual(free.crfs[i]);
         if (i > 0) expect(Math.abs(c - plan.crfs[i - 1])).toBeLessThanOrEqual(J);
@@ -186,17 +175,17 @@ describe('planForTarget', () => {
   });
 
   it('rejects bad options and broken curves with InvalidOptionsError', () => {
-    expect(() => planForTarget(scenes, { target: 101, stat: 'mean' })).toThrow(InvalidOptionsError);
-    expect(() => planForTarget(scenes, { target: 90, stat: 'mean', crfMin: 40, crfMax: 30 })).toThrow(InvalidOptionsError);
-    expect(() => planForTarget(scenes, { target: 90, stat: 'mean', crfMin: 70 })).toThrow(InvalidOptionsError);
-    expect(() => planForTarget(scenes, { target: 90, stat: 'mean', maxJump: 3 } as never)).toThrow(InvalidOptionsError);
-    expect(() => planForTarget([], { target: 90, stat: 'mean' })).toThrow(InvalidOptionsError);
+    expect(() => planForTarget(scenes, { targetVmaf: 101, stat: 'mean' })).toThrow(InvalidOptionsError);
+    expect(() => planForTarget(scenes, { targetVmaf: 90, stat: 'mean', crfMin: 40, crfMax: 30 })).toThrow(InvalidOptionsError);
+    expect(() => planForTarget(scenes, { targetVmaf: 90, stat: 'mean', crfMin: 70 })).toThrow(InvalidOptionsError);
+    expect(() => planForTarget(scenes, { targetVmaf: 90, stat: 'mean', maxJump: 3 } as never)).toThrow(InvalidOptionsError);
+    expect(() => planForTarget([], { targetVmaf: 90, stat: 'mean' })).toThrow(InvalidOptionsError);
     const broken = curve(SHAPES[0]);
     broken.bytesPerFrame[10] = broken.bytesPerFrame[9];
-    expect(() => planForTarget([{ frames: 10, curve: broken }], { target: 90, stat: 'mean' })).toThrow(/bytesPerFrame does not decrease/);
+    expect(() => planForTarget([{ frames: 10, curve: broken }], { targetVmaf: 90, stat: 'mean' })).toThrow(/bytesPerFrame does not decrease/);
     const rising = curve(SHAPES[0]);
     rising.vmafMean[20] = rising.vmafMean[19] + 0.1;
-    expect(() => planForTarget([{ frames: 10, curve: rising }], { target: 90, stat: 'mean' })).toThrow(/vmafMean increases/);
+    expect(() => planForTarget([{ frames: 10, curve: rising }], { targetVmaf: 90, stat: 'mean' })).toThrow(/vmafMean increases/);
   });
 });
 
@@ -463,15 +452,16 @@ describe('assessment and re-encode rounds', () => {
   it('correctMisses: a hopeless scene goes to crfMin with reached false, then is not re-encoded again', () => {
     const predicted = scenesOf([SHAPES[0]], [100]);
     const truth = scenesOf([{ ...SHAPES[0], a: SHAPES[0].a + 1.5 }], [100]);
-    const opts = { target: 95, stat: 'mean' as const, tolerance: 0.5, crfMin: 20 };
-    const plan = planForTarget(predicted, { target: 95, stat: 'mean', crfMin: 20 });
+    const opts = { targetVmaf: 95, stat: 'mean' as const, tolerance: 0.5, crfMin: 20 };
+    const plan = planForTarget(predicted, { targetVmaf: 95, stat: 'mean', crfMin: 20 });
     expect(plan.crfs[0]).toBeGreaterThan(20);
     const measure = (crfs: number[]) => crfs.map((c) => ({ vmafMean: q(truth[0], 'mean', c), vmafP5: q(truth[0], 'p5', c) }));
     // Truth at CRF 20: 100 − exp(1.5 + 3.5·20/63) ≈ 86.6 < 95.
     const first = correctMisses(predicted, plan.crfs, measure(plan.crfs), opts);
     expect(first.scenes[0]).toMatchObject({ verdict: 'below', crf: 20, reached: false });
     expect(first.reencode).toEqual([0]);
-    const second = correctMisses([{ frames: 100, curve: first.curves[0] }], first.crfs, measure(first.crfs), opts);
+    // The next round as optimizeEncode runs it: the round's curves and measurements fed back.
+    const second = correctMisses([{ frames: 100, curve: first.curves[0], predictedCurve: predicted[0].curve, measurements: first.measurements[0] }], first.crfs, measure(first.crfs), opts);
     // Now at crfMin and still below: a miss no CRF in range can fix.
     expect(second.scenes[0]).toMatchObject({ verdict: 'capped', previousCrf: 20, crf: 20, reached: false });
     expect(second.reencode).toEqual([]);
@@ -483,10 +473,10 @@ describe('assessment and re-encode rounds', () => {
     const predicted = scenesOf(SHAPES, FRAMES);
     const truth = scenesOf(SHAPES.map((s, i) => ({ ...s, a: s.a + errors[i] })), FRAMES);
     const target = 92;
-    const plan = planForTarget(predicted, { target, stat: 'mean' });
+    const plan = planForTarget(predicted, { targetVmaf: target, stat: 'mean' });
     const measured = plan.crfs.map((c, i) => ({ vmafMean: q(truth[i], 'mean', c), vmafP5: q(truth[i], 'p5', c) }));
     // 0.6 exceeds one CRF step of quality near 92 (≤ 0.5 here), so the exact scene must hit.
-    const r = correctMisses(predicted, plan.crfs, measured, { target, stat: 'mean', tolerance: 0.6 });
+    const r = correctMisses(predicted, plan.crfs, measured, { targetVmaf: target, stat: 'mean', tolerance: 0.6 });
     const verdicts = assessScenes(measured, target, 'mean', 0.6).scenes.map((s) => s.verdict);
     expect(verdicts).toContain('below');
     expect(verdicts).toContain('above');
@@ -505,7 +495,35 @@ describe('assessment and re-encode rounds', () => {
     });
     expect(r.reencode).toEqual(r.crfs.flatMap((c, i) => (c !== plan.crfs[i] ? [i] : [])));
     expect(r.reencode.length).toBeGreaterThan(0);
-    expect(() => correctMisses(predicted, plan.crfs.slice(1), measured, { target, stat: 'mean', tolerance: 0.6 })).toThrow(InvalidOptionsError);
+    expect(() => correctMisses(predicted, plan.crfs.slice(1), measured, { targetVmaf: target, stat: 'mean', tolerance: 0.6 })).toThrow(InvalidOptionsError);
+  });
+});
+
+describe('correctMisses: the round optimizeEncode runs', () => {
+  it('refits a miss from the prediction through every measurement (its probe too), within the probe trust region', () => {
+    const truth = curve({ a: 0.4, b: 2.2, c: 11, d: 3.5 });
+    const predictedCurve = curve({ a: -0.2, b: 3.6, c: 10, d: 5 });
+    const measure = (crf: number) => ({ crf, vmafMean: truth.vmafMean[crf]!, vmafP5: truth.vmafP5[crf]!, bytesPerFrame: truth.bytesPerFrame[crf]! });
+    const target = 93;
+    let answer = 0;
+    for (let c = 0; c <= 63; c++) if (truth.vmafMean[c]! >= target) answer = c;
+    // Probed at CRF 30 and planned on the predicted slope through the probe: a miss, several CRFs off.
+    const probed = fitCurveToProbes(predictedCurve, [measure(30)]);
+    const crf = planForTarget([{ frames: 100, curve: probed }], { targetVmaf: target, stat: 'mean' }).crfs[0]!;
+    expect(Math.abs(crf - answer)).toBeGreaterThan(2);
+    const scene = { frames: 100, curve: probed, predictedCurve, measurements: [measure(30)] };
+    const opts = { targetVmaf: target, stat: 'mean' as const, tolerance: 0.5 };
+    const r = correctMisses([scene], [crf], [measure(crf)], opts);
+    // Probe and encode at two CRFs pin the true slope (both families are linear in CRF in t and ln bytes).
+    expect(r.crfs[0]).toBe(answer);
+    expect(r.curves[0]!.vmafMean[answer]).toBeCloseTo(truth.vmafMean[answer]!, 6);
+    expect(r.measurements[0]).toEqual([measure(30), measure(crf)]);
+    expect(r.reencode).toEqual([0]);
+    // With a trust region the new CRF stays within 2 of the CRFs measured.
+    const trusted = correctMisses([scene], [crf], [measure(crf)], { ...opts, probeTrust: 2 });
+    const [lo, hi] = [Math.min(30, crf) - 2, Math.max(30, crf) + 2];
+    expect(answer < lo || answer > hi).toBe(true);
+    expect(trusted.crfs[0]).toBe(Math.min(hi, Math.max(lo, answer)));
   });
 });
 

@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS, type EncoderName } from '../core/encoders.js';
-import type { SceneVerdict } from '../plan/planner.js';
+import type { SceneVerdict } from '../plan/assess.js';
 import { optimizeEncode, type OptimizeResult } from '../optimize/optimize.js';
 import { planEncode, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { discardChunks, encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
-import { assessScenes, fitCurveToProbes, planForTarget, probeTrustBounds, type CurveProbe, type SceneVerdict } from '../plan/planner.js';
+import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
+import type { CurveProbe } from '../plan/probes.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
@@ -100,9 +101,11 @@ export async function optimizeEncode(
     onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }),
   });
   const stat = planned.stat;
+  // planEncode has validated the target; it is used as the caller gave it.
+  const { targetVmaf } = planOptions;
   let plan = planned.plan;
-  const curves = planned.scenes.map((s) => s.curve);
-  const measurements: CurveProbe[][] = planned.scenes.map((s) => s.probes.map(probeMeasurement));
+  let curves = planned.scenes.map((s) => s.curve);
+  let measurements: CurveProbe[][] = planned.scenes.map((s) => s.probes.map(probeMeasurement));
   const done = async (r: OptimizeResult): Promise<OptimizeResult> => {
     if (mayRetry) await discardChunks(workDir);
     if (planOptions.segmentCache === undefined) await rm(segmentCache, { recursive: true, force: true });
@@ -152,12 +155,9 @@ export async function optimizeEncode(
       pooledMean = plan.scenes.reduce((a, s, i) => a + measured![i]!.vmafMean * (s.endFrame - s.startFrame), 0) / plan.input.frameCount;
     }
     const sceneScores = measured;
-    const target = planned.target;
-    const limits = plan.scenes.map((s, i) => {
-      const range = curves[i]!.crfs;
-      return { crf: s.crf, crfMin: planOptions.crfMin ?? range[0]!, crfMax: planOptions.crfMax ?? range[range.length - 1]! };
-    });
-    const assessed = target === undefined ? undefined : assessScenes(sceneScores, target, stat, tolerance, limits);
+    const crfs = plan.scenes.map((s) => s.crf);
+    const current = plan.scenes.map((s, i) => ({ frames: s.endFrame - s.startFrame, curve: curves[i]! }));
+    const assessed = targetVmaf === undefined ? undefined : assessScenes(sceneScores, targetVmaf, stat, tolerance, sceneCrfLimits(current, crfs, planOptions));
     const scenes: SceneValidation[] = plan.scenes.map((s, i) => {
       const at = curves[i]!.crfs.indexOf(s.crf);
       return {
@@ -184,30 +184,22 @@ export async function optimizeEncode(
       vmafP5Min: Math.min(...scenes.map((s) => s.measuredVmafP5)),
       rounds,
     };
-    // Re-encode round (target mode): move each missed scene's curve through its measurement and
-    // re-plan that scene; stop when nothing changes or the rounds are used up.
-    const settled = (s: SceneValidation) => s.verdict === 'hit' || s.verdict === 'capped';
-    if (target === undefined || rounds >= maxRounds || scenes.every(settled)) return done({ planned, plan, encode, validation });
-    // Every measurement of a scene so far (its probes, earlier rounds, this encode) fixes its curve.
-    const crfs = plan.scenes.map((s) => s.crf);
-    let changed = false;
-    for (const s of scenes) {
-      const frames = s.endFrame - s.startFrame;
-      measurements[s.index]!.push({ crf: s.crf, vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / frames });
-      if (settled(s)) continue;
-      curves[s.index] = fitCurveToProbes(planned.scenes[s.index]!.predictedCurve, measurements[s.index]!, { proxy: planned.scenes[s.index]!.proxy });
-      // Within the probe trust region around every CRF this scene was measured at.
-      // (re-encode rounds are target mode, where planEncode always reports its trust region)
-      const trust = probeTrustBounds(measurements[s.index]!.map((m) => m.crf), planned.probeTrust!);
-      const next = planForTarget([{ frames, curve: curves[s.index]! }], { target, stat, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax, sceneBounds: [trust] }).crfs[0]!;
-      if (next !== crfs[s.index]) {
-        crfs[s.index] = next;
-        changed = true;
-      }
-    }
-    if (!changed) return done({ planned, plan, encode, validation });
-    reencoded = crfs.flatMap((c, i) => (c !== plan.scenes[i]!.crf ? [i] : []));
-    plan = parsePlan({ ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: crfs[i]! })) });
+    // Re-encode round (target mode): refit each missed scene's curve through every measurement of
+    // it (its probes, earlier rounds, this encode) and re-plan that scene; stop when nothing
+    // changes or the rounds are used up.
+    if (targetVmaf === undefined || rounds >= maxRounds) return done({ planned, plan, encode, validation });
+    const round = correctMisses(
+      current.map((s, i) => ({ ...s, predictedCurve: planned.scenes[i]!.predictedCurve, measurements: measurements[i]!, proxy: planned.scenes[i]!.proxy })),
+      crfs,
+      scenes.map((s) => ({ vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / (s.endFrame - s.startFrame) })),
+      // Re-encode rounds are target mode, where planEncode always reports its trust region.
+      { targetVmaf, stat, tolerance, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax, probeTrust: planned.probeTrust },
+    );
+    curves = round.curves;
+    measurements = round.measurements;
+    if (round.reencode.length === 0) return done({ planned, plan, encode, validation });
+    reencoded = round.reencode;
+    plan = parsePlan({ ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: round.crfs[i]! })) });
     rounds++;
   }
 }

@@ -11,7 +11,10 @@ import { predictSceneCurve } from '../model/predict.js';
 import type { SceneCurve } from '../core/curve.js';
 import { CRF_RANGE, ENCODERS, type EncoderName } from '../core/encoders.js';
 import { planFromScenes, type EncodePlan } from '../core/plan-file.js';
-import { budgetBytes, fitCurveToProbes, type CurveProbe, planForBudget, planForTarget, probeTrustBounds, type PlanResult } from '../plan/planner.js';
+import { budgetBytes, planForBudget, planForTarget, type PlanResult } from '../plan/allocate.js';
+import { measuredWithin } from '../plan/assess.js';
+import { targetVmafSchema } from '../plan/inputs.js';
+import { fitCurveToProbes, probeTrustBounds, type CurveProbe } from '../plan/probes.js';
 import { measureProxyCurves } from '../proxy/measure.js';
 import { middleFrames, type ProxyCurve } from '../core/proxy-spec.js';
 import { measureQuality } from '../quality/measure.js';
@@ -42,7 +45,7 @@ export const planEncodeOptionsSchema = z
     /** Encoder speed; default the preset the model was trained at (predictions are for it). */
     preset: z.number().int().min(0).max(13).optional(),
     /** Per-scene VMAF target (the chosen statistic of the scene's frame scores). */
-    targetVmaf: z.number().min(1).max(100).optional(),
+    targetVmaf: targetVmafSchema.optional(),
     /** Average bitrate budget for the whole video, kbit/s. */
     bitrateKbps: z.number().positive().optional(),
     /** Which per-scene statistic the target refers to / the budget maximises: mean or 5th percentile. */
@@ -172,6 +175,7 @@ export interface PlanEncodeResult {
   plan: EncodePlan;
   mode: 'target' | 'budget';
   stat: 'mean' | 'p5';
+  /** Target mode: the `targetVmaf` option, as given (under this name in the JSON output). */
   target?: number;
   bitrateKbps?: number;
   scenes: ScenePrediction[];
@@ -218,7 +222,7 @@ function choose(curves: SceneCurve[], frames: number[], o: z.output<typeof planE
   const bounds = { crfMin: o.crfMin, crfMax: o.crfMax, maxCrfJump: o.maxCrfJump };
   if (o.targetVmaf === undefined) return planForBudget(scenes, { bytes: budgetBytes(o.bitrateKbps!, totalFrames, fps), stat: o.stat, ...bounds });
   const sceneBounds = probes.map((p) => probeTrustBounds(p.map((x) => x.crf), trust));
-  return planForTarget(scenes, { target: o.targetVmaf, stat: o.stat, ...bounds, sceneBounds });
+  return planForTarget(scenes, { targetVmaf: o.targetVmaf, stat: o.stat, ...bounds, sceneBounds });
 }
 
 /**
@@ -318,7 +322,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
           curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement), { proxy: proxies?.[i] });
           onProgress?.({ stage: 'probe', done: ++done, total });
           const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
-          if (o.targetVmaf !== undefined && Math.abs(measured - o.targetVmaf) <= o.probeTolerance) settled.add(i);
+          if (o.targetVmaf !== undefined && measuredWithin(measured, o.targetVmaf, o.probeTolerance)) settled.add(i);
         }
         result = choose(curves, frames, o, video.fps, frameCount, probes, probeTrust);
       }
