@@ -90,6 +90,21 @@ function schemaDefault(schema: z.ZodTypeAny, key: string): { value: unknown } | 
   return field instanceof z.ZodDefault ? { value: field._def.defaultValue() } : undefined;
 }
 
+/** The values an enum or a union of literals allows (inside optional/default), else undefined. */
+function allowedValues(schema: z.ZodTypeAny | undefined): string[] | undefined {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s._def.innerType;
+  if (s instanceof z.ZodEnum) return (s.options as string[]).map(String);
+  if (s instanceof z.ZodUnion && (s.options as z.ZodTypeAny[]).every((o) => o instanceof z.ZodLiteral)) return (s.options as z.ZodLiteral<unknown>[]).map((o) => String(o.value));
+  return undefined;
+}
+
+function schemaField(schema: z.ZodTypeAny, key: string): z.ZodTypeAny | undefined {
+  let s: z.ZodTypeAny = schema;
+  while (s instanceof z.ZodEffects) s = s.innerType();
+  return s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodTypeAny>)[key] : undefined;
+}
+
 function schemaKeys(schema: z.ZodTypeAny): string[] {
   let s: z.ZodTypeAny = schema;
   while (s instanceof z.ZodEffects) s = s.innerType();
@@ -111,6 +126,20 @@ describe('option tables and API schemas', () => {
         }
       }
     expect(compared).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a placeholder listing choices (<auto|native|wasm>) lists exactly what the schema allows', () => {
+    let compared = 0;
+    for (const cmd of COMMANDS)
+      for (const g of cmd.groups)
+        for (const o of g.options) {
+          const allowed = allowedValues(o.schema ?? (g.schema && o.key ? schemaField(g.schema, o.key) : undefined));
+          const listed = /^<([^<>]+\|[^<>]+)>$/.exec(o.placeholder ?? '')?.[1]?.split('|');
+          if (!allowed || !listed) continue;
+          expect(listed.sort(), `${cmd.name} --${o.flag} ${o.placeholder}`).toEqual(allowed.sort());
+          compared++;
+        }
+    expect(compared).toBeGreaterThanOrEqual(6);
   });
 
   it('a flag appears once per command', () => {

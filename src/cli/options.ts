@@ -64,7 +64,7 @@ export interface CommandSpec<G extends readonly OptionGroup[] = readonly OptionG
   readonly head: string;
   /** Help text after the options, if any. */
   readonly tail?: string;
-  /** The column help text starts at, after the two-space indent of the flags. */
+  /** The column (from the start of the line) where option help text starts: 29 is 2 spaces of indent and 27 for the flags. */
   readonly column: number;
   readonly groups: G;
 }
