@@ -1,62 +1,49 @@
-import { analyzeVideo, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze.js';
+import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeOptions } from '../analysis/analyze.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertWritableTarget, intOption, parseCommand, writeFailure } from './options.js';
+import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
-const HELP = `Usage: scenecrf analyze <input> [options]
+export const ANALYZE = defineCommand({
+  name: 'analyze',
+  head: `Usage: scenecrf analyze <input> [options]
 
-Finds the shots of <input> and prints each scene's complexity.
-
-Options:
-  --json <file>              write the full result as JSON ("-" for stdout)
-  --frames                   include per-frame features in the JSON
-  --min-scene-length <n>     merge scenes shorter than n frames (default 24)
-  --max-scene-length <n>     split scenes longer than n frames at their quietest frame
-  --analysis-width <px>      analysis resolution width (default 256)
-  --backend <auto|native|wasm>  ffmpeg backend (default auto)
-  --ffmpeg <path>            ffmpeg executable to use
-  --quiet                    no progress bar or table
-  -h, --help                 this help
-
-A file name that starts with "-" goes after "--": scenecrf analyze -- -clip.mp4`;
+Finds the shots of <input> and prints each scene's complexity.`,
+  tail: 'A file name that starts with "-" goes after "--": scenecrf analyze -- -clip.mp4',
+  column: 29,
+  groups: [
+    optionGroup<AnalyzeOptions>()(
+      [
+        { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write the full result as JSON ("-" for stdout)' },
+        { flag: 'frames', kind: 'boolean', key: 'keepFrameFeatures', help: 'include per-frame features in the JSON' },
+        { flag: 'min-scene-length', placeholder: '<n>', kind: 'int', key: 'minSceneLength', default: 24, help: 'merge scenes shorter than n frames' },
+        { flag: 'max-scene-length', placeholder: '<n>', kind: 'int', key: 'maxSceneLength', help: 'split scenes longer than n frames at their quietest frame' },
+        { flag: 'analysis-width', placeholder: '<px>', kind: 'int', key: 'analysisWidth', default: 256, help: 'analysis resolution width' },
+        { flag: 'backend', placeholder: '<auto|native|wasm>', kind: 'string', key: 'backend', default: 'auto', help: 'ffmpeg backend' },
+        { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
+        { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+      ],
+      analyzeOptionsSchema,
+    ),
+  ],
+});
 
 export async function runAnalyze(argv: string[]): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    {
-      json: { type: 'string' },
-      frames: { type: 'boolean', default: false },
-      'min-scene-length': { type: 'string' },
-      'max-scene-length': { type: 'string' },
-      'analysis-width': { type: 'string' },
-      backend: { type: 'string' },
-      ffmpeg: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-    },
-    HELP,
-  );
+  const parsed = parseCommand(argv, ANALYZE);
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
   if (positionals.length !== 1) {
-    process.stderr.write(`scenecrf analyze: expected one input file, got ${positionals.length}\n\n${HELP}\n`);
+    process.stderr.write(`scenecrf analyze: expected one input file, got ${positionals.length}\n\n${renderHelp(ANALYZE)}\n`);
     return 2;
   }
   const input = positionals[0]!;
-  const options: AnalyzeOptions = {
-    ffmpegPath: values.ffmpeg,
-    backend: values.backend as AnalyzeOptions['backend'],
-    analysisWidth: intOption('analysis-width', values['analysis-width']),
-    minSceneLength: intOption('min-scene-length', values['min-scene-length']),
-    maxSceneLength: intOption('max-scene-length', values['max-scene-length']),
-    keepFrameFeatures: values.frames,
-  };
+  const { values, options } = resolveOptions(ANALYZE, parsed);
   const jsonToStdout = values.json === '-';
   if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
   const bar = progressBar(process.stderr, !values.quiet);
   let result: AnalysisResult;
   try {
-    result = await analyzeVideo(input, options, {
+    result = await analyzeVideo(input, options as AnalyzeOptions, {
       signal: cliSignal,
       onProgress: (p) => bar.update(p.frame, p.totalFrames, p.fps, p.etaSeconds, p.stage),
     });

@@ -1,75 +1,73 @@
-import { encodePlan, type EncodeResult } from '../encode/chunked.js';
-import { InvalidOptionsError } from '../errors.js';
+import { z } from 'zod';
+import { encodePlan, type EncodePlanOptions, type EncodeResult } from '../encode/chunked.js';
 import { readPlan } from '../core/plan-file.js';
-import { intOption, parseCommand } from './options.js';
+import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
-const HELP = `Usage: scenecrf encode <input> --plan <plan.json> -o <output> [options]
+/** encodePlan checks jobs and threads by hand (naming its own keys); here they are checked under their flags. */
+const atLeastOne = z.number().min(1).optional();
+
+export const ENCODE = defineCommand({
+  name: 'encode',
+  head: `Usage: scenecrf encode <input> --plan <plan.json> -o <output> [options]
 
 Encodes <input> scene by scene with the encoder, preset and per-scene CRFs of the plan, then
 joins the chunks losslessly into <output> (.mkv, .webm, .mp4 or .ivf). Interrupted runs resume:
-chunks finished in the work directory are not encoded again, and the result is byte-identical.
-
-Options:
-  --plan <file>          the encode plan (JSON, format "scenecrf-plan")
-  -o, --output <file>    output file
-  --jobs <n>             chunks encoded at once (default 1)
-  --threads <n>          threads per chunk (default: cores / jobs; keep it fixed when resuming)
-  --work-dir <dir>       chunks and manifest (default <output>.scenecrf-work)
-  --keep-chunks          keep the chunk files after success
-  --segment-cache <dir>  take a scene's chunk from there when it holds the same encode (the probes
-                         of "scenecrf plan --segment-cache <dir>"); threads per chunk must match
-  --ffmpeg <path>        ffmpeg executable to use
-  --via <ffmpeg|tool>    encode with ffmpeg's encoder library (default) or pipe into the
-                         standalone SvtAv1EncApp / aomenc / vpxenc
-  --tool-path <path>     the standalone encoder program (default: on PATH)
-  --quiet                no progress bar or summary
-  -h, --help             this help`;
+chunks finished in the work directory are not encoded again, and the result is byte-identical.`,
+  column: 25,
+  groups: [
+    optionGroup<EncodePlanOptions>()([
+      { flag: 'plan', placeholder: '<file>', kind: 'string', help: 'the encode plan (JSON, format "scenecrf-plan")' },
+      { flag: 'output', short: 'o', placeholder: '<file>', kind: 'string', key: 'output', help: 'output file' },
+      { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: atLeastOne, help: 'chunks encoded at once' },
+      {
+        flag: 'threads',
+        placeholder: '<n>',
+        kind: 'int',
+        key: 'threads',
+        schema: atLeastOne,
+        help: 'threads per chunk (default: cores / jobs; keep it fixed when resuming)',
+      },
+      { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'workDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
+      { flag: 'keep-chunks', kind: 'boolean', key: 'keepChunks', help: 'keep the chunk files after success' },
+      {
+        flag: 'segment-cache',
+        placeholder: '<dir>',
+        kind: 'string',
+        key: 'segmentCache',
+        help: 'take a scene\'s chunk from there when it holds the same encode (the probes\nof "scenecrf plan --segment-cache <dir>"); threads per chunk must match',
+      },
+      { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
+      {
+        flag: 'via',
+        placeholder: '<ffmpeg|tool>',
+        kind: 'string',
+        key: 'via',
+        help: "encode with ffmpeg's encoder library (default) or pipe into the\nstandalone SvtAv1EncApp / aomenc / vpxenc",
+      },
+      { flag: 'tool-path', placeholder: '<path>', kind: 'string', key: 'toolPath', help: 'the standalone encoder program (default: on PATH)' },
+      { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+    ]),
+  ],
+});
 
 export async function runEncode(argv: string[]): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    {
-      plan: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      jobs: { type: 'string' },
-      threads: { type: 'string' },
-      'work-dir': { type: 'string' },
-      'keep-chunks': { type: 'boolean', default: false },
-      'segment-cache': { type: 'string' },
-      ffmpeg: { type: 'string' },
-      via: { type: 'string' },
-      'tool-path': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-    },
-    HELP,
-  );
+  const parsed = parseCommand(argv, ENCODE);
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1 || !values.plan || !values.output) {
-    process.stderr.write(`scenecrf encode: expected one input file, --plan and -o\n\n${HELP}\n`);
+  const { raw, positionals } = parsed;
+  if (positionals.length !== 1 || !raw.plan || !raw.output) {
+    process.stderr.write(`scenecrf encode: expected one input file, --plan and -o\n\n${renderHelp(ENCODE)}\n`);
     return 2;
   }
-  const jobs = intOption('jobs', values.jobs);
-  const threads = intOption('threads', values.threads);
-  if (jobs === 0) throw new InvalidOptionsError('--jobs', 'must be at least 1');
-  if (threads === 0) throw new InvalidOptionsError('--threads', 'must be at least 1');
-  const plan = await readPlan(values.plan);
+  const { values, options } = resolveOptions(ENCODE, parsed);
+  const plan = await readPlan(values.plan!);
   const bar = progressBar(process.stderr, !values.quiet);
   let result: EncodeResult;
   try {
     result = await encodePlan(plan, {
+      ...(options as Omit<EncodePlanOptions, 'input'>),
       input: positionals[0],
-      output: values.output,
-      workDir: values['work-dir'],
-      jobs,
-      threads,
-      keepChunks: values['keep-chunks'],
-      segmentCache: values['segment-cache'],
-      ffmpegPath: values.ffmpeg,
-      via: values.via as 'ffmpeg' | 'tool' | undefined,
-      toolPath: values['tool-path'],
       signal: cliSignal,
       onProgress: (p) => bar.update(p.framesDone, p.totalFrames, p.fps, p.etaSeconds, p.phase === 'concat' ? 'concat' : plan.encoder),
     });

@@ -1,121 +1,126 @@
+import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
-import { ENCODERS, type EncoderName } from '../core/encoders.js';
+import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
-import { optimizeEncode, type OptimizeResult } from '../optimize/optimize.js';
-import { planEncode, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
+import { optimizeEncode, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
+import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
 import { summarizeEncode } from './encode.js';
-import { assertWritableTarget, intOption, numberOption, parseCommand, writeFailure } from './options.js';
+import { assertWritableTarget, defineCommand, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
-const PLAN_OPTIONS_HELP = `  --encoder <e>          svt-av1, aom or vp9 (required)
-  --target-vmaf <v>      per-scene VMAF target (this or --bitrate)
-  --bitrate <kbps>       average bitrate budget for the whole video, kbit/s
-  --stat <mean|p5>       per-scene statistic of the target / budget (default mean)
-  --preset <n>           encoder speed (default: the preset the model was trained at)
-  --crf-min <n>          lowest CRF a scene may get
-  --crf-max <n>          highest CRF a scene may get
-  --max-crf-jump <n>     largest CRF change between neighbouring scenes
-  --probes <n>           trial encodes per scene to refine the prediction (default 0)
-  --probe-frames <n|all> a probe encodes at most n frames from the middle of the scene (default all)
-  --probe-trust <n>      after probing, a scene's CRF stays within n of its probed CRFs
-                         (--target-vmaf only; default 8 with a proxy model, 63 = off with a plain one)
-  --segment-cache <dir>  keep the probe encodes there (and take probes already there); "scenecrf
-                         encode --segment-cache <dir>" then reuses each whole-scene probe whose
-                         CRF the plan kept instead of encoding that scene again
-  --proxy, --no-proxy    measure each scene's proxy curve (small fast encodes) and predict with
-                         the shipped proxy model (default: on with --probes, or optimize's
-                         --rounds, when one is shipped)
-  --model <file>         CRF model (default: the shipped models/crf-<encoder>[-proxy]-v1.json)
-  --bit-depth <8|10>     output bit depth (default 8)
-  --ffmpeg <path>        ffmpeg executable to use
-  --quiet                no progress bar or summary`;
+/** What a probe encodes: "all" of the scene or at most n frames of it. */
+function probeFrames(raw: string, flag: string): number | 'all' {
+  return raw === 'all' ? 'all' : intOption(flag, raw)!;
+}
 
-const PLAN_HELP = `Usage: scenecrf plan <input> --encoder <e> (--target-vmaf <v> | --bitrate <kbps>) [options]
+/** The planning options plan and optimize share, checked by planEncode's schema. */
+const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
+  [
+    { flag: 'encoder', placeholder: '<e>', kind: 'string', key: 'encoder', help: `${ENCODERS.join(', ').replace(/, (?=[^,]*$)/, ' or ')} (required)` },
+    { flag: 'target-vmaf', placeholder: '<v>', kind: 'number', key: 'targetVmaf', help: 'per-scene VMAF target (this or --bitrate)' },
+    { flag: 'bitrate', placeholder: '<kbps>', kind: 'number', key: 'bitrateKbps', help: 'average bitrate budget for the whole video, kbit/s' },
+    { flag: 'stat', placeholder: '<mean|p5>', kind: 'string', key: 'stat', default: 'mean', help: 'per-scene statistic of the target / budget' },
+    { flag: 'preset', placeholder: '<n>', kind: 'int', key: 'preset', help: 'encoder speed (default: the preset the model was trained at)' },
+    { flag: 'crf-min', placeholder: '<n>', kind: 'int', key: 'crfMin', help: 'lowest CRF a scene may get' },
+    { flag: 'crf-max', placeholder: '<n>', kind: 'int', key: 'crfMax', help: 'highest CRF a scene may get' },
+    { flag: 'max-crf-jump', placeholder: '<n>', kind: 'int', key: 'maxCrfJump', help: 'largest CRF change between neighbouring scenes' },
+    { flag: 'probes', placeholder: '<n>', kind: 'int', key: 'probes', default: 0, help: 'trial encodes per scene to refine the prediction' },
+    {
+      flag: 'probe-frames',
+      placeholder: '<n|all>',
+      kind: 'string',
+      parse: probeFrames,
+      key: 'probeFrames',
+      default: 'all',
+      gap: 1,
+      help: 'a probe encodes at most n frames from the middle of the scene',
+    },
+    {
+      flag: 'probe-trust',
+      placeholder: '<n>',
+      kind: 'int',
+      key: 'probeTrust',
+      help: "after probing, a scene's CRF stays within n of its probed CRFs\n(--target-vmaf only; default 8 with a proxy model, 63 = off with a plain one)",
+    },
+    {
+      flag: 'segment-cache',
+      placeholder: '<dir>',
+      kind: 'string',
+      key: 'segmentCache',
+      help: 'keep the probe encodes there (and take probes already there); "scenecrf\nencode --segment-cache <dir>" then reuses each whole-scene probe whose\nCRF the plan kept instead of encoding that scene again',
+    },
+    {
+      flag: 'proxy',
+      kind: 'negatable',
+      key: 'proxy',
+      help: "measure each scene's proxy curve (small fast encodes) and predict with\nthe shipped proxy model (default: on with --probes, or optimize's\n--rounds, when one is shipped)",
+    },
+    { flag: 'model', placeholder: '<file>', kind: 'string', key: 'model', help: 'CRF model (default: the shipped models/crf-<encoder>[-proxy]-v1.json)' },
+    { flag: 'bit-depth', placeholder: '<8|10>', kind: 'int', key: 'bitDepth', default: 8, help: 'output bit depth' },
+    { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
+    { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+  ],
+  planEncodeOptionsSchema,
+);
+
+export const PLAN = defineCommand({
+  name: 'plan',
+  head: `Usage: scenecrf plan <input> --encoder <e> (--target-vmaf <v> | --bitrate <kbps>) [options]
 
 Analyses <input>, predicts every scene's VMAF and size at each CRF with the encoder's model, and
 chooses per-scene CRFs: the highest CRF that reaches the target, or the equal-slope allocation
-that fits the bitrate budget. Prints a per-scene table; writes the plan and zone files.
+that fits the bitrate budget. Prints a per-scene table; writes the plan and zone files.`,
+  column: 25,
+  groups: [
+    PLAN_OPTIONS,
+    optionGroup()([
+      { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write the plan (format "scenecrf-plan") there, atomically' },
+      { flag: 'zones', placeholder: '<file>', kind: 'string', help: 'also write a zone file there ...' },
+      {
+        flag: 'format',
+        placeholder: '<f>',
+        kind: 'string',
+        default: 'av1an',
+        schema: z.enum(ZONE_FORMATS).optional(),
+        help: `... in this format: ${ZONE_FORMATS.join(', ')}`,
+      },
+    ]),
+  ],
+});
 
-Options:
-${PLAN_OPTIONS_HELP}
-  --json <file>          write the plan (format "scenecrf-plan") there, atomically
-  --zones <file>         also write a zone file there ...
-  --format <f>           ... in this format: ${ZONE_FORMATS.join(', ')} (default av1an)
-  -h, --help             this help`;
-
-const OPTIMIZE_HELP = `Usage: scenecrf optimize <input> -o <output> --encoder <e> (--target-vmaf <v> | --bitrate <kbps>) [options]
+/** optimizeEncode checks its own options by hand (naming its keys); --jobs is checked here under its flag. */
+export const OPTIMIZE = defineCommand({
+  name: 'optimize',
+  head: `Usage: scenecrf optimize <input> -o <output> --encoder <e> (--target-vmaf <v> | --bitrate <kbps>) [options]
 
 Plan, encode and validate in one go: plans per-scene CRFs (as "scenecrf plan"), encodes them
 scene by scene (as "scenecrf encode", resumable), measures every scene's VMAF and reports hits
 and misses against the target. With --rounds, scenes that missed are re-encoded with corrected
-CRFs (only those scenes are encoded again).
-
-Options:
-${PLAN_OPTIONS_HELP}
-  -o, --output <file>    output video (.mkv, .webm, .mp4, .ivf)
-  --jobs <n>             chunks encoded at once (default 1)
-  --work-dir <dir>       chunks and manifest (default <output>.scenecrf-work)
-  --tolerance <v>        a scene within this many VMAF points of the target is a hit (default 1)
-  --rounds <n>           re-encode rounds for missed scenes (default 0)
-  --validate-subsample <n>  the VMAF check scores every n-th frame (default 1: every frame;
-                         the benchmarks use 2, which halves its cost)
-  --no-validate          skip the VMAF check after the encode
-  --json <file>          write a JSON report (plan, predictions, validation) there
-  -h, --help             this help`;
-
-const PLAN_ARGS = {
-  encoder: { type: 'string' },
-  'target-vmaf': { type: 'string' },
-  bitrate: { type: 'string' },
-  stat: { type: 'string' },
-  preset: { type: 'string' },
-  'crf-min': { type: 'string' },
-  'crf-max': { type: 'string' },
-  'max-crf-jump': { type: 'string' },
-  probes: { type: 'string' },
-  'probe-frames': { type: 'string' },
-  'segment-cache': { type: 'string' },
-  'probe-trust': { type: 'string' },
-  model: { type: 'string' },
-  proxy: { type: 'boolean' },
-  'no-proxy': { type: 'boolean' },
-  'bit-depth': { type: 'string' },
-  ffmpeg: { type: 'string' },
-  json: { type: 'string' },
-  quiet: { type: 'boolean', default: false },
-} as const;
-
-function planOptions(values: Record<string, string | boolean | undefined>): PlanEncodeOptions {
-  const encoder = values.encoder as string | undefined;
-  if (!encoder || !(ENCODERS as readonly string[]).includes(encoder))
-    throw new InvalidOptionsError('--encoder', `expected one of ${ENCODERS.join(', ')}, got ${encoder === undefined ? 'nothing' : JSON.stringify(encoder)}`);
-  const stat = values.stat as string | undefined;
-  if (stat !== undefined && stat !== 'mean' && stat !== 'p5') throw new InvalidOptionsError('--stat', `expected mean or p5, got ${JSON.stringify(stat)}`);
-  const bitDepth = intOption('bit-depth', values['bit-depth'] as string | undefined);
-  if (bitDepth !== undefined && bitDepth !== 8 && bitDepth !== 10) throw new InvalidOptionsError('--bit-depth', `expected 8 or 10, got ${bitDepth}`);
-  if (values.proxy && values['no-proxy']) throw new InvalidOptionsError('--proxy', 'give --proxy or --no-proxy, not both');
-  return {
-    encoder: encoder as EncoderName,
-    targetVmaf: numberOption('target-vmaf', values['target-vmaf'] as string | undefined),
-    bitrateKbps: numberOption('bitrate', values.bitrate as string | undefined),
-    stat: stat as 'mean' | 'p5' | undefined,
-    preset: intOption('preset', values.preset as string | undefined),
-    crfMin: intOption('crf-min', values['crf-min'] as string | undefined),
-    crfMax: intOption('crf-max', values['crf-max'] as string | undefined),
-    maxCrfJump: intOption('max-crf-jump', values['max-crf-jump'] as string | undefined),
-    probes: intOption('probes', values.probes as string | undefined),
-    probeFrames: values['probe-frames'] === 'all' ? 'all' : intOption('probe-frames', values['probe-frames'] as string | undefined),
-    segmentCache: values['segment-cache'] as string | undefined,
-    probeTrust: intOption('probe-trust', values['probe-trust'] as string | undefined),
-    model: values.model as string | undefined,
-    proxy: values.proxy ? true : values['no-proxy'] ? false : undefined,
-    bitDepth: bitDepth as 8 | 10 | undefined,
-    ffmpegPath: values.ffmpeg as string | undefined,
-  };
-}
+CRFs (only those scenes are encoded again).`,
+  column: 25,
+  groups: [
+    PLAN_OPTIONS,
+    optionGroup<OptimizeOptions>()([
+      { flag: 'output', short: 'o', placeholder: '<file>', kind: 'string', key: 'output', help: 'output video (.mkv, .webm, .mp4, .ivf)' },
+      { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: z.number().min(1).optional(), help: 'chunks encoded at once' },
+      { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'encodeWorkDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
+      { flag: 'tolerance', placeholder: '<v>', kind: 'number', key: 'tolerance', default: 1, help: 'a scene within this many VMAF points of the target is a hit' },
+      { flag: 'rounds', placeholder: '<n>', kind: 'int', key: 'maxRounds', default: 0, help: 're-encode rounds for missed scenes' },
+      {
+        flag: 'validate-subsample',
+        placeholder: '<n>',
+        kind: 'int',
+        key: 'validateSubsample',
+        help: 'the VMAF check scores every n-th frame (default 1: every frame;\nthe benchmarks use 2, which halves its cost)',
+      },
+      { flag: 'no-validate', kind: 'boolean', key: 'validate', toApi: (skip: boolean) => !skip, help: 'skip the VMAF check after the encode' },
+      { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write a JSON report (plan, predictions, validation) there' },
+    ]),
+  ],
+});
 
 /** The per-scene table both commands print. */
 export function summarizePlan(r: PlanEncodeResult): string {
@@ -150,22 +155,21 @@ async function writeOut(target: string, text: string): Promise<void> {
 }
 
 export async function runPlan(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { ...PLAN_ARGS, zones: { type: 'string' }, format: { type: 'string' } }, PLAN_HELP);
+  const parsed = parseCommand(argv, PLAN);
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
   if (positionals.length !== 1) {
-    process.stderr.write(`scenecrf plan: expected one input file, got ${positionals.length}\n\n${PLAN_HELP}\n`);
+    process.stderr.write(`scenecrf plan: expected one input file, got ${positionals.length}\n\n${renderHelp(PLAN)}\n`);
     return 2;
   }
-  const options = planOptions(values);
+  const { values, options } = resolveOptions(PLAN, parsed);
   const format = (values.format ?? 'av1an') as ZoneFormat;
-  if (!(ZONE_FORMATS as readonly string[]).includes(format)) throw new InvalidOptionsError('--format', `expected one of ${ZONE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   if (values.format !== undefined && values.zones === undefined) throw new InvalidOptionsError('--format', 'needs --zones <file>');
   for (const [opt, target] of [['--json', values.json], ['--zones', values.zones]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: PlanEncodeResult;
   try {
-    r = await planEncode(positionals[0]!, options, {
+    r = await planEncode(positionals[0]!, options as PlanEncodeOptions, {
       signal: cliSignal,
       onProgress: (p) =>
         p.stage === 'probe' || p.stage === 'proxy'
@@ -211,45 +215,21 @@ function summarizeValidation(r: OptimizeResult): string {
 }
 
 export async function runOptimize(argv: string[]): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    {
-      ...PLAN_ARGS,
-      output: { type: 'string', short: 'o' },
-      jobs: { type: 'string' },
-      'work-dir': { type: 'string' },
-      tolerance: { type: 'string' },
-      rounds: { type: 'string' },
-      'validate-subsample': { type: 'string' },
-      'no-validate': { type: 'boolean', default: false },
-    },
-    OPTIMIZE_HELP,
-  );
+  const parsed = parseCommand(argv, OPTIMIZE);
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1 || !values.output) {
-    process.stderr.write(`scenecrf optimize: expected one input file and -o\n\n${OPTIMIZE_HELP}\n`);
+  const { raw, positionals } = parsed;
+  if (positionals.length !== 1 || !raw.output) {
+    process.stderr.write(`scenecrf optimize: expected one input file and -o\n\n${renderHelp(OPTIMIZE)}\n`);
     return 2;
   }
-  const options = planOptions(values);
-  const jobs = intOption('jobs', values.jobs);
-  if (jobs === 0) throw new InvalidOptionsError('--jobs', 'must be at least 1');
+  const { values, options } = resolveOptions(OPTIMIZE, parsed);
   if (values.json !== undefined) await assertWritableTarget('--json', values.json);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: OptimizeResult;
   try {
     r = await optimizeEncode(
       positionals[0]!,
-      {
-        ...options,
-        output: values.output,
-        jobs,
-        encodeWorkDir: values['work-dir'],
-        tolerance: numberOption('tolerance', values.tolerance),
-        maxRounds: intOption('rounds', values.rounds),
-        validateSubsample: intOption('validate-subsample', values['validate-subsample']),
-        validate: !values['no-validate'],
-      },
+      options as OptimizeOptions,
       {
         signal: cliSignal,
         onProgress: (p) => {

@@ -2,33 +2,55 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { analyzeVideo } from '../analysis/analyze.js';
 import { InvalidOptionsError } from '../errors.js';
-import { measureQuality, type MeasureQualityOptions, type QualityReport } from '../quality/measure.js';
+import { measureQuality, measureQualityOptionsSchema, type MeasureQualityOptions, type QualityReport } from '../quality/measure.js';
 import type { PooledScore, SceneSpan } from '../quality/pooling.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertWritableTarget, intOption, parseCommand, writeFailure } from './options.js';
+import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
 
-const HELP = `Usage: scenecrf quality <reference> <distorted> [options]
+export const QUALITY = defineCommand({
+  name: 'quality',
+  head: `Usage: scenecrf quality <reference> <distorted> [options]
 
 Scores <distorted> against <reference> per frame and prints pooled scores per scene and for
-the whole clip. A distorted video of another size is scaled to the reference (bicubic).
-
-Options:
-  --metric <vmaf|psnr|ssim|xpsnr>   what to measure (default vmaf)
-  --vmaf-backend <auto|builtin|libvmaf>
-                             auto: libvmaf when this ffmpeg has it, else scenecrf's builtin VMAF
-  --model <name|file>        VMAF model: a libvmaf model JSON or scenecrf fusion model file
-                             (builtin), or a libvmaf version name (libvmaf backend)
-  --scenes <file>            pool per scene: a JSON array of {startFrame, endFrame} (end
-                             exclusive), or any JSON with a "scenes" array (analyze --json, plans)
-  --analyze                  find the scenes of the reference with scenecrf's shot detection
-  --subsample <n>            score every n-th frame only
-  --threads <n>              threads (default: all cores)
-  --json <file>              write the full report as JSON ("-" for stdout)
-  --ffmpeg <path>            ffmpeg executable to use
-  --quiet                    no progress bar or table
-  -h, --help                 this help`;
+the whole clip. A distorted video of another size is scaled to the reference (bicubic).`,
+  column: 29,
+  groups: [
+    optionGroup<MeasureQualityOptions>()(
+      [
+        { flag: 'metric', placeholder: '<vmaf|psnr|ssim|xpsnr>', kind: 'string', key: 'metric', default: 'vmaf', gap: 3, help: 'what to measure' },
+        {
+          flag: 'vmaf-backend',
+          placeholder: '<auto|builtin|libvmaf>',
+          kind: 'string',
+          key: 'vmafBackend',
+          help: "\nauto: libvmaf when this ffmpeg has it, else scenecrf's builtin VMAF",
+        },
+        {
+          flag: 'model',
+          placeholder: '<name|file>',
+          kind: 'string',
+          key: 'model',
+          help: 'VMAF model: a libvmaf model JSON or scenecrf fusion model file\n(builtin), or a libvmaf version name (libvmaf backend)',
+        },
+        {
+          flag: 'scenes',
+          placeholder: '<file>',
+          kind: 'string',
+          help: 'pool per scene: a JSON array of {startFrame, endFrame} (end\nexclusive), or any JSON with a "scenes" array (analyze --json, plans)',
+        },
+        { flag: 'analyze', kind: 'boolean', help: "find the scenes of the reference with scenecrf's shot detection" },
+        { flag: 'subsample', placeholder: '<n>', kind: 'int', key: 'subsample', help: 'score every n-th frame only' },
+        { flag: 'threads', placeholder: '<n>', kind: 'int', key: 'threads', help: 'threads (default: all cores)' },
+        { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write the full report as JSON ("-" for stdout)' },
+        { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
+        { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+      ],
+      measureQualityOptionsSchema,
+    ),
+  ],
+});
 
 const scenesFileSchema = z.union([
   z.array(z.object({ startFrame: z.number().int(), endFrame: z.number().int() }).passthrough()),
@@ -49,28 +71,14 @@ async function readScenes(file: string): Promise<SceneSpan[]> {
 }
 
 export async function runQuality(argv: string[]): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    {
-      metric: { type: 'string' },
-      'vmaf-backend': { type: 'string' },
-      model: { type: 'string' },
-      scenes: { type: 'string' },
-      analyze: { type: 'boolean', default: false },
-      subsample: { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'string' },
-      ffmpeg: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-    },
-    HELP,
-  );
+  const parsed = parseCommand(argv, QUALITY);
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
   if (positionals.length !== 2) {
-    process.stderr.write(`scenecrf quality: expected a reference and a distorted file, got ${positionals.length} file(s)\n\n${HELP}\n`);
+    process.stderr.write(`scenecrf quality: expected a reference and a distorted file, got ${positionals.length} file(s)\n\n${renderHelp(QUALITY)}\n`);
     return 2;
   }
+  const { values, options: given } = resolveOptions(QUALITY, parsed);
   const [reference, distorted] = positionals as [string, string];
   if (values.scenes && values.analyze) throw new InvalidOptionsError('arguments', '--scenes and --analyze are alternatives');
   const jsonToStdout = values.json === '-';
@@ -88,15 +96,7 @@ export async function runQuality(argv: string[]): Promise<number> {
       bar.done();
     }
   }
-  const options: MeasureQualityOptions = {
-    metric: values.metric as MeasureQualityOptions['metric'],
-    vmafBackend: values['vmaf-backend'] as MeasureQualityOptions['vmafBackend'],
-    model: values.model,
-    scenes,
-    subsample: intOption('subsample', values.subsample),
-    threads: intOption('threads', values.threads),
-    ffmpegPath: values.ffmpeg,
-  };
+  const options: MeasureQualityOptions = { ...(given as MeasureQualityOptions), scenes };
   let report: QualityReport;
   try {
     report = await measureQuality(reference, distorted, {

@@ -1,11 +1,16 @@
 import path from 'node:path';
-import { InvalidOptionsError } from '../errors.js';
+import { z } from 'zod';
 import { readPlan } from '../core/plan-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
-import { assertWritableTarget, numberOption, parseCommand, writeFailure } from './options.js';
+import { formatZones, ZONE_FORMATS, type FormatZonesOptions, type ZoneFormat } from '../zones/zones.js';
+import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 
-const HELP = `Usage: scenecrf zones <plan.json> --format <format> [options]
+/** What formatZones is called with: the format, and its options. */
+type ZonesCall = FormatZonesOptions & { format: ZoneFormat };
+
+export const ZONES = defineCommand({
+  name: 'zones',
+  head: `Usage: scenecrf zones <plan.json> --format <format> [options]
 
 Turns an encode plan into a file another tool accepts. The plan is validated first; nothing is
 written for a bad plan.
@@ -16,56 +21,48 @@ Formats:
   x265-zonefile   x265 --zonefile contents: "<start frame> --crf N" per scene
   x264            x264 --zones value (same syntax as x265's)
   ffmpeg          POSIX shell script: one ffmpeg encode per scene, then concat
-  json            the validated plan itself
-
-Options:
-  --format <f>           one of the formats above (required)
-  -o, --output <file>    write there (atomically) instead of stdout
-  --reset                av1an: emit "reset" (zones ignore Av1an's -v arguments)
-  --mode <b|q>           x264/x265 --zones: bitrate factor around --base-crf (default b) or
-                         constant QP = the scene's CRF
-  --base-crf <n>         x264/x265 b mode: the --crf you run the encoder with
-                         (default: median scene CRF)
-  --video-output <file>  ffmpeg: the video the script writes (default <input>.scenecrf.mkv)
-  --work-dir <dir>       ffmpeg: per-scene files (default <video-output>.scenes)
-  -h, --help             this help`;
+  json            the validated plan itself`,
+  column: 25,
+  groups: [
+    optionGroup<ZonesCall>()([
+      { flag: 'format', placeholder: '<f>', kind: 'string', key: 'format', schema: z.enum(ZONE_FORMATS), help: 'one of the formats above (required)' },
+      { flag: 'output', short: 'o', placeholder: '<file>', kind: 'string', help: 'write there (atomically) instead of stdout' },
+      { flag: 'reset', kind: 'boolean', key: 'reset', help: 'av1an: emit "reset" (zones ignore Av1an\'s -v arguments)' },
+      {
+        flag: 'mode',
+        placeholder: '<b|q>',
+        kind: 'string',
+        key: 'mode',
+        schema: z.enum(['b', 'q']).optional(),
+        help: 'x264/x265 --zones: bitrate factor around --base-crf (default b) or\nconstant QP = the scene\'s CRF',
+      },
+      {
+        flag: 'base-crf',
+        placeholder: '<n>',
+        kind: 'number',
+        key: 'baseCrf',
+        help: 'x264/x265 b mode: the --crf you run the encoder with\n(default: median scene CRF)',
+      },
+      { flag: 'video-output', placeholder: '<file>', kind: 'string', key: 'output', default: '<input>.scenecrf.mkv', help: 'ffmpeg: the video the script writes' },
+      { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'workDir', default: '<video-output>.scenes', help: 'ffmpeg: per-scene files' },
+    ]),
+  ],
+});
 
 export async function runZones(argv: string[]): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    {
-      format: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      reset: { type: 'boolean', default: false },
-      mode: { type: 'string' },
-      'base-crf': { type: 'string' },
-      'video-output': { type: 'string' },
-      'work-dir': { type: 'string' },
-    },
-    HELP,
-  );
+  const parsed = parseCommand(argv, ZONES);
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
   if (positionals.length !== 1) {
-    process.stderr.write(`scenecrf zones: expected one plan file, got ${positionals.length}\n\n${HELP}\n`);
+    process.stderr.write(`scenecrf zones: expected one plan file, got ${positionals.length}\n\n${renderHelp(ZONES)}\n`);
     return 2;
   }
-  const format = values.format as ZoneFormat | undefined;
-  if (!format || !(ZONE_FORMATS as readonly string[]).includes(format))
-    throw new InvalidOptionsError('--format', `expected one of ${ZONE_FORMATS.join(', ')}, got ${format === undefined ? 'nothing' : JSON.stringify(format)}`);
-  if (values.mode !== undefined && values.mode !== 'b' && values.mode !== 'q') throw new InvalidOptionsError('--mode', `expected b or q, got ${JSON.stringify(values.mode)}`);
-  const baseCrf = numberOption('base-crf', values['base-crf']);
+  const { values, options } = resolveOptions(ZONES, parsed);
+  const { format, ...zoneOptions } = options as ZonesCall;
   const toFile = values.output !== undefined && values.output !== '-';
   if (toFile) await assertWritableTarget('--output', values.output!);
   const plan = await readPlan(positionals[0]!);
-  const videoOutput = values['video-output'] ?? defaultVideoOutput(plan.input.path);
-  const text = formatZones(plan, format, {
-    reset: values.reset,
-    mode: values.mode as 'b' | 'q' | undefined,
-    baseCrf,
-    output: videoOutput,
-    workDir: values['work-dir'],
-  });
+  const text = formatZones(plan, format, { ...zoneOptions, output: zoneOptions.output ?? defaultVideoOutput(plan.input.path) });
   if (!toFile) {
     process.stdout.write(text);
     return 0;
