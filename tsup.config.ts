@@ -3,9 +3,10 @@ import path from 'node:path';
 import { defineConfig } from 'tsup';
 
 export default defineConfig((cliOptions) => ({
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', 'quality-worker': 'src/quality/feature-worker.ts' },
+  // The public entries (index, advanced, train: package.json "exports"), the CLI and the VMAF worker.
+  entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', train: 'src/train.ts', cli: 'src/cli/main.ts', 'quality-worker': 'src/quality/feature-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', train: 'src/train.ts' } },
   target: 'node20',
   platform: 'node',
   sourcemap: true,

@@ -15,7 +15,8 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { analyzeVideo, probeVideo, resolveFfmpeg } from '../src/index.js';
+import { analyzeVideo } from '../src/index.js';
+import { probeVideo, resolveFfmpeg } from '../src/advanced.js';
 import { analysisDecoderThreads } from '../src/media/frames.js';
 import { fmt, machineLine, median, timed } from './lib.js';
 

@@ -1,144 +1,34 @@
-// Public API. Each pipeline stage lives in its own folder; this file only re-exports.
+/**
+ * scenecrf's main entry: the pipeline verbs, their options and results, model loading and the
+ * errors. Lower-level building blocks (detectors, features, planners, parsers, kernels) are in
+ * `scenecrf/advanced`; fitting CRF models is in `scenecrf/train` (docs/README.md).
+ * This file only re-exports; test/consumer.test.ts keeps it at 40 values or fewer.
+ */
 export {
-  analyzeVideo,
-  analyzeOptionsSchema,
-  type AnalyzeOptions,
-  type AnalyzeControl,
-  type AnalyzeProgress,
-  type AnalysisResult,
-  type Scene,
-} from './analysis/analyze.js';
-export { computeFrameFeatures, histogramDistance, gridDistance, type FrameFeatures, type FrameSignature } from './analysis/features.js';
-export { detectShots, detectorOptionsSchema, type DetectorOptions, type ShotBoundary, type BoundaryKind } from './analysis/detect.js';
-export { buildScenes, type SceneRange, type SceneStart, type SceneLengthOptions } from './analysis/scenes.js';
-export { summarizeScene, complexityScore, type SceneComplexity, type FeatureStats } from './analysis/complexity.js';
-export { resolveFfmpeg, type ResolveFfmpegOptions } from './media/resolve.js';
-export { probeVideo } from './media/probe.js';
-export { decodeFrames, analysisSize } from './media/frames.js';
-export type { FfmpegBackend, FfmpegCapabilities, FfmpegSource, Frame, FrameStreamOptions, VideoInfo } from './media/types.js';
-export * from './errors.js';
-export {
-  measureQuality,
-  measureQualityOptionsSchema,
-  type MeasureQualityOptions,
-  type QualityReport,
-  type QualityFrame,
-  type QualityMetric,
-  type QualityProgress,
-} from './quality/measure.js';
-export { poolScores, poolScenes, percentile, type PooledScore, type SceneSpan } from './quality/pooling.js';
-export { computePairFeatures, type PairFeatures, type VmafFeatures, type GainLimits } from './quality/frame-features.js';
-export { computeVif } from './quality/vif.js';
-export { computeAdm } from './quality/adm.js';
-export { blurForMotion, motionSad, motion2FromSads } from './quality/motion.js';
-export type { Plane } from './quality/plane.js';
-export {
-  runFfmpegMetrics,
-  hasLibvmaf,
-  parsePsnrStats,
-  parseSsimStats,
-  parseXpsnrStats,
-  parseLibvmafLog,
-  PSNR_POOL_CAP_DB,
-  type FfmpegMetric,
-  type FfmpegMetricsOptions,
-  type FfmpegMetricsResult,
-} from './quality/ffmpeg-metrics.js';
-export { loadVmafModel, loadFusionModel, defaultFusionModelPath, type FusionModel } from './quality/fusion.js';
-export { loadLibvmafModel, parseLibvmafModel, type VmafModel, type LibvmafModel } from './quality/libvmaf-model.js';
-export {
-  ZONE_FORMATS,
-  AV1AN_ENCODER,
-  formatZones,
-  writeAv1anZones,
-  x265Zones,
-  x265Zonefile,
-  x264Zones,
-  planJson,
-  type ZoneFormat,
-  type Av1anZonesOptions,
-  type X26xZonesOptions,
-  type FormatZonesOptions,
-} from './zones/zones.js';
-export { ffmpegScript, type FfmpegScriptOptions } from './zones/ffmpeg-script.js';
-export {
-  encodePlan,
-  prepareEncode,
-  type EncodePlanOptions,
-  type EncodeResult,
-  type EncodeProgress,
-  type ChunkResult,
-  type PreparedEncode,
-} from './encode/chunked.js';
-export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
-export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';
-export {
-  planSchema,
-  planSceneSchema,
-  parsePlan,
-  readPlan,
-  planFromScenes,
-  type EncodePlan,
-  type EncodePlanInput,
-  type PlanScene,
-} from './core/plan-file.js';
-export { ENCODERS, CRF_RANGE, type EncoderName } from './core/encoders.js';
-export { modelFeatureNames, modelFeatureList, modelFeatures } from './model/features.js';
-export {
-  crfModelSchema,
-  parseCrfModel,
-  loadCrfModel,
-  saveCrfModel,
-  defaultCrfModelPath,
-  type CrfModel,
-  type CrfCrossValidation,
-} from './model/format.js';
-export { predictSceneCurve } from './model/predict.js';
-export { fitCrfModel } from './training/fit.js';
-export { withNearestScenes } from './training/nearest-scenes.js';
-export { crossValidateCrfModel, TARGET_BAND } from './training/cross-validate.js';
-export type { CrfFitOptions } from './training/polynomial-fit.js';
-export { datasetRowSchema, type DatasetRow } from './training/dataset.js';
-export { curveQuality, type SceneCurve, type QualityStat } from './core/curve.js';
-export {
-  measureProxyCurves,
-  PROXY_ENCODES,
-  type MeasureProxyOptions,
-  type ProxyProgress,
-} from './proxy/measure.js';
-export {
-  DEFAULT_PROXY_SPEC,
-  middleFrames,
-  proxyCurveSchema,
-  proxySpecSchema,
-  type ProxyCurve,
-  type ProxySpec,
-} from './core/proxy-spec.js';
-export {
-  planForTarget,
-  planForBudget,
-  budgetBytes,
-  limitCrfJumps,
-  type PlanResult,
-  type TargetPlan,
-  type BudgetPlan,
-  type TargetPlanOptions,
-  type BudgetPlanOptions,
-} from './plan/allocate.js';
-export { type PlannerScene, type SceneCrfBounds } from './plan/inputs.js';
-export { correctCurveWithProbe, fitCurveToProbes, proxySlopeFactor, probeTrustBounds, type CurveProbe } from './plan/probes.js';
-export {
-  assessScenes,
-  correctMisses,
-  type Assessment,
-  type SceneAssessment,
-  type SceneVerdict,
-  type SceneCrfLimits,
-} from './plan/assess.js';
+  ScenecrfError,
+  InputNotFoundError,
+  EmptyInputError,
+  NotAVideoError,
+  CorruptInputError,
+  FfmpegNotFoundError,
+  FfmpegError,
+  UnsupportedError,
+  InvalidOptionsError,
+  ModelInvalidError,
+  FrameCountMismatchError,
+  AbortError,
+  type ScenecrfErrorCode,
+} from './errors.js';
+
+// video → scenes
+export { analyzeVideo, type AnalyzeOptions, type AnalyzeControl, type AnalyzeProgress, type AnalysisResult, type Scene } from './analysis/analyze.js';
+export type { SceneComplexity, FeatureStats } from './analysis/complexity.js';
+export type { BoundaryKind } from './analysis/detect.js';
+export type { FfmpegBackend, VideoInfo } from './media/types.js';
+
+// scenes → plan
 export {
   planEncode,
-  planEncodeOptionsSchema,
-  defaultProbeTrust,
   type PlanEncodeOptions,
   type PlanEncodeResult,
   type PlanControl,
@@ -146,12 +36,23 @@ export {
   type ScenePrediction,
   type ProbeRecord,
 } from './optimize/plan-encode.js';
-export {
-  optimizeEncode,
-  type OptimizeOptions,
-  type OptimizeResult,
-  type OptimizeProgress,
-  type SceneValidation,
-} from './optimize/optimize.js';
-export { encodeSegment, type SegmentEncode } from './encode/chunked.js';
-export { lookupSegment, storeSegment, takeSegment, type SegmentCacheEntry } from './encode/segment-cache.js';
+export { ENCODERS, CRF_RANGE, type EncoderName } from './core/encoders.js';
+export { parsePlan, readPlan, planFromScenes, type EncodePlan, type EncodePlanInput, type PlanScene } from './core/plan-file.js';
+export type { SceneCurve, QualityStat } from './core/curve.js';
+export type { ProxyCurve, ProxySpec } from './core/proxy-spec.js';
+export { loadCrfModel, defaultCrfModelPath, type CrfModel } from './model/format.js';
+
+// plan → zone files / encodes
+export { ZONE_FORMATS, formatZones, type ZoneFormat, type FormatZonesOptions, type Av1anZonesOptions, type X26xZonesOptions } from './zones/zones.js';
+export type { FfmpegScriptOptions } from './zones/ffmpeg-script.js';
+export { encodePlan, type EncodePlanOptions, type EncodeResult, type EncodeProgress, type ChunkResult } from './encode/chunked.js';
+
+// encodes → quality
+export { measureQuality, type MeasureQualityOptions, type QualityReport, type QualityFrame, type QualityMetric, type QualityProgress } from './quality/measure.js';
+export type { PooledScore } from './quality/pooling.js';
+export { loadVmafModel } from './quality/fusion.js';
+export type { VmafModel } from './quality/libvmaf-model.js';
+
+// plan → encode → quality, in rounds
+export { optimizeEncode, type OptimizeOptions, type OptimizeResult, type OptimizeProgress, type SceneValidation } from './optimize/optimize.js';
+export type { SceneVerdict } from './plan/assess.js';

@@ -18,12 +18,11 @@ import {
   InputNotFoundError,
   InvalidOptionsError,
   NotAVideoError,
-  probeVideo,
-  resolveFfmpeg,
   ScenecrfError,
   type AnalysisResult,
   type AnalyzeOptions,
 } from '../src/index.js';
+import { probeVideo, resolveFfmpeg } from '../src/advanced.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const CUTS = path.join(FIXTURES, 'cuts.mp4');

@@ -1,0 +1,128 @@
+/**
+ * The package as a consumer sees it: the built package (test/setup/package-build.ts) installed into
+ * a fresh TypeScript project. The README's examples must type-check against the main entry alone,
+ * the docs' examples against the entry they import, and the main entry stays a curated face.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..');
+const PUBLIC_ENTRIES = ['scenecrf', 'scenecrf/advanced', 'scenecrf/train'];
+/** The main entry's budget of runtime exports: the pipeline verbs, model loading, errors. */
+const MAIN_ENTRY_MAX_VALUES = 40;
+
+interface Example {
+  file: string;
+  line: number;
+  code: string;
+}
+
+/** ```ts blocks of a markdown file. */
+function examples(file: string): Example[] {
+  const out: Example[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^```(ts|typescript)\s*$/.test(lines[i]!)) continue;
+    const start = i + 1;
+    while (i + 1 < lines.length && !/^```\s*$/.test(lines[++i]!));
+    out.push({ file: path.relative(ROOT, file), line: start + 1, code: lines.slice(start, i).join('\n') });
+  }
+  return out;
+}
+
+const importedModules = (code: string) => [...code.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
+
+const readme = examples(path.join(ROOT, 'README.md'));
+const docs = readdirSync(path.join(ROOT, 'docs'))
+  .filter((n) => n.endsWith('.md'))
+  .sort()
+  .flatMap((n) => examples(path.join(ROOT, 'docs', n)));
+
+let consumer: string;
+
+beforeAll(async () => {
+  consumer = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-consumer-'));
+  await mkdir(path.join(consumer, 'node_modules', '@types'), { recursive: true });
+  await symlink(inject('packageDir'), path.join(consumer, 'node_modules', 'scenecrf'), 'dir');
+  await symlink(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(consumer, 'node_modules', '@types', 'node'), 'dir');
+  await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+});
+
+afterAll(async () => {
+  if (consumer) await rm(consumer, { recursive: true, force: true });
+});
+
+describe('the package as a consumer installs it', () => {
+  it('the README has examples, and they import the main entry only', () => {
+    expect(readme.length).toBeGreaterThan(0);
+    for (const ex of readme) expect({ at: `${ex.file}:${ex.line}`, modules: importedModules(ex.code) }).toEqual({ at: `${ex.file}:${ex.line}`, modules: importedModules(ex.code).map(() => 'scenecrf') });
+  });
+
+  it('every TypeScript example of the README and docs/ type-checks against the built package', async () => {
+    const all = [...readme, ...docs];
+    for (const ex of all) for (const m of importedModules(ex.code)) expect(PUBLIC_ENTRIES, `${ex.file}:${ex.line} imports ${m}`).toContain(m);
+    const dir = path.join(consumer, 'examples');
+    await mkdir(dir, { recursive: true });
+    const names = await Promise.all(
+      all.map(async (ex, i) => {
+        const name = `${String(i).padStart(2, '0')}-${ex.file.replace(/[^a-z0-9]+/gi, '-')}-${ex.line}.ts`;
+        // `export {}` keeps every example a module of its own (top-level await, no shared names).
+        await writeFile(path.join(dir, name), `${ex.code}\nexport {};\n`);
+        return name;
+      }),
+    );
+    await writeFile(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], skipLibCheck: false },
+        files: names.map((n) => `examples/${n}`),
+      }),
+    );
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = await execa(process.execPath, [tsc, '-p', consumer], { cwd: consumer, reject: false });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  }, 120_000);
+
+  /** Runs a script in the consumer project (so `scenecrf/...` resolves through the package's exports map). */
+  async function inConsumer(kind: 'esm' | 'cjs', body: string): Promise<Record<string, unknown>> {
+    const file = path.join(consumer, kind === 'esm' ? 'probe.mjs' : 'probe.cjs');
+    await writeFile(file, body);
+    const r = await execa(process.execPath, [file], { cwd: consumer });
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  }
+
+  it(`the main entry exports at most ${MAIN_ENTRY_MAX_VALUES} values, the same from import and require`, async () => {
+    const esm = await inConsumer('esm', `import * as m from 'scenecrf';\nconsole.log(JSON.stringify({ names: Object.keys(m).sort() }));`);
+    const cjs = await inConsumer('cjs', `const m = require('scenecrf');\nconsole.log(JSON.stringify({ names: Object.keys(m).filter((k) => k !== '__esModule').sort() }));`);
+    const values = esm.names as string[];
+    expect(values.length).toBeLessThanOrEqual(MAIN_ENTRY_MAX_VALUES);
+    expect(cjs.names).toEqual(values);
+    for (const verb of ['analyzeVideo', 'measureQuality', 'planEncode', 'encodePlan', 'optimizeEncode', 'formatZones', 'loadCrfModel']) expect(values).toContain(verb);
+  });
+
+  it('the subpath entries load from import and require, export disjoint names, and throw the main entry\'s error classes', async () => {
+    // A building block of scenecrf/advanced refuses a negative CRF jump; its error must be the class
+    // the main entry exports, or `instanceof` breaks for users (each bundle with its own copy).
+    const check = (load: (entry: string) => string) => `
+      ${load('scenecrf')}; ${load('scenecrf/advanced')}; ${load('scenecrf/train')};
+      let sameClass = false;
+      try { advanced.limitCrfJumps([10, 20], -1); } catch (e) { sameClass = e instanceof main.InvalidOptionsError; }
+      const names = [main, advanced, train].map((m) => Object.keys(m).filter((k) => k !== '__esModule'));
+      const twice = names.flat().filter((n, i, all) => all.indexOf(n) !== i);
+      console.log(JSON.stringify({ counts: names.map((n) => n.length), sameClass, twice }));`;
+    const alias = (entry: string) => ({ scenecrf: 'main', 'scenecrf/advanced': 'advanced', 'scenecrf/train': 'train' })[entry];
+    const esm = await inConsumer('esm', check((e) => `const ${alias(e)} = await import('${e}')`));
+    const cjs = await inConsumer('cjs', `(async () => {${check((e) => `const ${alias(e)} = require('${e}')`)}})();`);
+    for (const r of [esm, cjs]) {
+      expect((r.counts as number[]).every((n) => n > 0)).toBe(true);
+      expect(r.sameClass).toBe(true);
+      // One way to reach each name: an entry re-exporting another's names would make two homes.
+      expect(r.twice).toEqual([]);
+    }
+  });
+});
