@@ -14,7 +14,8 @@ export { buildScenes, type SceneRange, type SceneStart, type SceneLengthOptions 
 export { summarizeScene, complexityScore, type SceneComplexity, type FeatureStats } from './analysis/complexity.js';
 export { resolveFfmpeg, type ResolveFfmpegOptions } from './media/resolve.js';
 export { probeVideo } from './media/probe.js';
-export { decodeFrames, analysisSize } from './media/frames.js';
+export { decodeFrames } from './media/frames.js';
+export { analysisSize } from './media/frame-format.js';
 export type { FfmpegBackend, FfmpegCapabilities, FfmpegSource, Frame, FrameStreamOptions, VideoInfo } from './media/types.js';
 export * from './errors.js';
 export {

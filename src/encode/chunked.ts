@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
-import { problemLines } from '../media/frames.js';
 import { seekCut } from '../media/cut.js';
-import { parseFinalProgress } from '../media/ffmpeg-info.js';
-import { assertReadableFile, probeVideo } from '../media/probe.js';
+import { problemLines } from '../media/ffmpeg-info.js';
+import { assertReadableFile } from '../media/input-checks.js';
+import { countOutput, countPackets, firstFrameTime } from '../media/native/stream-facts.js';
+import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend } from '../media/types.js';
@@ -190,26 +191,6 @@ export interface PreparedEncode {
   keyint: number;
   /** The standalone encoder program, when `via: 'tool'`. */
   tool?: { tool: EncoderTool; path: string; version: string };
-}
-
-async function countPackets(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
-  const r = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'V:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', `file:${input}`], {
-    signal,
-    timeoutMs: 600_000,
-  });
-  const n = Number(r.stdout.trim().split(/\s+/)[0]);
-  return r.exitCode === 0 && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-async function firstFrameTime(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
-  const r = await runTool(
-    ffprobe,
-    ['-v', 'error', '-select_streams', 'V:0', '-read_intervals', '%+#1', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', `file:${input}`],
-    { signal, timeoutMs: 60_000 },
-  );
-  // "0.000000," (csv adds a separator for the empty side-data section).
-  const t = Number.parseFloat(r.stdout.trim().split(/[\s,]+/)[0] ?? '');
-  return r.exitCode === 0 && Number.isFinite(t) ? t : undefined;
 }
 
 /**
@@ -713,20 +694,4 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     manifest: manifestPath,
     ffmpeg: { path: backend.path, version: backend.version },
   };
-}
-
-/** Frame (packet) count and duration of a finished file. */
-export async function countOutput(backend: FfmpegBackend, file: string, signal?: AbortSignal): Promise<{ frames: number; duration?: number }> {
-  if (backend.ffprobePath) {
-    const r = await runTool(
-      backend.ffprobePath,
-      ['-v', 'error', '-select_streams', 'V:0', '-count_packets', '-show_entries', 'stream=nb_read_packets:format=duration', '-of', 'json', `file:${file}`],
-      { signal, timeoutMs: 600_000 },
-    );
-    const j = JSON.parse(r.stdout || '{}') as { streams?: Array<{ nb_read_packets?: string }>; format?: { duration?: string } };
-    const d = Number(j.format?.duration);
-    return { frames: Number(j.streams?.[0]?.nb_read_packets ?? 0), duration: Number.isFinite(d) ? d : undefined };
-  }
-  const r = await runTool(backend.path, ['-hide_banner', '-nostdin', '-i', `file:${file}`, '-map', '0:V:0', '-c', 'copy', '-f', 'null', '-'], { signal });
-  return { frames: parseFinalProgress(r.stderr)?.frame ?? 0 };
 }
