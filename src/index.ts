@@ -69,8 +69,8 @@ export {
   type EncodeResult,
   type EncodeProgress,
   type ChunkResult,
-  type PreparedEncode,
 } from './encode/chunked.js';
+export type { PreparedEncode } from './encode/prepared.js';
 export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
 export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';
 export {

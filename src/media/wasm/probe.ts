@@ -24,6 +24,7 @@ export function isStillOrText(container: string): boolean {
   return /^(?:image2|tty|.+_pipe)$/.test(container);
 }
 
+/** A failed wasm ffmpeg run as the input error its log points at, else as FfmpegError with the log's tail. */
 export function wasmRunError(path: string, args: readonly string[], r: CommandResult): ScenecrfError {
   return inputErrorFromStderr(r.stderr, path) ?? new FfmpegError(args, r.exitCode, r.stderr.split('\n').slice(-20).join('\n'));
 }
