@@ -59,6 +59,8 @@ export function videoInfoFromBanner(info: ParsedInputInfo, input: string, counte
  * Why the decode looks truncated, or undefined. With a frame count in the container (mp4, mov) the
  * decoded count must match it; otherwise the time the decoder reached is compared with the stated
  * duration — counts say nothing for variable frame rate, where the stated fps is only nominal.
+ * The duration test allows more (5% against 1%): the nominal rate of a variable-rate stream that
+ * is not flagged as such can be off by a few percent.
  */
 export function truncation(video: VideoInfo, decoded: number, reachedSeconds: number | undefined): string | undefined {
   const exact = video.declaredFrameCount ?? (video.frameCountExact ? video.frameCount : undefined);

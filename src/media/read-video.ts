@@ -1,5 +1,5 @@
-import { AbortError, CorruptInputError, NotAVideoError } from '../errors.js';
-import { ffmpegErrorDetail, nonVideoFormat, type ParsedInputInfo } from './ffmpeg-info.js';
+import { AbortError, CorruptInputError } from '../errors.js';
+import { ffmpegErrorDetail, type ParsedInputInfo } from './ffmpeg-info.js';
 import { assertReadableFile, assertVideoContainer, timestampsVary, truncation, videoInfoFromBanner } from './input-checks.js';
 import { probeVideo } from './probe.js';
 import { mediaBackend } from './resolve.js';
@@ -67,8 +67,7 @@ export async function readVideo(input: string, backend: FfmpegBackend, opts: Fra
       if (!video) {
         const described = banner ?? (diagnostics.input ? bannerInfo(diagnostics.input, input) : undefined);
         // Still images and text-mode art decode as "video"; they are not videos to analyse.
-        const notVideo = described && nonVideoFormat(described.container);
-        if (notVideo) throw new NotAVideoError(input, notVideo);
+        if (described) assertVideoContainer(described, input);
         // Only a decode that looks damaged or short against the stated duration needs the container's
         // exact frame count (ffprobe) to tell truncation from, say, audio that outlasts the video.
         const reached = described ? (diagnostics.endTimeSeconds ?? decoded / described.fps) : 0;
