@@ -14,7 +14,8 @@ export { describeIssues, throwIfAborted } from './errors.js';
 // media: which ffmpeg, what the input is, its frames
 export { resolveFfmpeg, type ResolveFfmpegOptions } from './media/resolve.js';
 export { probeVideo } from './media/probe.js';
-export { decodeFrames, analysisSize } from './media/frames.js';
+export { decodeFrames } from './media/frames.js';
+export { analysisSize } from './media/frame-format.js';
 export type { FfmpegCapabilities, FfmpegSource, Frame, FrameStreamOptions } from './media/types.js';
 
 // analysis: per-frame features, shot detection, scenes, complexity
@@ -77,6 +78,7 @@ export { AV1AN_ENCODER, writeAv1anZones, x265Zones, x265Zonefile, x264Zones, pla
 export { ffmpegScript } from './zones/ffmpeg-script.js';
 
 // encoding: one scene, a prepared plan, the encoders, the resume manifest
-export { prepareEncode, encodeSegment, type PreparedEncode, type SegmentEncode } from './encode/chunked.js';
+export { prepareEncode, encodeSegment, type SegmentEncode } from './encode/chunked.js';
+export type { PreparedEncode } from './encode/prepared.js';
 export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
 export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';

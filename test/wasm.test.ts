@@ -13,7 +13,10 @@ import {
   parseFinalProgress,
   rateToRational,
 } from '../src/media/ffmpeg-info.js';
-import { createWasmBackend, decodeFramesWasm, probeWasm, runWasmFfmpeg } from '../src/media/wasm.js';
+import { createWasmBackend } from '../src/media/wasm/backend.js';
+import { runWasmFfmpeg } from '../src/media/wasm/core.js';
+import { decodeFramesWasm } from '../src/media/wasm/decode.js';
+import { probeWasm } from '../src/media/wasm/probe.js';
 import type { Frame } from '../src/media/types.js';
 
 function findNativeFfmpeg(): string | undefined {

@@ -1,57 +1,28 @@
-import { createHash } from 'node:crypto';
-import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { AbortError, CorruptInputError, FfmpegError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
-import { problemLines } from '../media/frames.js';
-import { seekCut } from '../media/cut.js';
-import { parseFinalProgress } from '../media/ffmpeg-info.js';
-import { assertReadableFile, probeVideo } from '../media/probe.js';
-import { runTool } from '../media/process.js';
+import { AbortError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
+import { assertReadableFile } from '../media/input-checks.js';
+import { countPackets, firstFrameTime } from '../media/native/stream-facts.js';
+import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
-import type { FfmpegBackend } from '../media/types.js';
 import { parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { resolveEncoderTool, type EncoderTool } from './cli-tools.js';
-import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type EncoderAdapter, type OptionValue } from './encoders.js';
-import { MANIFEST_NAME, manifestWriter, readManifest, type ChunkRecord, type EncodeManifest } from './manifest.js';
+import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkFiles } from './chunking.js';
+import { resolveEncoderTool } from './cli-tools.js';
+import { concatChunks, outputContainer } from './concat.js';
+import { encodeCut, type CutResult } from './encode-chunk.js';
+import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type OptionValue } from './encoders.js';
+import { MANIFEST_NAME, manifestWriter, type ChunkRecord } from './manifest.js';
 import { runPool } from './pool.js';
+import type { PreparedEncode } from './prepared.js';
 import { storeSegment, takeSegment } from './segment-cache.js';
 
 /**
- * Chunked per-scene encoding.
- *
- * Frame-exact cutting: a chunk [S, E) is cut from the decoded input, never from packets. For
- * constant-frame-rate input (the default, `trim: 'auto'`) ffmpeg seeks on the input side to about
- * a second before frame S (`-noaccurate_seek -ss`, lands on the keyframe before that point), keeps
- * the original timestamps (`-copyts`) and cuts with `trim=start=..:end=..` at the half-frame
- * midpoints t0 + (S-0.5)/fps and t0 + (E-0.5)/fps, where t0 is the first frame's timestamp. Each
- * chunk therefore decodes only from the keyframe before it, not from the start of the file (which
- * would make a whole encode O(n²) in decoding). Every chunk's encoded frame count is checked; a
- * chunk that came out short or long (irregular timestamps, a demuxer that seeks imprecisely) is
- * redone with `trim: 'decode'`: decode from frame 0 and `trim=start_frame=S:end_frame=E`, exact
- * for any input. Variable-frame-rate input uses 'decode' throughout.
- *
- * Timestamps are regenerated from the plan's frame rate (`settb=1/fps,setpts=N`, `-r fps`), so
- * each chunk is a clean CFR stream starting at 0 and the concat demuxer lays them end to end.
- * Only the first video stream is encoded (no audio, subtitles, metadata or chapters).
- *
- * Chunks are IVF files (AV1 and VP9 both fit). The final file is the concat demuxer with
- * `-c copy` (no re-encoding) into the container the output extension names (.mkv, .webm, .mp4
- * with a track timescale that is a multiple of the frame rate, .ivf), written to a temporary name,
- * checked with ffprobe (packet count = the plan's frame count, duration within half a frame),
- * then renamed over the output.
- *
- * Determinism and resume: each chunk is encoded with a fixed thread count (`threads`, recorded in
- * the chunk key; libaom's output depends on it, SVT-AV1's and libvpx's did not in tests),
- * `-fflags +bitexact -flags +bitexact -map_metadata -1` (no encoder/muxer version strings or
- * dates), and the muxers are bitexact, so the same plan gives the same bytes. A chunk is written
- * to `<name>.<pid>.tmp`, renamed, and only then marked done in the manifest (itself written
- * atomically); partial `.tmp` files are deleted at the next start. A chunk is reused when its key —
- * sha256 of the input's size and mtime, frame range, frame rate, ffmpeg version and the exact
- * encoder arguments — matches, and its file has the recorded size. A `lock` file (pid) stops two
- * runs sharing a work directory; a lock whose process is gone is taken over.
+ * Chunked per-scene encoding, Av1an-style: `prepareEncode` checks the plan, the input and the
+ * tools; `encodePlan` turns the scenes into chunk jobs (chunking.ts: keys, resume from the work
+ * directory's manifest, the segment cache), runs the pending ones in a pool of `jobs` encodes
+ * (pool.ts, one chunk each by encode-chunk.ts) and joins the chunks (concat.ts); `encodeSegment`
+ * encodes one stretch exactly as its chunk would be (a probe).
  */
 
 export interface EncodeProgress {
@@ -136,26 +107,6 @@ export interface EncodeResult {
   ffmpeg: { path: string; version: string };
 }
 
-const MUXERS: Record<string, { muxer: string; codecs: ReadonlyArray<'av1' | 'vp9'> }> = {
-  '.mkv': { muxer: 'matroska', codecs: ['av1', 'vp9'] },
-  '.webm': { muxer: 'webm', codecs: ['av1', 'vp9'] },
-  '.mp4': { muxer: 'mp4', codecs: ['av1', 'vp9'] },
-  '.ivf': { muxer: 'ivf', codecs: ['av1', 'vp9'] },
-};
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** JSON with sorted object keys, so equal plans hash equally. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
 async function assertWritableDir(what: string, dir: string, target: string): Promise<void> {
   const fail = (why: string) => new InvalidOptionsError(what, `cannot write ${JSON.stringify(target)}: ${why}`);
   let s;
@@ -171,45 +122,6 @@ async function assertWritableDir(what: string, dir: string, target: string): Pro
   } catch {
     throw fail(`directory ${JSON.stringify(dir)} is not writable (permission denied)`);
   }
-}
-
-/** Everything checked before any file is created or any encode starts. */
-export interface PreparedEncode {
-  plan: EncodePlan;
-  input: string;
-  output: string;
-  muxer: string;
-  workDir: string;
-  backend: FfmpegBackend;
-  adapter: EncoderAdapter;
-  inputStat: { bytes: number; mtimeMs: number };
-  /** Timestamp of the first frame (seconds) for seek-mode cutting, or undefined for decode mode. */
-  firstFrameSeconds: number | undefined;
-  jobs: number;
-  threads: number;
-  keyint: number;
-  /** The standalone encoder program, when `via: 'tool'`. */
-  tool?: { tool: EncoderTool; path: string; version: string };
-}
-
-async function countPackets(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
-  const r = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'V:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', `file:${input}`], {
-    signal,
-    timeoutMs: 600_000,
-  });
-  const n = Number(r.stdout.trim().split(/\s+/)[0]);
-  return r.exitCode === 0 && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-async function firstFrameTime(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
-  const r = await runTool(
-    ffprobe,
-    ['-v', 'error', '-select_streams', 'V:0', '-read_intervals', '%+#1', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', `file:${input}`],
-    { signal, timeoutMs: 60_000 },
-  );
-  // "0.000000," (csv adds a separator for the empty side-data section).
-  const t = Number.parseFloat(r.stdout.trim().split(/[\s,]+/)[0] ?? '');
-  return r.exitCode === 0 && Number.isFinite(t) ? t : undefined;
 }
 
 /**
@@ -231,7 +143,7 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   // Output container and directories.
   const output = path.resolve(opts.output);
   const ext = path.extname(output).toLowerCase();
-  const mux = MUXERS[ext];
+  const mux = outputContainer(ext);
   if (!mux) throw new InvalidOptionsError('output', `${JSON.stringify(opts.output)}: unsupported extension ${JSON.stringify(ext || '(none)')}; use .mkv, .webm, .mp4 or .ivf`);
   await assertWritableDir('output', path.dirname(output), opts.output);
   const existing = await stat(output).catch(() => undefined);
@@ -287,177 +199,6 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   };
 }
 
-/** Bump when the way chunks are cut or muxed changes, so older chunk files are not reused. */
-const CHUNK_FORMAT = 1;
-
-/**
- * Claims the work directory for this process (a `lock` file holding the pid). A lock left by a
- * process that no longer runs (killed) is taken over; one held by a live process is an error.
- */
-async function lockWorkDir(workDir: string): Promise<() => Promise<void>> {
-  const lock = path.join(workDir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
-      return () => rm(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      let alive = false;
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-        try {
-          process.kill(pid, 0);
-          alive = true;
-        } catch (err) {
-          alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-        }
-      }
-      if (alive || pid === process.pid) throw new InvalidOptionsError('workDir', `${JSON.stringify(workDir)} is in use by another encode (process ${pid})`);
-      await rm(lock, { force: true });
-    }
-  }
-  throw new InvalidOptionsError('workDir', `cannot lock ${JSON.stringify(workDir)}`);
-}
-
-const chunkName = (i: number) => `chunk-${String(i).padStart(5, '0')}.ivf`;
-
-/** The ffmpeg input-and-filter arguments that produce frames [start, end) with fresh CFR timestamps. */
-function cutArgs(p: PreparedEncode, start: number, end: number, mode: 'seek' | 'decode'): string[] {
-  const { num, den } = p.plan.input.frameRate;
-  const retime = `settb=${den}/${num},setpts=N`;
-  if (mode === 'seek' && start > 0 && p.firstFrameSeconds !== undefined) {
-    const cut = seekCut(start, end, { num, den }, p.firstFrameSeconds);
-    return [...cut.inputArgs, '-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `${cut.trim},${retime}`];
-  }
-  return ['-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start_frame=${start}:end_frame=${end},${retime}`];
-}
-
-/**
- * The chunk key: sha256 of everything that determines a chunk's bytes (input identity, frame
- * range, frame rate, ffmpeg version, the exact encoder arguments). Chunks and probe encodes with
- * equal keys are interchangeable.
- */
-function chunkKey(p: PreparedEncode, startFrame: number, endFrame: number, args: string[]): string {
-  const identity = { chunkFormat: CHUNK_FORMAT, input: p.inputStat, frameRate: p.plan.input.frameRate, ffmpeg: p.backend.version };
-  return sha256(canonical({ ...identity, startFrame, endFrame, args }));
-}
-
-/** Placeholder for the output file in a standalone program's arguments (replaced per run). */
-const TOOL_OUT = '\u0000out';
-
-function chunkArgs(p: PreparedEncode, rec: { startFrame: number; endFrame: number; crf: number; options: Record<string, OptionValue> }): string[] {
-  const settings = { crf: rec.crf, preset: p.plan.preset, bitDepth: p.plan.bitDepth, threads: p.threads, keyint: p.keyint, options: rec.options };
-  return p.tool ? [p.tool.path, p.tool.version, ...p.tool.tool.args(settings, TOOL_OUT)] : p.adapter.args(settings);
-}
-
-const COMMON_OUT = ['-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags', '+bitexact'];
-
-interface RunOutput {
-  frames: number;
-  log: string;
-}
-
-/**
- * Runs one ffmpeg encode (progress on stderr via `-progress pipe:2`), or ffmpeg piping Y4M into
- * a standalone encoder; reports `frame=` progress; throws AbortError or FfmpegError.
- */
-async function runEncode(
-  ffmpeg: string,
-  args: string[],
-  signal: AbortSignal,
-  onFrames: (n: number) => void,
-  tool?: { path: string; args: string[] },
-): Promise<RunOutput> {
-  if (signal.aborted) throw new AbortError(signal.reason);
-  const child = execa(ffmpeg, args, { reject: false, stdin: 'ignore', buffer: false, cancelSignal: signal, encoding: 'utf8' });
-  let toolLog = '';
-  const encoder = tool ? execa(tool.path, tool.args, { reject: false, stdin: 'pipe', stdout: 'ignore', buffer: false, cancelSignal: signal, encoding: 'utf8' }) : undefined;
-  if (encoder) {
-    // A dead encoder closes the pipe; ffmpeg then fails with EPIPE, reported below.
-    encoder.stdin!.on('error', () => undefined);
-    child.stdout!.pipe(encoder.stdin!);
-    encoder.stderr?.on('data', (d: Buffer | string) => {
-      toolLog = (toolLog + String(d)).slice(-32_768);
-    });
-  }
-  let head = '';
-  let tail = '';
-  child.stderr?.on('data', (d: Buffer | string) => {
-    const t = String(d);
-    if (head.length < 32_768) head += t;
-    else tail = (tail + t).slice(-32_768);
-  });
-  let frames = 0;
-  let pending = '';
-  child.stderr?.on('data', (d: Buffer | string) => {
-    pending += String(d);
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = /^frame=(\d+)/.exec(l);
-      if (m) {
-        frames = Number(m[1]);
-        onFrames(frames);
-      }
-    }
-  });
-  const [r, e] = await Promise.all([child, encoder]);
-  const log = tail ? `${head}\n${tail}` : head;
-  if (r.isCanceled || e?.isCanceled || signal.aborted) throw new AbortError(signal.reason);
-  if (e && e.exitCode !== 0) throw new FfmpegError([tool!.path, ...tool!.args], e.exitCode, `${path.basename(tool!.path)}: ${toolLog.slice(-2000)}`);
-  if (r.exitCode !== 0) {
-    const problems = problemLines(log);
-    throw new FfmpegError(args, r.exitCode, problems.length ? problems.join('\n') : log.slice(-2000));
-  }
-  return { frames, log: `${log}\n${toolLog}` };
-}
-
-interface CutResult {
-  out: RunOutput;
-  mode: 'seek' | 'decode';
-}
-
-/**
- * Encodes frames [startFrame, endFrame) of the prepared input with one chunk's arguments into
- * `tmp` (an IVF file), checking the frame count; a seek that lands on the wrong frames (timestamps
- * off the nominal rate) is retried by decoding from the start. Removes `tmp` on failure.
- */
-async function encodeCut(
-  p: PreparedEncode,
-  c: { index: number; startFrame: number; endFrame: number; args: string[] },
-  tmp: string,
-  signal: AbortSignal,
-  onFrames: (n: number) => void,
-): Promise<CutResult> {
-  const { num, den } = p.plan.input.frameRate;
-  const frames = c.endFrame - c.startFrame;
-  let mode: 'seek' | 'decode' = p.firstFrameSeconds !== undefined && c.startFrame > 0 ? 'seek' : 'decode';
-  for (;;) {
-    const head = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-progress', 'pipe:2', ...cutArgs(p, c.startFrame, c.endFrame, mode), '-r', `${num}/${den}`, '-vsync', 'passthrough'];
-    // Y4M carries the frame rate and bit depth to the standalone encoder (10-bit Y4M needs -strict -1).
-    const args = p.tool
-      ? [...head, '-pix_fmt', p.plan.bitDepth === 10 ? 'yuv420p10le' : 'yuv420p', '-strict', '-1', ...COMMON_OUT, '-f', 'yuv4mpegpipe', 'pipe:1']
-      : [...head, ...c.args, ...COMMON_OUT, '-f', 'ivf', '-y', tmp];
-    const tool = p.tool ? { path: p.tool.path, args: c.args.slice(2).map((a) => (a === TOOL_OUT ? tmp : a)) } : undefined;
-    let out: RunOutput;
-    try {
-      out = await runEncode(p.backend.path, args, signal, onFrames, tool);
-      // The standalone encoder must have written every frame it was given.
-      if (tool && out.frames === frames) out.frames = (await countOutput(p.backend, tmp, signal)).frames;
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    if (out.frames === frames) return { out, mode };
-    await rm(tmp, { force: true });
-    if (mode === 'seek') {
-      mode = 'decode'; // timestamps did not match the nominal rate here: cut by frame number
-      continue;
-    }
-    throw new CorruptInputError(p.input, `scene ${c.index} (frames ${c.startFrame}..${c.endFrame - 1}) decoded to ${out.frames} frames, expected ${frames}`);
-  }
-}
-
 export interface SegmentEncode {
   file: string;
   bytes: number;
@@ -501,21 +242,6 @@ export async function encodeSegment(
   return result;
 }
 
-/** Deletes chunk files and the concat list from a work directory; the manifest stays. */
-async function removeChunkFiles(workDir: string, files: readonly string[]): Promise<void> {
-  await rm(path.join(workDir, 'concat.txt'), { force: true });
-  for (const f of files) await rm(path.join(workDir, f), { force: true });
-}
-
-/**
- * Deletes the chunk files of a finished encode that was run with `keepChunks` (for example to be
- * re-encoded in part, as optimizeEncode's rounds do), keeping only its manifest.
- */
-export async function discardChunks(workDir: string): Promise<void> {
-  const manifest = await readManifest(path.join(workDir, MANIFEST_NAME));
-  if (manifest) await removeChunkFiles(workDir, manifest.chunks.map((c) => c.file));
-}
-
 /**
  * Encodes a plan scene by scene and concatenates the chunks into `output`. Resumable: finished
  * chunks recorded in `<workDir>/manifest.json` are reused by a later run with the same settings,
@@ -536,53 +262,12 @@ export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown,
 
 async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started: number): Promise<EncodeResult> {
   const { plan, adapter, backend } = p;
-  const { num, den } = plan.input.frameRate;
-  const fps = num / den;
-  // Leftovers of a killed run (partial chunk files) are never reused.
-  for (const name of await readdir(p.workDir)) if (name.endsWith('.tmp')) await rm(path.join(p.workDir, name), { force: true });
-
-  const manifestPath = path.join(p.workDir, MANIFEST_NAME);
-  const previous = await readManifest(manifestPath);
-  const writeManifest = manifestWriter(manifestPath);
-
-  const chunks: Array<ChunkRecord & { args: string[]; options: Record<string, OptionValue> }> = [];
-  for (const [index, s] of plan.scenes.entries()) {
-    const options = { ...plan.options, ...(s.options ?? {}) } as Record<string, OptionValue>;
-    const args = chunkArgs(p, { startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, options });
-    const key = chunkKey(p, s.startFrame, s.endFrame, args);
-    const file = chunkName(index);
-    const old = previous?.chunks.find((c) => c.index === index && c.key === key && c.status === 'done' && c.file === file);
-    let reusable = false;
-    if (old?.bytes !== undefined) {
-      const st = await stat(path.join(p.workDir, file)).catch(() => undefined);
-      reusable = !!st?.isFile() && st.size === old.bytes;
-    }
-    const cached = !reusable && opts.segmentCache ? await takeSegment(opts.segmentCache, key, path.join(p.workDir, file)) : undefined;
-    const frames = s.endFrame - s.startFrame;
-    chunks.push(
-      reusable
-        ? { ...old!, args, options }
-        : cached
-          ? {
-              index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'done', args, options,
-              bytes: cached.bytes, bitrateKbps: (cached.bytes * 8) / 1000 / (frames / fps), encodeSeconds: cached.encodeSeconds, encoderVersion: cached.encoderVersion,
-            }
-          : { index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'pending', args, options },
-    );
-  }
+  const fps = plan.input.frameRate.num / plan.input.frameRate.den;
+  const chunks = await planChunks(p, opts.segmentCache);
   const reusedIdx = new Set(chunks.filter((c) => c.status === 'done').map((c) => c.index));
-
-  const manifest: EncodeManifest = {
-    format: 'scenecrf-encode-manifest',
-    version: 1,
-    planHash: sha256(canonical(plan)),
-    encoder: plan.encoder,
-    ffmpeg: backend.version,
-    input: { path: p.input, ...p.inputStat },
-    output: p.output,
-    threads: p.threads,
-    chunks: chunks.map(({ args: _a, options: _o, ...c }) => c),
-  };
+  const manifestPath = path.join(p.workDir, MANIFEST_NAME);
+  const writeManifest = manifestWriter(manifestPath);
+  const manifest = newManifest(p, chunks);
   await writeManifest(manifest);
 
   // Progress bookkeeping.
@@ -672,26 +357,8 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     opts.signal?.removeEventListener('abort', onAbort);
   }
 
-  // Concatenate losslessly; write to a temporary name, check, rename.
   emit('concat');
-  throwIfAborted(opts.signal);
-  const list = path.join(p.workDir, 'concat.txt');
-  await writeFileAtomic(list, chunks.map((c) => `file '${c.file}'\n`).join(''));
-  const tmpOut = path.join(path.dirname(p.output), `.${path.basename(p.output)}.${process.pid}.tmp`);
-  const timescale = p.muxer === 'mp4' ? ['-video_track_timescale', String(num * Math.max(1, Math.ceil(10_000 / num)))] : [];
-  const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, '-f', p.muxer, '-y', tmpOut];
-  try {
-    const r = await runTool(backend.path, concatArgs, { signal: opts.signal });
-    if (r.exitCode !== 0) throw new FfmpegError(concatArgs, r.exitCode, r.stderr);
-    const check = await countOutput(backend, tmpOut, opts.signal);
-    if (check.frames !== total) throw new FfmpegError(concatArgs, 0, `concatenated output has ${check.frames} frames, expected ${total}`);
-    if (check.duration !== undefined && Math.abs(check.duration - total / fps) > 0.5 / fps + 0.002)
-      throw new FfmpegError(concatArgs, 0, `concatenated output lasts ${check.duration}s, expected ${(total / fps).toFixed(4)}s`);
-    await rename(tmpOut, p.output);
-  } catch (e) {
-    await rm(tmpOut, { force: true });
-    throw e;
-  }
+  await concatChunks(p, chunks.map((c) => c.file), opts.signal);
   const bytes = (await stat(p.output)).size;
   manifest.completed = { bytes, frames: total, at: new Date().toISOString() };
   await writeManifest(manifest);
@@ -713,20 +380,4 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     manifest: manifestPath,
     ffmpeg: { path: backend.path, version: backend.version },
   };
-}
-
-/** Frame (packet) count and duration of a finished file. */
-export async function countOutput(backend: FfmpegBackend, file: string, signal?: AbortSignal): Promise<{ frames: number; duration?: number }> {
-  if (backend.ffprobePath) {
-    const r = await runTool(
-      backend.ffprobePath,
-      ['-v', 'error', '-select_streams', 'V:0', '-count_packets', '-show_entries', 'stream=nb_read_packets:format=duration', '-of', 'json', `file:${file}`],
-      { signal, timeoutMs: 600_000 },
-    );
-    const j = JSON.parse(r.stdout || '{}') as { streams?: Array<{ nb_read_packets?: string }>; format?: { duration?: string } };
-    const d = Number(j.format?.duration);
-    return { frames: Number(j.streams?.[0]?.nb_read_packets ?? 0), duration: Number.isFinite(d) ? d : undefined };
-  }
-  const r = await runTool(backend.path, ['-hide_banner', '-nostdin', '-i', `file:${file}`, '-map', '0:V:0', '-c', 'copy', '-f', 'null', '-'], { signal });
-  return { frames: parseFinalProgress(r.stderr)?.frame ?? 0 };
 }

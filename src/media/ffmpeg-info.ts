@@ -1,6 +1,7 @@
 /**
  * Pure parsers for ffmpeg's human-readable output: the input banner printed by
- * `ffmpeg -hide_banner -i X`, the final progress line, and the `-encoders` / `-filters` tables.
+ * `ffmpeg -hide_banner -i X`, the final progress line, the `-encoders` / `-filters` tables, and
+ * the level tags of a `-loglevel level+…` log.
  *
  * No I/O here: these are shared by the native layer (which may have no ffprobe) and the wasm
  * backend (which has no ffprobe at all). Formats checked against Debian's ffmpeg 5.1 and the
@@ -181,6 +182,19 @@ function parseVideoBody(index: number, body: string): ParsedVideoStream | null {
     tbr,
     frameRate,
   };
+}
+
+/** ffmpeg's log without the "[info] " style tags that `-loglevel level+…` adds. */
+export function withoutLevelTags(stderr: string): string {
+  return stderr.replace(/\[(?:quiet|panic|fatal|error|warning|info|verbose|debug|trace)\] ?/g, '');
+}
+
+/** The decoder's complaints: stderr lines at error level or worse, without their level tag. */
+export function problemLines(stderr: string): string[] {
+  return stderr
+    .split(/\r?\n/)
+    .filter((l) => /\[(?:error|fatal|panic)\]/.test(l))
+    .map((l) => l.replace(/\[(?:error|fatal|panic)\] ?/, '').trim());
 }
 
 /** The most informative error line of an ffmpeg log (last line that looks like an error). */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { FfmpegNotFoundError } from '../errors.js';
 import { parseCodecList, parseFilterList } from './ffmpeg-info.js';
 import { runTool } from './process.js';
-import type { FfmpegBackend, FfmpegSource } from './types.js';
+import { nativeMedia } from './native/backend.js';
+import type { FfmpegBackend, FfmpegSource, MediaBackend } from './types.js';
 
 export interface ResolveFfmpegOptions {
   /** Explicit ffmpeg executable; wins over everything else. */
@@ -122,10 +123,7 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<FfmpegBa
 
 async function resolveUncached(opts: ResolveFfmpegOptions, env: NodeJS.ProcessEnv): Promise<FfmpegBackend> {
   const mode = opts.backend ?? 'auto';
-  if (mode === 'wasm') {
-    const { createWasmBackend } = await import('./wasm.js');
-    return createWasmBackend();
-  }
+  if (mode === 'wasm') return (await loadWasm()).createWasmBackend();
   const { list, rejected } = await candidates({ ...opts, env });
   for (const c of list) {
     try {
@@ -139,10 +137,22 @@ async function resolveUncached(opts: ResolveFfmpegOptions, env: NodeJS.ProcessEn
   }
   if (mode === 'native') throw new FfmpegNotFoundError(rejected.join('; '));
   try {
-    const { createWasmBackend } = await import('./wasm.js');
-    return await createWasmBackend();
+    return await (await loadWasm()).createWasmBackend();
   } catch (e) {
     rejected.push(`wasm core: ${(e as Error).message}`);
     throw new FfmpegNotFoundError(rejected.join('; '));
   }
+}
+
+/**
+ * The one place the wasm backend is loaded: lazily, because it pulls in @ffmpeg/core, which most
+ * runs (with a native ffmpeg) never need.
+ */
+function loadWasm(): Promise<typeof import('./wasm/backend.js')> {
+  return import('./wasm/backend.js');
+}
+
+/** The probe and decode operations of a resolved backend. */
+export async function mediaBackend(backend: FfmpegBackend): Promise<MediaBackend> {
+  return backend.kind === 'wasm' ? (await loadWasm()).wasmMedia : nativeMedia(backend);
 }

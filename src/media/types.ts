@@ -1,3 +1,5 @@
+import type { ParsedInputInfo } from './ffmpeg-info.js';
+
 /** How ffmpeg was found. Order of preference is the order of this union. */
 export type FfmpegSource = 'option' | 'env' | 'ffmpeg-static' | 'path' | 'wasm';
 
@@ -76,4 +78,38 @@ export interface FrameStreamOptions {
   /** Decoder threads (native ffmpeg; default: ffmpeg's own choice). See `analysisDecoderThreads`. */
   decoderThreads?: number;
   signal?: AbortSignal;
+}
+
+/** What a decode reports besides frames; the caller passes the object and reads it afterwards. */
+export interface DecodeDiagnostics {
+  /** Decoder error lines that did not stop decoding (damaged but readable input). */
+  warnings: string[];
+  /** The input as the decoder's own banner describes it (native ffmpeg), so no probe need run. */
+  input?: ParsedInputInfo;
+  /** How far into the stream (seconds) the decoded frames reach, from the decoder's final report. */
+  endTimeSeconds?: number;
+}
+
+/** Frame options with the geometry the decode will have, and the probe that decided it, if any. */
+export interface SettledDecode {
+  options: FrameStreamOptions;
+  /** The backend had to probe the input to settle the geometry: these are its facts (unchecked). */
+  probed?: VideoInfo;
+}
+
+/**
+ * What each ffmpeg backend (native, wasm) does for the rest of the package. Get one for a resolved
+ * `FfmpegBackend` with `mediaBackend()` (media/resolve.ts); callers use `probeVideo`,
+ * `decodeFrames` and `readVideo`, which add the input checks.
+ */
+export interface MediaBackend {
+  /** Facts of the input's first video stream. No file checks (probeVideo makes them first). */
+  probe(path: string, signal?: AbortSignal): Promise<VideoInfo>;
+  /**
+   * Fills in an open geometry (no `height`, bitDepth 'auto'). A decoder that negotiates it with
+   * ffmpeg (native) leaves the options as they are; one that cannot (wasm) probes the input here.
+   */
+  settleGeometry(path: string, opts: FrameStreamOptions): Promise<SettledDecode>;
+  /** Decodes the first video stream; `opts` as settled by `settleGeometry`. */
+  decodeFrames(path: string, opts: FrameStreamOptions, diagnostics?: DecodeDiagnostics): AsyncGenerator<Frame>;
 }

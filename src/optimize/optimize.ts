@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { discardChunks, encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import { discardChunks } from '../encode/chunking.js';
+import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';

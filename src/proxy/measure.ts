@@ -6,7 +6,7 @@ import { describeIssues, FfmpegError, InvalidOptionsError, throwIfAborted } from
 import { parseFinalProgress } from '../media/ffmpeg-info.js';
 import { seekCut } from '../media/cut.js';
 import { frameWindowsSelect, videoFilterArgs } from '../media/filter-args.js';
-import { analysisSize } from '../media/frames.js';
+import { analysisSize } from '../media/frame-format.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';

@@ -1,0 +1,84 @@
+/**
+ * Checks of an input that do not depend on the backend: the path before any tool sees it, the
+ * facts ffmpeg's banner states, whether the container holds a video at all, and whether the
+ * decoded frames fall short of what the container states (truncation).
+ */
+import { stat } from 'node:fs/promises';
+import { EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
+import { nonVideoFormat, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
+import type { VideoInfo } from './types.js';
+
+/** Checks the path before any tool sees it, so the common mistakes get precise errors. */
+export async function assertReadableFile(p: string): Promise<void> {
+  let s;
+  try {
+    s = await stat(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputNotFoundError(p, code === 'ENOENT' ? undefined : code === 'ENOTDIR' ? 'a parent path is not a directory' : (e as Error).message);
+  }
+  if (s.isDirectory()) throw new InputNotFoundError(p, 'it is a directory, not a file');
+  if (!s.isFile()) throw new InputNotFoundError(p, 'not a regular file');
+  if (s.size === 0) throw new EmptyInputError(p);
+}
+
+/** Still images and text-mode art are "video" streams to ffmpeg, but not videos to analyse. */
+export function assertVideoContainer(info: Pick<VideoInfo, 'container'>, input: string): void {
+  const notVideo = nonVideoFormat(info.container);
+  if (notVideo) throw new NotAVideoError(input, notVideo);
+}
+
+/**
+ * VideoInfo from ffmpeg's own "Input #0" banner (no ffprobe): what a decoder run already printed.
+ * `counted` is an exact frame count when the caller has one. The banner carries no per-stream
+ * frame count, so `declaredFrameCount` stays unknown.
+ */
+export function videoInfoFromBanner(info: ParsedInputInfo, input: string, counted?: number): VideoInfo {
+  if (!info.video) throw new NotAVideoError(input, info.hasAudio ? 'audio only' : 'no video stream');
+  const fps = info.video.fps ?? info.video.tbr;
+  if (!fps) throw new UnsupportedError(`cannot determine the frame rate of ${input}`);
+  const duration = info.durationSeconds ?? (counted ?? 0) / fps;
+  return {
+    path: input,
+    container: info.container,
+    codec: info.video.codec,
+    width: info.video.width,
+    height: info.video.height,
+    pixFmt: info.video.pixFmt,
+    bitDepth: info.video.bitDepth,
+    frameRate: info.video.frameRate ?? rateToRational(String(fps)) ?? { num: Math.round(fps * 1000), den: 1000 },
+    fps,
+    frameCount: counted ?? Math.max(1, Math.round(duration * fps)),
+    frameCountExact: counted !== undefined,
+    durationSeconds: duration,
+    variableFrameRate: !!(info.video.fps && info.video.tbr && Math.abs(info.video.fps - info.video.tbr) > 0.01 * info.video.fps),
+  };
+}
+
+/**
+ * Why the decode looks truncated, or undefined. With a frame count in the container (mp4, mov) the
+ * decoded count must match it; otherwise the time the decoder reached is compared with the stated
+ * duration — counts say nothing for variable frame rate, where the stated fps is only nominal.
+ * The duration test allows more (5% against 1%): the nominal rate of a variable-rate stream that
+ * is not flagged as such can be off by a few percent.
+ */
+export function truncation(video: VideoInfo, decoded: number, reachedSeconds: number | undefined): string | undefined {
+  const exact = video.declaredFrameCount ?? (video.frameCountExact ? video.frameCount : undefined);
+  if (exact !== undefined) {
+    return decoded < exact - Math.max(2, Math.round(0.01 * exact)) ? `only ${decoded} of ${exact} frames decodable` : undefined;
+  }
+  const stated = video.declaredDurationSeconds;
+  const reached = reachedSeconds ?? (video.variableFrameRate ? undefined : decoded / video.fps);
+  if (stated === undefined || reached === undefined) return undefined;
+  return reached < stated - Math.max(2 / video.fps, 0.05 * stated)
+    ? `only ${decoded} frames (${reached.toFixed(2)} s) decodable of ${stated.toFixed(2)} s stated by the container`
+    : undefined;
+}
+
+/**
+ * Frames whose timestamps span more or less time than count / fps: the rate varies (containers
+ * such as Matroska state only a nominal rate, so the header alone cannot tell).
+ */
+export function timestampsVary(fps: number, decoded: number, endTimeSeconds: number | undefined): boolean {
+  return endTimeSeconds !== undefined && Math.abs(endTimeSeconds - decoded / fps) > Math.max(2 / fps, 0.01 * endTimeSeconds);
+}

@@ -1,0 +1,46 @@
+/**
+ * Facts of a file's video stream that the encoder checks its inputs and outputs with: packet count,
+ * duration, the first frame's timestamp. Native tools only (encoding needs a native ffmpeg);
+ * ffprobe reads them without decoding, and without ffprobe ffmpeg counts packets by stream copy.
+ */
+import { parseFinalProgress } from '../ffmpeg-info.js';
+import { runTool } from '../process.js';
+import type { FfmpegBackend } from '../types.js';
+
+/** Packets of the first video stream (one per frame), counted by ffprobe; undefined when it cannot. */
+export async function countPackets(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
+  const r = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'V:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', `file:${input}`], {
+    signal,
+    timeoutMs: 600_000,
+  });
+  const n = Number(r.stdout.trim().split(/\s+/)[0]);
+  return r.exitCode === 0 && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Timestamp (seconds) of the first video frame, read by ffprobe; undefined when it cannot. */
+export async function firstFrameTime(ffprobe: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
+  const r = await runTool(
+    ffprobe,
+    ['-v', 'error', '-select_streams', 'V:0', '-read_intervals', '%+#1', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', `file:${input}`],
+    { signal, timeoutMs: 60_000 },
+  );
+  // "0.000000," (csv adds a separator for the empty side-data section).
+  const t = Number.parseFloat(r.stdout.trim().split(/[\s,]+/)[0] ?? '');
+  return r.exitCode === 0 && Number.isFinite(t) ? t : undefined;
+}
+
+/** Frame (packet) count and duration of a finished file. */
+export async function countOutput(backend: FfmpegBackend, file: string, signal?: AbortSignal): Promise<{ frames: number; duration?: number }> {
+  if (backend.ffprobePath) {
+    const r = await runTool(
+      backend.ffprobePath,
+      ['-v', 'error', '-select_streams', 'V:0', '-count_packets', '-show_entries', 'stream=nb_read_packets:format=duration', '-of', 'json', `file:${file}`],
+      { signal, timeoutMs: 600_000 },
+    );
+    const j = JSON.parse(r.stdout || '{}') as { streams?: Array<{ nb_read_packets?: string }>; format?: { duration?: string } };
+    const d = Number(j.format?.duration);
+    return { frames: Number(j.streams?.[0]?.nb_read_packets ?? 0), duration: Number.isFinite(d) ? d : undefined };
+  }
+  const r = await runTool(backend.path, ['-hide_banner', '-nostdin', '-i', `file:${file}`, '-map', '0:V:0', '-c', 'copy', '-f', 'null', '-'], { signal });
+  return { frames: parseFinalProgress(r.stderr)?.frame ?? 0 };
+}
