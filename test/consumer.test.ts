@@ -34,7 +34,8 @@ function examples(file: string): Example[] {
   return out;
 }
 
-const importedModules = (code: string) => [...code.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
+/** Packages an example imports (Node's built-in modules aside). */
+const importedModules = (code: string) => [...code.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:'));
 
 const readme = examples(path.join(ROOT, 'README.md'));
 const docs = readdirSync(path.join(ROOT, 'docs'))
