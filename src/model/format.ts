@@ -36,13 +36,13 @@
  * strictly decreasing size), so the planner can rely on them whatever the coefficients say.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError, ModelInvalidError } from '../errors.js';
 import { ENCODERS, type EncoderName } from '../core/encoders.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readJsonFile } from '../util/json-file.js';
 import { proxySpecSchema } from '../core/proxy-spec.js';
 import { modelFeatureList } from './features.js';
 
@@ -203,18 +203,7 @@ export function parseCrfModel(json: unknown, what: string): CrfModel {
 
 /** Reads and validates a CRF model file; every problem is a ModelInvalidError naming the file. */
 export async function loadCrfModel(file: string): Promise<CrfModel> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ModelInvalidError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ModelInvalidError(file, `not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const json = await readJsonFile(file, (why, cause) => new ModelInvalidError(file, why, { cause }));
   return parseCrfModel(json, file);
 }
 

@@ -9,11 +9,11 @@
  * `loadVmafModel` opens either this format or a libvmaf model JSON, behind one `VmafModel` type.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { describeIssues, ModelInvalidError } from '../errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import {
   DEFAULT_ENHN_GAIN_LIMIT,
   VMAF_FEATURE_KEYS,
@@ -149,18 +149,8 @@ export function parseFusionModel(json: unknown, pathForErrors: string): FusionMo
   return model;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ModelInvalidError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ModelInvalidError(file, `not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+function readJson(file: string): Promise<unknown> {
+  return readJsonFile(file, (why, cause) => new ModelInvalidError(file, why, { cause }));
 }
 
 /** Loads a scenecrf fusion model; without a path, the shipped default `models/vmaf-fusion-v1.json`. */

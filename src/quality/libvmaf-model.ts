@@ -12,9 +12,9 @@
  *      column of libvmaf's logs) is without it, so `enableTransform` defaults to false here too.
  *   5. clip to score_clip.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeIssues, ModelInvalidError } from '../errors.js';
+import { readJsonFile } from '../util/json-file.js';
 
 /** scenecrf's canonical names of the six VMAF v0.6.x elementary features. */
 export const VMAF_FEATURE_KEYS = ['adm2', 'motion2', 'vif_scale0', 'vif_scale1', 'vif_scale2', 'vif_scale3'] as const;
@@ -271,18 +271,7 @@ export function parseLibvmafModel(json: unknown, pathForErrors: string, options:
 
 /** Reads and validates a libvmaf model JSON file. Throws ModelInvalidError if unreadable or malformed. */
 export async function loadLibvmafModel(path: string, options: LibvmafLoadOptions = {}): Promise<LibvmafModel> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ModelInvalidError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ModelInvalidError(path, `not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const json = await readJsonFile(path, (why, cause) => new ModelInvalidError(path, why, { cause }));
   return parseLibvmafModel(json, path, options);
 }
 
