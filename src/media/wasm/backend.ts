@@ -9,18 +9,11 @@ import type { FfmpegBackend, MediaBackend } from '../types.js';
 import { errorMessage, loadWasmCore, startJob } from './core.js';
 import { decodeFramesWasm } from './decode.js';
 import { probeWasm } from './probe.js';
+import { onceUntilFailure } from '../../util/once.js';
 import type { CommandResult } from './worker.js';
 
-let backendPromise: Promise<FfmpegBackend> | undefined;
-
 /** The wasm backend, with version and capabilities read from the core itself (cached per process). */
-export function createWasmBackend(): Promise<FfmpegBackend> {
-  backendPromise ??= describeBackend().catch((err: unknown) => {
-    backendPromise = undefined;
-    throw err;
-  });
-  return backendPromise;
-}
+export const createWasmBackend: () => Promise<FfmpegBackend> = onceUntilFailure(() => describeBackend());
 
 /**
  * Encoders that @ffmpeg/core 0.12.10 lists but that crash the instance ("RuntimeError: memory

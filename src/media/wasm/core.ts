@@ -33,6 +33,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AbortError, EmptyInputError, FfmpegError, FfmpegNotFoundError, InputNotFoundError, InvalidOptionsError, throwIfAborted } from '../../errors.js';
 import { WORKER_SOURCE, type CommandResult, type WorkerCommand, type WorkerInput, type WorkerJob, type WorkerMessage } from './worker.js';
+import { onceUntilFailure } from '../../util/once.js';
 
 /** Placeholder in `runWasmFfmpeg` args that is replaced by the input's path inside the wasm FS. */
 export const WASM_INPUT_TOKEN = '{input}';
@@ -56,20 +57,12 @@ export interface WasmCore {
   module: object;
 }
 
-let corePromise: Promise<WasmCore> | undefined;
-
 /**
  * Resolves and compiles @ffmpeg/core, once per process (later calls share the result; a failure is
  * not cached). Nothing is loaded until this is called. The module instance itself is created per job,
  * inside that job's worker.
  */
-export function loadWasmCore(): Promise<WasmCore> {
-  corePromise ??= compileCore().catch((err: unknown) => {
-    corePromise = undefined;
-    throw err;
-  });
-  return corePromise;
-}
+export const loadWasmCore: () => Promise<WasmCore> = onceUntilFailure(() => compileCore());
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
