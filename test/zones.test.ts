@@ -9,7 +9,7 @@ import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EncodePlanInput } from '../src/core/plan-file.js';
+import { parsePlan, type EncodePlanInput } from '../src/core/plan-file.js';
 import { ffmpegScript, shellQuote } from '../src/zones/ffmpeg-script.js';
 import {
   formatZones,
@@ -89,6 +89,18 @@ describe('zone formats (syntax)', () => {
     for (const f of ZONE_FORMATS) expect(formatZones(plan(), f, { output: 'out.mkv' }).endsWith('\n')).toBe(true);
     expect(() => formatZones(plan(), 'ffmpeg')).toThrow(/output/);
     expect(() => formatZones(plan(), 'nope' as never)).toThrow(/av1an/);
+  });
+
+  it('plan options are checked once, when the plan is parsed, for every consumer alike', () => {
+    // An SVT-AV1 value with ':' or '=' would add parameters to -svtav1-params / --svtav1-params,
+    // e.g. a second crf that overrides the plan's CRF column for every scene.
+    const smuggled = plan({ options: { tune: '0:crf=1' } });
+    for (const f of ZONE_FORMATS) expect(() => formatZones(smuggled, f, { output: 'out.mkv' }), f).toThrow(/cannot contain ':' or '='/);
+    expect(() => parsePlan(smuggled)).toThrow(/options\.tune.*cannot contain/);
+    // Names the standalone encoders' flags own are refused for the ffmpeg encode too, and back.
+    for (const [encoder, name] of [['aom', 'end-usage'], ['vp9', 'cq-level'], ['vp9', 'maxrate'], ['svt-av1', 'lp']] as const)
+      expect(() => parsePlan(plan({ encoder, preset: 4, options: { [name]: 1 } })), `${encoder} ${name}`).toThrow(/set by scenecrf/);
+    expect(() => parsePlan(plan({ scenes: [{ startFrame: 0, endFrame: 60, crf: 30, options: { 'film-grain': "8'" } }] }))).toThrow(/scenes\.0\.options\.film-grain.*without spaces, quotes/);
   });
 
   it('rejects what a target cannot express, before writing anything', () => {

@@ -13,3 +13,16 @@ export const CRF_RANGE: Record<EncoderName, { min: number; max: number }> = {
   aom: { min: 0, max: 63 },
   vp9: { min: 0, max: 63 },
 };
+
+/**
+ * Plan option names scenecrf sets itself from the plan (CRF, speed, bit depth, threads, rate
+ * control, geometry), per encoder. A plan's `options` may not name them: every consumer of a plan
+ * (the chunked encode through ffmpeg, Av1an zones through aomenc/vpxenc/SvtAv1EncApp, the ffmpeg
+ * script) would otherwise let an option contradict the plan's own CRF column. The lists cover the
+ * names of both the ffmpeg encoder options and the standalone encoders' flags.
+ */
+export const RESERVED_PLAN_OPTIONS: Record<EncoderName, readonly string[]> = {
+  'svt-av1': ['crf', 'preset', 'lp', 'input-depth', 'qp', 'rc', 'tbr', 'mbr', 'keyint', 'width', 'height', 'fps', 'fps-num', 'fps-denom', 'threads'],
+  aom: ['crf', 'b', 'cpu-used', 'threads', 'pix_fmt', 'c', 'codec', 'qmin', 'qmax', 'minrate', 'maxrate', 'end-usage', 'cq-level'],
+  vp9: ['crf', 'b', 'cpu-used', 'threads', 'pix_fmt', 'c', 'codec', 'qmin', 'qmax', 'minrate', 'maxrate', 'end-usage', 'cq-level'],
+};

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
-import { CRF_RANGE, ENCODERS, type EncoderName } from './encoders.js';
+import { CRF_RANGE, ENCODERS, RESERVED_PLAN_OPTIONS, type EncoderName } from './encoders.js';
 
 /**
  * The encode plan: what to encode, with which encoder, and each scene's CRF. It is the hand-off
@@ -60,6 +60,8 @@ export const planSchema = z
       if (!(s.crf >= range.min && s.crf <= range.max)) issue(`scene ${i}: CRF ${s.crf} is out of range for ${plan.encoder} (${range.min}..${range.max})`, ['scenes', i, 'crf']);
       expected = Math.max(expected, s.endFrame);
     });
+    checkPlanOptions(plan.encoder, plan.options, ['options'], issue);
+    plan.scenes.forEach((s, i) => s.options && checkPlanOptions(plan.encoder, s.options, ['scenes', i, 'options'], issue));
     if (expected !== plan.input.frameCount)
       issue(
         expected < plan.input.frameCount
@@ -68,6 +70,45 @@ export const planSchema = z
         ['scenes'],
       );
   });
+
+const OPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/**
+ * The one check of plan options, for every consumer (encode, zone files, the ffmpeg script): names
+ * are the encoder's long option names without dashes; names scenecrf sets itself are refused; values
+ * are single shell- and parameter-list-safe words (SVT-AV1's go into one `key=value:key=value` list,
+ * so ':' and '=' there would smuggle in other parameters, such as another crf).
+ */
+function checkPlanOptions(
+  encoder: EncoderName,
+  options: Record<string, string | number | boolean>,
+  at: Array<string | number>,
+  issue: (message: string, path: Array<string | number>) => void,
+): void {
+  for (const [name, value] of Object.entries(options)) {
+    const path = [...at, name];
+    if (!OPTION_NAME.test(name)) {
+      issue(`option names are the encoder's long option names without dashes (letters, digits, "-", "_"), got ${JSON.stringify(name)}`, path);
+      continue;
+    }
+    if (RESERVED_PLAN_OPTIONS[encoder].includes(name)) {
+      issue(`"${name}" is set by scenecrf from the scene's crf and the plan's preset, bit depth and threads; remove it from the options`, path);
+      continue;
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) issue(`${name} is not a finite number`, path);
+    const text = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+    if (text === '' || /[\s'"\\]/.test(text)) issue(`value ${JSON.stringify(text)} must be non-empty, without spaces, quotes or backslashes`, path);
+    else if (encoder === 'svt-av1' && /[:=]/.test(text)) issue(`value ${JSON.stringify(text)}: SVT-AV1 parameter values cannot contain ':' or '='`, path);
+  }
+}
+
+/** Throws InvalidOptionsError unless `options` pass the plan's option check (for options that come
+ * without a plan, e.g. one segment's extra options). */
+export function assertPlanOptions(encoder: EncoderName, options: Record<string, string | number | boolean>, what: string): void {
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  checkPlanOptions(encoder, options, ['options'], (message, path) => problems.push({ message, path }));
+  if (problems.length) throw new InvalidOptionsError(what, describeIssues(problems));
+}
 
 export type EncodePlan = z.output<typeof planSchema>;
 export type EncodePlanInput = z.input<typeof planSchema>;

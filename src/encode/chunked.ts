@@ -6,7 +6,7 @@ import { assertReadableFile } from '../media/input-checks.js';
 import { countPackets, firstFrameTime } from '../media/native/stream-facts.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
-import { parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
+import { assertPlanOptions, parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
 import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkFiles } from './chunking.js';
 import { resolveEncoderTool } from './cli-tools.js';
 import { concatChunks, outputContainer } from './concat.js';
@@ -153,7 +153,7 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   if (workStat && !workStat.isDirectory()) throw new InvalidOptionsError('workDir', `${JSON.stringify(workDir)} exists and is not a directory`);
   await assertWritableDir('workDir', workStat ? workDir : path.dirname(workDir), workDir);
 
-  // Encoder: ffmpeg has it, and the plan's options are ones the adapter passes through.
+  // Encoder: ffmpeg has it. (The plan's options were checked when the plan was parsed.)
   const backend = await resolveFfmpeg({ ffmpegPath: opts.ffmpegPath, backend: 'native' });
   const via = opts.via ?? 'ffmpeg';
   if (via !== 'ffmpeg' && via !== 'tool') throw new InvalidOptionsError('via', `expected "ffmpeg" or "tool", got ${JSON.stringify(via)}`);
@@ -161,8 +161,6 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   // Through a standalone program ffmpeg only decodes, so it needs no encoder library.
   const adapter = tool ? encoderAdapter(plan.encoder) : assertEncoderSupported(backend, plan.encoder);
   if (!mux.codecs.includes(adapter.codec)) throw new UnsupportedError(`${adapter.codec} cannot be stored in ${ext}`);
-  adapter.validateOptions(plan.options as Record<string, OptionValue>, 'plan options');
-  plan.scenes.forEach((s, i) => s.options && adapter.validateOptions({ ...plan.options, ...s.options } as Record<string, OptionValue>, `plan scene ${i} options`));
 
   // Input: exists, is the video the plan describes.
   const input = path.resolve(opts.input ?? plan.input.path);
@@ -222,6 +220,7 @@ export async function encodeSegment(
   cache: { segmentCache?: string } = {},
 ): Promise<SegmentEncode> {
   const t = performance.now();
+  if (segment.options) assertPlanOptions(p.plan.encoder, segment.options, 'segment options');
   const options = { ...p.plan.options, ...(segment.options ?? {}) } as Record<string, OptionValue>;
   const args = chunkArgs(p, { startFrame: segment.startFrame, endFrame: segment.endFrame, crf: segment.crf, options });
   const frames = segment.endFrame - segment.startFrame;

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, UnsupportedError } from '../errors.js';
+import { UnsupportedError } from '../errors.js';
 import type { FfmpegBackend } from '../media/types.js';
 import { CRF_RANGE, type EncoderName } from '../core/encoders.js';
 
@@ -16,7 +16,7 @@ import { CRF_RANGE, type EncoderName } from '../core/encoders.js';
  *   `lag-in-frames: 25`; aom also `aom-params: "sharpness=2"`). They may override scenecrf's
  *   defaults (`g`, `row-mt`, `usage`, `deadline`, `lag-in-frames`...).
  * Booleans become 1/0. Keys that scenecrf owns (CRF, speed, bit depth, threads, bitrate) are
- * rejected so a plan cannot silently contradict its own CRF column.
+ * refused when the plan is parsed (RESERVED_PLAN_OPTIONS, src/core), for every consumer alike.
  */
 
 export type OptionValue = string | number | boolean;
@@ -46,26 +46,12 @@ export interface EncoderAdapter {
   presetMeaning: string;
   /** What to install when the ffmpeg lacks the encoder. */
   install: string;
-  /** Throws InvalidOptionsError for option keys this adapter does not pass through. */
-  validateOptions(options: Record<string, OptionValue>, where: string): void;
   /** ffmpeg output arguments for one chunk (codec, rate control, speed, format, threads). */
   args(s: ChunkEncodeSettings): string[];
 }
 
-const KEY_RE = /^[a-z0-9][a-z0-9_-]*$/i;
-
 function optionText(v: OptionValue): string {
   return typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
-}
-
-function checkOptions(options: Record<string, OptionValue>, where: string, reserved: readonly string[], forParams: boolean): void {
-  for (const [k, v] of Object.entries(options)) {
-    if (!KEY_RE.test(k)) throw new InvalidOptionsError(where, `option name ${JSON.stringify(k)} must be letters, digits, '-' or '_' (no leading dash)`);
-    if (reserved.includes(k)) throw new InvalidOptionsError(where, `option ${JSON.stringify(k)} is set by scenecrf from the plan (CRF, preset, bitDepth, threads); remove it`);
-    const text = optionText(v);
-    if (forParams && /[:=]/.test(text)) throw new InvalidOptionsError(where, `option ${k}=${JSON.stringify(text)}: SVT-AV1 parameter values cannot contain ':' or '='`);
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new InvalidOptionsError(where, `option ${k} is not a finite number`);
-  }
 }
 
 const pixFmt = (bitDepth: 8 | 10) => (bitDepth === 10 ? 'yuv420p10le' : 'yuv420p');
@@ -79,9 +65,6 @@ const svtAv1: EncoderAdapter = {
   presetRange: { min: 0, max: 13 },
   presetMeaning: 'SVT-AV1 --preset 0..13 (0 slowest/best, 12-13 fastest)',
   install: 'an ffmpeg built with --enable-libsvtav1 (Debian 12 / Ubuntu 23.04+: apt install ffmpeg)',
-  validateOptions(options, where) {
-    checkOptions(options, where, ['crf', 'preset', 'lp', 'input-depth', 'qp', 'rc', 'tbr', 'mbr', 'keyint', 'width', 'height', 'fps', 'fps-num', 'fps-denom', 'threads'], true);
-  },
   args(s) {
     // -svtav1-params is one "key=value:key=value" string; values were checked for ':' and '='.
     // lp (logical processors) pins the thread count; keyint via -g (ffmpeg maps it to the intra
@@ -107,9 +90,6 @@ function libvpxLike(name: 'aom' | 'vp9'): EncoderAdapter {
       name === 'aom'
         ? 'an ffmpeg built with --enable-libaom (Debian/Ubuntu: apt install ffmpeg)'
         : 'an ffmpeg built with --enable-libvpx (Debian/Ubuntu: apt install ffmpeg)',
-    validateOptions(options, where) {
-      checkOptions(options, where, ['crf', 'b', 'b:v', 'cpu-used', 'threads', 'pix_fmt', 'c', 'c:v', 'codec', 'qmin', 'qmax', 'minrate', 'maxrate'], false);
-    },
     args(s) {
       const defaults: Record<string, OptionValue> =
         name === 'aom'
