@@ -164,8 +164,18 @@ def fade(out=12, hold=6, inn=12, color="black"):
     return {"type": "fade", "color": color, "out": out, "hold": hold, "in": inn}
 
 
+STRETCH = [("weave", "archival_film"), ("shake", "handheld_shake"), ("dark", "dark_noise")]
+
+
 def video(vid, split, fps, classes, desc, parts, w=W, h=H):
+    """parts: segment, transition, segment, ... A segment carrying one of the capture presets
+    (archival weave, handheld shake, dark) also gets a whole-segment must-not-cut stretch."""
     segs = parts[0::2]
+    for sg in segs:
+        kinds = [fx["fx"] for fx in sg.get("fx", [])]
+        for fxk, ev in STRETCH:
+            if fxk in kinds and ev not in sg.get("segment_events", []):
+                sg["segment_events"] = [ev] + sg.get("segment_events", [])
     trans = parts[1::2]
     return {"id": vid, "split": split, "fps": fps, "width": w, "height": h, "classes": classes, "desc": desc,
             "segments": segs, "transitions": trans}
@@ -183,11 +193,11 @@ V = []
 # ---- tune ------------------------------------------------------------------------------------
 V.append(video("st01_underwater_mjpeg", "tune", 25,
                ["cadence-2of3", "dark-noisy", "cut-in-dark-underwater", "dark-dissolve", "wipe", "short-shots", "flash"],
-               "real underwater MJPEG clip (native 2-of-3 near-duplicate cadence), darkened with sensor noise and floating "
+               "real underwater MJPEG clip (native repeat cadence: every third frame a near-duplicate), darkened with sensor noise and floating "
                "particles; a jump cut inside it; 2 s dissolve to a dark lake; circle-open wipe; short shots; a synthetic "
                "2-of-3 cadence pan", [
-    clip("diver", 0, 85, "retime", "pd-extendedview diver.mov 0-84: underwater camera, bubbles, real MJPEG 2-of-3 near-duplicate cadence",
-         ["real", "underwater", "dark", "cadence-2of3"], fx=underwater([[36, 54]]), segment_events=[RC]),
+    clip("diver", 0, 85, "retime", "pd-extendedview diver.mov 0-84: underwater camera, bubbles; real MJPEG whose every third frame nearly repeats the previous one",
+         ["real", "underwater", "dark", "cadence-native"], fx=underwater([[36, 54]]), segment_events=[RC]),
     cut("jump cut inside dark underwater footage"),
     clip("diver", 95, 80, "retime", "diver.mov 95-174: same dive, later (jump cut); its last 50 frames dissolve",
          ["real", "underwater", "dark", "similar-to-previous"], fx=underwater([[8, 22]]), segment_events=[RC]),
@@ -219,8 +229,8 @@ V.append(video("st02_archival_film", "tune", 24,
     photo("solvay", 96, "zoom", 0.3, y0=0.35, z0=1.6, z1=2.0, sw=1600, desc="Solvay, zoom into the front row; gate-weave jolt 30-44",
           tags=["photo", "archival", "zoom", "similar-to-previous"], fx=archival([], [[30, 44, 6]])),
     xf("wipeleft", 18, "wipe"),
-    clip("cubeseq", 0, 80, "retime", "ViSP cube sequence (real camera moving round a cube on a comic page), archival look; flicker burst 20-34",
-         ["real", "archival", "camera-motion"], fx=archival([[20, 34, 0.2]], [], sepia=False)),
+    clip("cubeseq", 20, 60, "retime", "ViSP cube sequence 20-79 (real camera moving round a cube on a comic page), archival look; flicker burst 24-38",
+         ["real", "archival", "camera-motion"], fx=archival([[24, 38, 0.2]], [], sepia=False)),
     cut(),
     photo("grey", 110, "pan", 0.2, 0.5, 0.3, 0.6, desc="Grey (b/w architecture) diagonal pan, archival look; flicker burst 60-75",
           tags=["photo", "archival", "pan"], fx=archival([[60, 75, 0.14]], [[20, 30, 5]])),
@@ -229,10 +239,13 @@ V.append(video("st02_archival_film", "tune", 24,
           fx=archival()),
     cut(),
     photo("grey", 100, "zoom", 0.7, y0=0.3, z0=1.2, z1=1.5, desc="Grey, zoom, archival look; flicker burst 30-50",
-          tags=["photo", "archival", "zoom"], fx=archival([[30, 50, 0.18]], [[70, 80, 5]])),
+          tags=["photo", "archival", "zoom"], fx=archival([[30, 50, 0.18]], [[60, 70, 5]])),
     xf("slideleft", 16, "wipe"),
-    clip("cubeseq", 40, 40, "retime", "ViSP cube sequence frames 40-79 again (archival, different grade)", ["real", "archival"],
-         fx=archival([], [], sepia=True)),
+    photo("solvay", 60, "pan", 0.9, 0.6, 0.9, 0.8, sw=1600, desc="Solvay, back rows, slow pan, archival", tags=["photo", "archival", "pan"],
+          fx=archival()),
+    cut(),
+    clip("cubeseq", 0, 16, "retime", "ViSP cube sequence 0-15 (before the sequence's dropped frames at 18), 16-frame shot",
+         ["real", "archival", "short-shot"], fx=archival([], [], sepia=True)),
 ]))
 
 V.append(video("st03_handheld_phone", "tune", 30,
@@ -245,8 +258,9 @@ V.append(video("st03_handheld_phone", "tune", 30,
     photo("bythewater", 90, "pan", 0.2, 0.5, 0.4, 0.5, desc="BytheWater handheld (shake), shake burst 40-55", tags=["photo", "handheld"],
           fx=handheld([[40, 55, 10]])),
     xf("slideleft", 15, "wipe"),
-    clip("cockatoo", 110, 150, "fps", "cockatoo.mp4 110-209 (bird close to the lens), 20->30 fps repeats",
-         ["real", "handheld", "fps-upconversion"], fx=handheld([[20, 34, 8]], 3), segment_events=[RC]),
+    clip("cockatoo", 110, 150, "fps", "cockatoo.mp4 110-209 (bird close to the lens, pulls away fast at 150-160 = out 60-76), 20->30 fps repeats",
+         ["real", "handheld", "fps-upconversion"], fx=handheld([[20, 34, 8]], 3), segment_events=[RC],
+         events=[[58, 78, "fast_motion"]]),
     cut(),
     photo("cups", 120, "pan", 0.0, 0.7, 0.3, 0.7, desc="ColorfulCups handheld pan with a 3:2 repeat cadence",
           tags=["photo", "handheld", "cadence-3:2"], cadence=cad(30, "3:2"), fx=handheld([], 3), segment_events=[RC]),
@@ -341,10 +355,10 @@ V.append(video("st06_launch_montage", "tune", 24,
 # ---- held out --------------------------------------------------------------------------------
 V.append(video("sh01_underwater_night", "heldout", 25,
                ["cadence-2of3", "dark-noisy", "cut-in-dark-underwater", "dark-dissolve", "wipe", "short-shots", "flash"],
-               "second half of the real underwater MJPEG clip (native 2-of-3 cadence), darker, with particles; a jump cut inside "
+               "second half of the real underwater MJPEG clip (native repeat cadence), darker, with particles; a jump cut inside "
                "it; 2 s dissolve to a night lake; night photos with noise and snow-like particles; a radial wipe; a synthetic 2-of-3 cadence", [
-    clip("diver", 175, 80, "retime", "diver.mov 175-254: underwater, bubbles, swimmer's legs",
-         ["real", "underwater", "dark", "cadence-2of3"], fx=underwater([[30, 48]], -0.14, 14), segment_events=[RC]),
+    clip("diver", 175, 80, "retime", "diver.mov 175-254: underwater, bubbles, swimmer's legs (native repeat cadence)",
+         ["real", "underwater", "dark", "cadence-native"], fx=underwater([[30, 48]], -0.14, 14), segment_events=[RC]),
     cut("jump cut inside dark underwater footage"),
     clip("diver", 270, 80, "retime", "diver.mov 270-349 (jump cut)", ["real", "underwater", "dark", "similar-to-previous"],
          fx=underwater([[8, 22]], -0.14, 14), segment_events=[RC]),
@@ -384,8 +398,8 @@ V.append(video("sh02_archival_film", "heldout", 24,
     clip("mbtcube", 120, 98, "retime", "mbt/cube 120-217, archival look (jump cut to the same set-up)",
          ["real", "archival", "similar-to-previous"], fx=archival([[40, 58, 0.2]], [])),
     fade(12, 6, 12),
-    photo("coldripple", 100, "zoom", 0.3, y0=0.6, z0=1.3, z1=1.6, desc="ColdRipple zoom, archival; flicker 60-80",
-          tags=["photo", "archival"], fx=archival([[60, 80, 0.16]], [[20, 30, 5]])),
+    photo("coldripple", 100, "zoom", 0.3, y0=0.6, z0=1.3, z1=1.6, desc="ColdRipple zoom, archival; flicker 55-75",
+          tags=["photo", "archival"], fx=archival([[55, 75, 0.16]], [[20, 30, 5]])),
     xf("slideright", 16, "wipe"),
     photo("klimt", 90, "pan", 0.0, 1.0, 0.8, 0.2, sw=900, desc="Klimt diagonal pan, archival", tags=["photo", "archival", "pan"],
           fx=archival([], [[40, 52, 5]])),
@@ -471,7 +485,7 @@ V.append(video("sh05_screens_terminal", "heldout", 30,
 ]))
 
 V.append(video("sh06_goldfish_montage", "heldout", 24,
-               ["short-shots", "dark-dissolve", "fade", "fast-pan", "flash", "dark-noisy", "fps-upconversion"],
+               ["short-shots", "dark-dissolve", "fade", "fast-pan", "flash", "dark-noisy", "wipe"],
                "montage of 6-15 frame shots, a 2 s dissolve between two dark pictures, a fade through black, a whip pan, flashes", [
     photo("goldfish", 100, "zoom", 0.55, y0=0.45, z0=1.0, z1=1.3, desc="ukui goldfish: zoom; flash at 60", tags=["zoom", "flash"],
           flashes=[[60, 3]]),
