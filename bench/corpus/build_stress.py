@@ -443,6 +443,9 @@ def plan_video(v, sources, src_root):
             d = t["frames"]
             base = flush(pending)
             off = cur_len - d
+            if off < starts[i] + 2 or nxt["frames"] < d + 2:
+                die("%s: the %d-frame %s between segments %d and %d reaches past one of them"
+                    % (v["id"], d, t.get("transition", "fade"), i, i + 1))
             o = newlab()
             graph.append("[%s][s%d]xfade=transition=%s:duration=%.9f:offset=%.9f,settb=expr=1/%d,setpts=N,fps=%d[%s]"
                          % (base, i + 1, t.get("transition", "fade"), d / FPS, off / FPS, FPS, FPS, o))
