@@ -304,8 +304,8 @@ V.append(video("st04_grain_static", "tune", 25,
 
 V.append(video("st05_screens_slides", "tune", 30,
                ["fps-upconversion", "near-identical-slides", "wipe", "screencast"],
-               "desktop screencast (15 fps -> 30 fps by repetition), documentation screenshots including two near-identical "
-               "calendar pop-ups (GNOME vs GNOME Classic), wipe and slide transitions", [
+               "desktop screencast (15 fps -> 30 fps by repetition), documentation screenshots (a calendar pop-up in two themes), "
+               "two near-identical stills of the Displays settings (monitors swapped), wipe and slide transitions", [
     clip("dualmon", 70, 150, "fps", "gnome-user-docs display-dual-monitors.webm 70-144 (15 fps screencast, each frame shown twice)",
          ["real", "screencast", "fps-upconversion"], fit="pad", segment_events=[RC]),
     cut(),
@@ -414,7 +414,7 @@ V.append(video("sh02_archival_film", "heldout", 24,
 V.append(video("sh03_handheld_camera", "heldout", 30,
                ["handheld-shake", "fps-upconversion", "cadence-3:2", "exposure-pump", "fast-pan", "wipe", "short-shots"],
                "real handheld camera sequence (ViSP mire-2, 25 fps brought to 30 by repetition) with extra shake bursts, a real "
-               "phone clip, photos shot 'handheld' with a 3:2 cadence, a whip pan, slide and wipe transitions", [
+               "phone clip, photos shot 'handheld' with a 3:2 cadence, a whip pan, two wipes", [
     clip("mire2", 0, 180, "fps", "ViSP mire-2 0-149: handheld camera round a target on a table (25 -> 30 fps by repetition); shake bursts",
          ["real", "handheld", "fps-upconversion"], fx=handheld([[50, 70, 9], [130, 150, 8]], 3, [[90, 120, 0.12]]), segment_events=[RC]),
     cut(),
