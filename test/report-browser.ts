@@ -89,11 +89,20 @@ export class Browser {
     return b;
   }
 
-  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<any> {
+  /** One DevTools command; rejects after `timeoutMs` (default 60 s) so a stuck page fails instead of hanging. */
+  send(method: string, params: Record<string, unknown> = {}, sessionId?: string, timeoutMs = 60_000): Promise<any> {
     const id = this.nextId++;
     const msg = JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) });
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, method });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer from chromium in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => (clearTimeout(timer), resolve(v)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+        method,
+      });
       (this.proc.stdio[3] as Writable).write(`${msg}\0`);
     });
   }

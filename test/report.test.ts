@@ -169,6 +169,58 @@ describe.skipIf(!hasNativeFfmpeg || !chromium)('HTML report in headless chromium
   });
 });
 
+/** A synthetic analysis result of `n` scenes of 30 frames (no ffmpeg needed). */
+function syntheticAnalysis(n: number, withFrames = false) {
+  const frames = n * 30;
+  return {
+    video: { path: 'synthetic.mkv', container: 'matroska,webm', codec: 'h264', width: 1920, height: 1080, pixFmt: 'yuv420p', bitDepth: 8, frameRate: { num: 24, den: 1 }, fps: 24, frameCount: frames, durationSeconds: frames / 24 },
+    backend: { source: 'path', kind: 'native', path: '/usr/bin/ffmpeg', version: 'ffmpeg version 5' },
+    analysis: { width: 256, height: 144, bitDepth: 8, framesAnalyzed: frames, elapsedSeconds: 1, fps: frames },
+    scenes: Array.from({ length: n }, (_, i) => ({
+      index: i,
+      startFrame: i * 30,
+      endFrame: i * 30 + 30,
+      startKind: i === 0 ? 'start' : ['cut', 'fade', 'dissolve', 'split'][i % 4],
+      // A score order unlike the index order: sorting has to move rows between chunks.
+      complexity: { score: ((i * 7919) % n) / n, si: { mean: i }, ti: { mean: 1 }, motion: { mean: 1 } },
+    })),
+    shotBoundaries: [],
+    warnings: [],
+    ...(withFrames ? { frames: Array.from({ length: frames }, (_, f) => ({ index: f, si: 50 + 40 * Math.sin(f / 50), ti: 5 + (f % 30 === 0 ? 60 : 0), motion: 2 })) } : {}),
+  };
+}
+
+describe.skipIf(!chromium)('HTML report of many scenes in headless chromium', () => {
+  it('keeps every row across the table chunks, sorts across them, and downsamples long series', async () => {
+    const b = browser ?? (await Browser.launch(chromium));
+    try {
+      const a = syntheticAnalysis(450, true);
+      const html = renderReport(a, { maxPoints: 200 });
+      const file = path.join(tmp, 'many.html');
+      await writeFile(file, html);
+      const page = await b.open(file);
+      expect(page.report.consoleErrors).toEqual([]);
+      expect(await page.evaluate('document.querySelectorAll("#table table").length')).toBe(3);
+      expect(await page.evaluate('document.querySelectorAll("#timeline .band").length')).toBe(450);
+      const order = () => page.evaluate<number[]>(`[...document.querySelectorAll('#table tbody tr')].map((r) => +r.dataset.scene)`);
+      expect(await order()).toEqual(a.scenes.map((_, i) => i));
+      // The score header of the last chunk's table sorts the whole table, and marks every chunk's header.
+      await page.evaluate(`(() => { const ths = [...document.querySelectorAll('#table table')].at(-1).tHead.rows[0].cells; [...ths].find((th) => th.textContent.trim() === 'score').querySelector('button').focus(); })()`);
+      await page.press('Enter');
+      const byScore = a.scenes.map((s, i) => [s.complexity.score, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map(([, i]) => i);
+      expect(await order()).toEqual(byScore);
+      expect(await page.evaluate(`[...document.querySelectorAll('#table th[aria-sort]')].map((th) => th.textContent.trim() + ':' + th.getAttribute('aria-sort'))`)).toEqual(['score:ascending', 'score:ascending', 'score:ascending']);
+      // 13,500 frames drawn as 200 buckets: envelope + mean, with the per-bucket note in the description.
+      const si = await page.evaluate<{ points: number; desc: string }>(`({ points: document.querySelector('#frame-si path.ln').getAttribute('d').split('L').length, desc: document.querySelector('#frame-si desc').textContent })`);
+      expect(si.points).toBe(200);
+      expect(si.desc).toMatch(/mean per 67\.5-frame bucket with its min–max envelope/);
+      await page.close();
+    } finally {
+      if (b !== browser) await b.close();
+    }
+  });
+});
+
 describe.skipIf(!hasNativeFfmpeg)('renderReport', () => {
   it('is deterministic: the same result gives the same bytes, a copy of it too', () => {
     for (const k of ['analyze', 'plan', 'optimize', 'quality'] as const) {

@@ -32,7 +32,7 @@ svg.chart .ln{fill:none;stroke-width:1.6;stroke-linejoin:round}
 svg.chart .env{opacity:.22;stroke:none}
 svg.chart .seg{stroke-width:3;stroke-linecap:butt}
 svg.chart .hl{stroke-width:1.6;stroke-dasharray:6 4}
-svg.chart .hlt{font-weight:600}
+svg.chart .hlt{font-weight:700;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 svg.chart .tol{fill:#9ca3af;opacity:.16}
 svg.chart .ticks line{stroke:#111827;stroke-width:2.2}
 svg.chart .bar:hover,svg.timeline .band:hover{opacity:.8}

@@ -250,7 +250,7 @@ function lineChart(
   });
   for (const sg of opts.segments ?? []) s += `<line class="seg" x1="${c1(ctx.xOf(sg.x0))}" x2="${c1(ctx.xOf(sg.x1))}" y1="${c1(yOf(sg.y))}" y2="${c1(yOf(sg.y))}" stroke="${sg.colour}"/>`;
   for (const h of opts.hlines ?? [])
-    s += `<line class="hl" x1="${ML}" x2="${W - MR}" y1="${c1(yOf(h.y))}" y2="${c1(yOf(h.y))}" stroke="${h.colour}"/><text class="hlt" x="${W - MR - 4}" y="${c1(yOf(h.y) - 5)}" text-anchor="end" fill="${h.colour}">${esc(h.label)}</text>`;
+    s += `<line class="hl" x1="${ML}" x2="${W - MR}" y1="${c1(yOf(h.y))}" y2="${c1(yOf(h.y))}" stroke="${h.colour}"/>`;
   s += `</svg>`;
   const items: Parameters<typeof legend>[0] = lines.map((l) => ({ colour: l.colour, label: l.name, kind: downsampled ? 'band' : 'line' }));
   for (const h of opts.hlines ?? []) items.push({ colour: h.colour, label: h.label, kind: 'dash' });
@@ -272,6 +272,8 @@ interface BarSpec {
   band?: { lo: number; hi: number; label: string };
   zero?: boolean;
   lo?: number;
+  /** Value the bars grow from (default the axis' zero or bottom): e.g. the target, so a bar shows the miss. */
+  baseline?: number;
   legendExtra?: Parameters<typeof legend>[0];
 }
 
@@ -289,7 +291,7 @@ function barChart(ctx: Ctx, spec: BarSpec): string {
   const [dlo, dhi] = niceDomain(lo0, Math.max(...all));
   const yOf = (v: number) => bottom - ((v - dlo) / (dhi - dlo || 1)) * (bottom - top);
   const present = vals.filter((v): v is number => v !== undefined);
-  const desc = `${spec.barLabel} per scene, ${present.length} scenes, from ${fmt(Math.min(...present))} to ${fmt(Math.max(...present))}${spec.markerLabel ? `; ${spec.markerLabel} as ticks` : ''}${spec.hline ? `; ${spec.hline.label}` : ''}. Bars are as wide as their scenes are long.`;
+  const desc = `${spec.barLabel} per scene, ${present.length} scenes, from ${fmt(Math.min(...present))} to ${fmt(Math.max(...present))}${spec.marker && marks.some((m) => m !== undefined) ? `; ${spec.markerLabel} as ticks` : ''}${spec.hline ? `; ${spec.hline.label}` : ''}. Bars are as wide as their scenes are long${spec.baseline !== undefined ? ` and grow from ${fmt(spec.baseline)}, up for above, down for below` : ''}.`;
   let s = svgOpen(spec.id, height, spec.title, desc);
   s += axisY(niceTicks(dlo, dhi, 4), yOf, spec.yLabel, top, bottom) + axisX(ctx, bottom, bottom + 4);
   if (spec.band) s += `<rect class="tol" x="${ML}" width="${PW}" y="${c1(yOf(spec.band.hi))}" height="${c1(yOf(spec.band.lo) - yOf(spec.band.hi))}"/>`;
@@ -301,7 +303,7 @@ function barChart(ctx: Ctx, spec: BarSpec): string {
     const x0 = ctx.xOf(sc.startFrame) + gap;
     const w = Math.max(0.3, ctx.xOf(sc.endFrame) - ctx.xOf(sc.startFrame) - 2 * gap);
     const y = yOf(v);
-    const base = yOf(Math.max(dlo, 0 >= dlo && 0 <= dhi ? 0 : dlo));
+    const base = yOf(spec.baseline ?? Math.max(dlo, 0 >= dlo && 0 <= dhi ? 0 : dlo));
     s += `<rect class="bar" data-scene="${sc.index}" x="${c1(x0)}" y="${c1(Math.min(y, base))}" width="${c1(w)}" height="${c1(Math.max(0.5, Math.abs(base - y)))}" fill="${spec.fill(sc)}"><title>${esc(`Scene ${sc.index}: ${spec.barLabel} ${fmt(v)}${marks[i] !== undefined ? `, ${spec.markerLabel} ${fmt(marks[i])}` : ''}`)}</title></rect>`;
   });
   s += `</g><g class="ticks">`;
@@ -314,7 +316,7 @@ function barChart(ctx: Ctx, spec: BarSpec): string {
   });
   s += `</g>`;
   if (spec.hline)
-    s += `<line class="hl" x1="${ML}" x2="${W - MR}" y1="${c1(yOf(spec.hline.y))}" y2="${c1(yOf(spec.hline.y))}" stroke="${spec.hline.colour}"/><text class="hlt" x="${W - MR - 4}" y="${c1(yOf(spec.hline.y) - 5)}" text-anchor="end" fill="${spec.hline.colour}">${esc(spec.hline.label)}</text>`;
+    s += `<line class="hl" x1="${ML}" x2="${W - MR}" y1="${c1(yOf(spec.hline.y))}" y2="${c1(yOf(spec.hline.y))}" stroke="${spec.hline.colour}"/>`;
   s += `</svg>`;
   const items: Parameters<typeof legend>[0] = [...(spec.legendExtra ?? [])];
   if (spec.marker && marks.some((m) => m !== undefined)) items.push({ colour: '#1f2937', label: spec.markerLabel!, kind: 'line' });
@@ -374,6 +376,7 @@ function sceneCharts(ctx: Ctx): string {
       marker: measured && predicted ? (s) => s.predictedVmaf : measured && stat === 'mean' ? (s) => s.measuredVmafP5 : undefined,
       markerLabel: measured && predicted ? 'predicted' : '5th percentile',
       hline: view.target !== undefined ? { y: view.target, colour: OKABE.vermillion, label: `target ${fmt(view.target)}` } : undefined,
+      baseline: measured ? view.target : undefined,
       band: view.target !== undefined && view.tolerance !== undefined ? { lo: view.target - view.tolerance, hi: view.target + view.tolerance, label: `hit: within ±${fmt(view.tolerance)}` } : undefined,
       lo: undefined,
       legendExtra: verdicts.length
@@ -588,7 +591,7 @@ export function renderReport(result: unknown, options: ReportOptions = {}): stri
   parts.push(roundsSection(ctx), timingsSection(ctx));
   parts.push(`<section id="table"><h2>Scene table</h2>${sceneTable(ctx, thumbs)}</section>`);
   parts.push(`<section id="facts"><h2>Run</h2><dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></section>`);
-  parts.push(`</main><footer>Made by scenecrf from ${view.kind === 'analyze' ? 'an' : 'a'} ${esc(KIND_LABEL[view.kind])} result. Self-contained: this page loads nothing from the network. Charts are plain SVG; colours are viridis and Okabe–Ito, readable with colour-blindness.</footer>`);
+  parts.push(`</main><footer>Made by scenecrf from ${/^[aeiou]/.test(KIND_LABEL[view.kind]) ? 'an' : 'a'} ${esc(KIND_LABEL[view.kind])} result. Self-contained: this page loads nothing from the network. Charts are plain SVG; colours are viridis and Okabe–Ito, readable with colour-blindness.</footer>`);
 
   return `<!doctype html>
 <html lang="en">
