@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultThumbnailWidth, renderReport, sceneThumbnails } from '../src/report/index.js';
+import { DEFAULT_THUMBNAIL_BUDGET, renderReport, sceneThumbnails, thumbnailDefaults } from '../src/report/index.js';
 import { analyzeVideo } from '../src/analysis/analyze.js';
 import { Browser, findChromium } from '../test/report-browser.js';
 import { machineLine } from './lib.js';
@@ -99,10 +99,19 @@ async function main() {
   let thumbNote = 'none';
   if (values.thumbnails) {
     const a = await analyzeVideo(values.thumbnails);
-    const t = await sceneThumbnails(values.thumbnails, a.scenes, { fps: a.video.fps, width: defaultThumbnailWidth(SCENES) });
+    const t = await sceneThumbnails(values.thumbnails, a.scenes, { fps: a.video.fps, ...thumbnailDefaults(SCENES) });
     const real = t.thumbnails.filter((x): x is string => !!x);
-    thumbnails = result.scenes.map((_, i) => real[i % real.length]);
-    thumbNote = `${SCENES} × the size sceneThumbnails takes for ${SCENES} scenes (mean ${Math.round(real.reduce((s, x) => s + x.length, 0) / real.length)} B as data URI, cycled from ${path.basename(values.thumbnails)})`;
+    // As sceneThumbnails would for this film: one per scene until the default budget is spent.
+    let total = 0;
+    thumbnails = result.scenes.map((_, i) => {
+      const uri = real[i % real.length];
+      if (total + uri.length > DEFAULT_THUMBNAIL_BUDGET) return undefined;
+      total += uri.length;
+      return uri;
+    });
+    const kept = thumbnails.filter(Boolean).length;
+    const { width, quality } = thumbnailDefaults(SCENES);
+    thumbNote = `${kept} of ${SCENES} scenes (the ${(DEFAULT_THUMBNAIL_BUDGET / 1e6).toFixed(1)} MB default budget), ${width} px JPEG q${quality} as sceneThumbnails takes them for ${SCENES} scenes: mean ${Math.round(real.reduce((s, x) => s + x.length, 0) / real.length)} B as data URI, cycled from ${path.basename(values.thumbnails)}`;
   }
   const t0 = performance.now();
   const html = renderReport(result, { thumbnails, date: 'synthetic' });

@@ -13,7 +13,7 @@ import { runOptimize, runPlan } from '../src/cli/plan.js';
 import { runQuality } from '../src/cli/quality.js';
 import { InvalidOptionsError } from '../src/errors.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
-import { detectReportKind, readReportInput, renderReport, reportSource, sceneThumbnails, type ReportOptions } from '../src/report/index.js';
+import { detectReportKind, readReportInput, renderReport, reportSource, sceneThumbnails, thumbnailDefaults, type ReportOptions } from '../src/report/index.js';
 import { hasNativeFfmpeg } from './helpers.js';
 import { Browser, decodePng, distinctColours, findChromium } from './report-browser.js';
 
@@ -231,6 +231,17 @@ describe.skipIf(!hasNativeFfmpeg)('renderReport', () => {
       expect(a.length).toBeGreaterThan(10_000);
       expect(a).not.toMatch(/(src|href)="(https?:)?\/\//);
     }
+  });
+
+  it('keeps thumbnails within a byte budget, the first scenes first, and says where they stop', async () => {
+    const a = results.analyze as { scenes: Array<{ startFrame: number; endFrame: number }> };
+    const full = thumbs.thumbnails.map((t) => t!.length);
+    const budget = full[0] + full[1] + full[2] + 1;
+    const t = await sceneThumbnails(DEMO, a.scenes, { fps: 24, maxTotalBytes: budget });
+    expect(t.thumbnails.map((x) => x !== undefined)).toEqual([true, true, true, false, false, false, false]);
+    expect(t.note).toMatch(/Thumbnails stop at scene 3 of 7/);
+    expect(thumbnailDefaults(7).width).toBe(160);
+    expect(thumbnailDefaults(2000)).toEqual({ width: 80, quality: 8 });
   });
 
   it('says the source is gone instead of failing, when it is', async () => {

@@ -64,7 +64,8 @@ table{border-collapse:separate;border-spacing:0;font-size:12.5px;font-variant-nu
 table.scenes{table-layout:fixed}
 table.scenes.more{content-visibility:auto}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-table.scenes td,table.scenes th{overflow:hidden;text-overflow:ellipsis}
+table.scenes td,table.scenes tbody th{text-align:right;overflow:hidden}
+table.scenes td.s{text-align:left}
 caption{caption-side:top;text-align:left;padding:8px 10px;color:var(--muted);font-size:12px}
 th,td{padding:4px 10px;border-bottom:1px solid #f0f1f4;white-space:nowrap;text-align:left}
 td.n,th.n{text-align:right}

@@ -5,4 +5,4 @@
  */
 export { renderReport, type ReportOptions } from './render.js';
 export { detectReportKind, parseReportInput, type ReportInput, type ReportKind } from './schema.js';
-export { defaultThumbnailWidth, readReportInput, reportSource, sceneThumbnails, type ReportSource, type SceneThumbnails, type SceneThumbnailOptions } from './thumbnails.js';
+export { DEFAULT_THUMBNAIL_BUDGET, readReportInput, reportSource, sceneThumbnails, type ReportSource, type SceneThumbnails, type SceneThumbnailOptions, thumbnailDefaults } from './thumbnails.js';

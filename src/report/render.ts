@@ -435,9 +435,10 @@ function frameCharts(ctx: Ctx, maxPoints: number): string {
 }
 
 function cellHtml(v: Cell): string {
-  if (typeof v === 'number') return `<td class="n">${fmt(v)}</td>`;
-  if (typeof v === 'boolean') return `<td>${v ? 'yes' : 'no'}</td>`;
-  return `<td>${esc(v)}</td>`;
+  // Scene-table cells are right-aligned numbers unless marked as text (fewer attributes in a 2000-row table).
+  if (typeof v === 'number') return `<td>${fmt(v)}</td>`;
+  if (typeof v === 'boolean') return `<td class="s">${v ? 'yes' : 'no'}</td>`;
+  return `<td class="s">${esc(v)}</td>`;
 }
 
 function sceneTable(ctx: Ctx, thumbs: ReadonlyArray<string | undefined> | undefined): string {
@@ -481,10 +482,10 @@ function sceneTable(ctx: Ctx, thumbs: ReadonlyArray<string | undefined> | undefi
     let rows = '';
     for (const s of chunk) {
       const map = new Map(s.columns);
-      rows += `<tr id="scene-${s.index}" data-scene="${s.index}"${s.verdict ? ` class="v-${s.verdict}"` : ''}><th scope="row" class="n">${s.index}</th>`;
-      if (hasThumbs) rows += `<td class="th">${thumbs![s.index] ? `<img src="${thumbs![s.index]}" alt="" loading="lazy" decoding="async">` : ''}</td>`;
-      rows += `<td data-v="${s.startFrame}">${esc(ctx.timeLabel(s.startFrame))}–${esc(ctx.timeLabel(s.endFrame))}</td>`;
-      if (hasVerdict) rows += `<td class="vd">${s.verdict ? VERDICT_TEXT[s.verdict] : ''}</td>`;
+      rows += `<tr id="scene-${s.index}" data-scene="${s.index}"${s.verdict ? ` class="v-${s.verdict}"` : ''}><th scope="row">${s.index}</th>`;
+      if (hasThumbs) rows += `<td class="s th">${thumbs![s.index] ? `<img src="${thumbs![s.index]}" alt="" loading="lazy" decoding="async">` : ''}</td>`;
+      rows += `<td class="s" data-v="${s.startFrame}">${esc(ctx.timeLabel(s.startFrame))}–${esc(ctx.timeLabel(s.endFrame))}</td>`;
+      if (hasVerdict) rows += `<td class="s vd">${s.verdict ? VERDICT_TEXT[s.verdict] : ''}</td>`;
       for (const n of names) rows += map.has(n) ? cellHtml(map.get(n)!) : '<td></td>';
       rows += '</tr>';
     }

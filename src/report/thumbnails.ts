@@ -54,20 +54,24 @@ export async function readReportInput(file: string): Promise<ReportInput & { jso
   return { ...parseReportInput(json), json };
 }
 
+/** Total size of thumbnail data URIs sceneThumbnails stops at by default (bytes). */
+export const DEFAULT_THUMBNAIL_BUDGET = 2_500_000;
+
 /**
- * Thumbnail width for a film of `sceneCount` scenes: 160 px up to 300 scenes, then narrower (96 px
- * from 1000 scenes), so a two-hour film's report stays a few MB.
+ * Thumbnail width and JPEG quality (ffmpeg -q:v) for a film of `sceneCount` scenes: 160 px up to
+ * 300 scenes, 112 px up to 1000, then 80 px at a lower quality, so that a two-hour film's report
+ * (about 2000 scenes: ~1 kB a thumbnail) stays under 5 MB with its table and charts.
  */
-export function defaultThumbnailWidth(sceneCount: number): number {
-  return sceneCount <= 300 ? 160 : sceneCount < 1000 ? 128 : 96;
+export function thumbnailDefaults(sceneCount: number): { width: number; quality: number } {
+  return sceneCount <= 300 ? { width: 160, quality: 6 } : sceneCount < 1000 ? { width: 112, quality: 6 } : { width: 80, quality: 8 };
 }
 
 export interface SceneThumbnailOptions {
-  /** Thumbnail width in pixels (default `defaultThumbnailWidth(scenes.length)`; height keeps the aspect ratio). */
+  /** Thumbnail width in pixels (default from `thumbnailDefaults(scenes.length)`; height keeps the aspect ratio). */
   width?: number;
-  /** Stop taking thumbnails once their data URIs add up to this many bytes (default 3,000,000), with a note. */
+  /** Stop taking thumbnails once their data URIs add up to this many bytes (default DEFAULT_THUMBNAIL_BUDGET, 2.5 MB), with a note. */
   maxTotalBytes?: number;
-  /** JPEG quality as ffmpeg's -q:v, 2 (best) … 31 (default 6). */
+  /** JPEG quality as ffmpeg's -q:v, 2 (best) … 31 (default from `thumbnailDefaults`: 6, or 8 for 1000 scenes and more). */
   quality?: number;
   /** Frames per second of the source, to seek by time; default: the result's, else probed by ffmpeg per seek (slower). */
   fps?: number;
@@ -103,9 +107,10 @@ async function grab(ffmpeg: string, source: string, frame: number, fps: number |
  * saying why instead of failing: the report is still worth having.
  */
 export async function sceneThumbnails(source: string, scenes: ReadonlyArray<{ startFrame: number; endFrame: number }>, options: SceneThumbnailOptions = {}): Promise<SceneThumbnails> {
-  const width = options.width ?? defaultThumbnailWidth(scenes.length);
-  const maxTotalBytes = options.maxTotalBytes ?? 3_000_000;
-  const quality = options.quality ?? 6;
+  const defaults = thumbnailDefaults(scenes.length);
+  const width = options.width ?? defaults.width;
+  const quality = options.quality ?? defaults.quality;
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_THUMBNAIL_BUDGET;
   const concurrency = options.concurrency ?? 2;
   if (!Number.isInteger(width) || width < 16 || width > 1920) throw new InvalidOptionsError('thumbnail width', `expected a whole number 16..1920, got ${width}`);
   if (!Number.isInteger(quality) || quality < 2 || quality > 31) throw new InvalidOptionsError('thumbnail quality', `expected a whole number 2..31, got ${quality}`);
