@@ -501,7 +501,8 @@ function sceneTable(ctx: Ctx, thumbs: ReadonlyArray<string | undefined> | undefi
 
 function roundsSection(ctx: Ctx): string {
   const r = ctx.view.rounds;
-  if (!r) return '';
+  // Re-encode rounds correct misses of a VMAF target; a budget run has none to show.
+  if (!r || (ctx.view.budgetKbps !== undefined && r.count === 0 && r.moved.length === 0)) return '';
   const body = r.moved.length
     ? `<table class="small"><thead><tr><th scope="col">scene</th><th scope="col">time</th><th scope="col">planned CRF</th><th scope="col">final CRF</th><th scope="col">move</th><th scope="col">verdict</th></tr></thead><tbody>${r.moved
         .map((m) => {
