@@ -125,34 +125,35 @@ export async function sceneThumbnails(source: string, scenes: ReadonlyArray<{ st
     return none(`No thumbnails: no native ffmpeg (${(e as Error).message}).`);
   }
   const thumbnails: Array<string | undefined> = scenes.map(() => undefined);
+  // Workers take scenes in order and stop once what they took exceeds the budget, so the scenes
+  // taken are always a prefix of the film; the budget is then applied in scene order.
   let next = 0;
   let failed = 0;
-  let total = 0;
-  let stoppedAt: number | undefined;
+  let taken = 0;
   const worker = async () => {
     for (;;) {
       throwIfAborted(options.signal);
+      if (taken > maxTotalBytes) return;
       const i = next++;
-      if (i >= scenes.length || stoppedAt !== undefined) return;
+      if (i >= scenes.length) return;
       const s = scenes[i];
       const jpeg = await grab(ffmpeg, source, Math.floor((s.startFrame + s.endFrame - 1) / 2), options.fps, { width, quality }, options.signal);
       if (!jpeg) {
         failed++;
         continue;
       }
-      const uri = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
-      if (total + uri.length > maxTotalBytes) {
-        stoppedAt = Math.min(stoppedAt ?? i, i);
-        continue;
-      }
-      total += uri.length;
-      thumbnails[i] = uri;
+      thumbnails[i] = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+      taken += thumbnails[i]!.length;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, scenes.length) }, worker));
-  if (stoppedAt !== undefined) {
-    // Keep the thumbnails of a contiguous first part of the film: workers may have taken one past the stop.
-    for (let i = stoppedAt; i < thumbnails.length; i++) thumbnails[i] = undefined;
+  let total = 0;
+  let stoppedAt: number | undefined;
+  for (let i = 0; i < thumbnails.length; i++) {
+    const uri = thumbnails[i];
+    if (stoppedAt === undefined && uri !== undefined && total + uri.length > maxTotalBytes) stoppedAt = i;
+    if (stoppedAt !== undefined) thumbnails[i] = undefined;
+    else total += uri?.length ?? 0;
   }
   const notes = [
     ...(failed ? [`${failed} of ${scenes.length} scene thumbnails could not be taken from ${JSON.stringify(source)}.`] : []),
