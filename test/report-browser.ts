@@ -154,7 +154,12 @@ export class Browser {
     }
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
     await this.exited;
-    rmSync(this.userDataDir, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile for a moment after the browser exits.
+    try {
+      rmSync(this.userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      /* a leftover temporary profile is not worth failing a run for */
+    }
   }
 }
 
