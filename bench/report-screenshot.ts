@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { analyzeVideo } from '../src/analysis/analyze.js';
 import { resolveFfmpeg } from '../src/media/resolve.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
-import { renderReport, reportSource, sceneThumbnails } from '../src/report/index.js';
+import { renderReport } from '../src/report/render.js';
+import { reportSource, sceneThumbnails } from '../src/report/thumbnails.js';
 import { Browser } from '../test/report-browser.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/report-demo.png' }, html: { type: 'string' }, height: { type: 'string', default: '1480' }, width: { type: 'string', default: '1120' } } });

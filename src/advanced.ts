@@ -82,3 +82,16 @@ export { prepareEncode, encodeSegment, type SegmentEncode } from './encode/chunk
 export type { PreparedEncode } from './encode/prepared.js';
 export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
 export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';
+
+// the report's edges: reading a result file, its source video, scene thumbnails
+export { detectReportKind, parseReportInput, type ReportInput, type ReportKind } from './report/schema.js';
+export {
+  readReportInput,
+  reportSource,
+  sceneThumbnails,
+  thumbnailDefaults,
+  DEFAULT_THUMBNAIL_BUDGET,
+  type ReportSource,
+  type SceneThumbnails,
+  type SceneThumbnailOptions,
+} from './report/thumbnails.js';

@@ -56,3 +56,6 @@ export type { VmafModel } from './quality/libvmaf-model.js';
 // plan → encode → quality, in rounds
 export { optimizeEncode, type OptimizeOptions, type OptimizeResult, type OptimizeProgress, type SceneValidation } from './optimize/optimize.js';
 export type { SceneVerdict } from './plan/assess.js';
+
+// any result → one HTML page
+export { renderReport, type ReportOptions } from './report/render.js';

@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAnalyze } from '../src/cli/analyze.js';
 import { runOptimize, runPlan } from '../src/cli/plan.js';
 import { runQuality } from '../src/cli/quality.js';
+import { runReport } from '../src/cli/report.js';
 import { InvalidOptionsError } from '../src/errors.js';
 import { planEncode } from '../src/optimize/plan-encode.js';
-import { detectReportKind, readReportInput, renderReport, reportSource, sceneThumbnails, thumbnailDefaults, type ReportOptions } from '../src/report/index.js';
+import { detectReportKind } from '../src/report/schema.js';
+import { readReportInput, reportSource, sceneThumbnails, thumbnailDefaults } from '../src/report/thumbnails.js';
+import { renderReport, type ReportOptions } from '../src/report/render.js';
 import { hasNativeFfmpeg } from './helpers.js';
 import { Browser, decodePng, distinctColours, findChromium } from './report-browser.js';
 
@@ -166,6 +169,32 @@ describe.skipIf(!hasNativeFfmpeg || !chromium)('HTML report in headless chromium
     expect(await page.evaluate('document.querySelectorAll("#rounds tbody tr").length')).toBe(moved);
     expect(await page.evaluate('document.querySelectorAll("#time svg rect").length')).toBeGreaterThanOrEqual(2);
     await page.close();
+  });
+
+  it('the command line writes the page: scenecrf report <result.json> -o, and --report on a command', async () => {
+    const scenes = (results.optimize as { planned: { scenes: unknown[] } }).planned.scenes.length;
+    const viaReport = path.join(tmp, 'cli-report.html');
+    expect(await runReport([path.join(tmp, 'optimize.json'), '-o', viaReport])).toBe(0);
+    const viaFlag = path.join(tmp, 'cli-flag.html');
+    expect(await runAnalyze([DEMO, '--report', viaFlag, '--quiet'])).toBe(0);
+    for (const [file, expected] of [
+      [viaReport, scenes],
+      [viaFlag, 7],
+    ] as const) {
+      const page = await browser!.open(file);
+      const counts = await page.evaluate<{ bands: number; rows: number; thumbs: number }>(
+        `({ bands: document.querySelectorAll('#timeline .band').length, rows: document.querySelectorAll('#table tbody tr').length, thumbs: document.querySelectorAll('.film img').length })`,
+      );
+      expect(page.report.consoleErrors).toEqual([]);
+      expect(page.report.requests.filter((u) => u !== pathToFileURL(file).href && !u.startsWith('data:'))).toEqual([]);
+      expect(counts).toEqual({ bands: expected, rows: expected, thumbs: expected });
+      await page.close();
+    }
+    // Not a result: a typed error before anything is written.
+    const bad = path.join(tmp, 'not-a-result.json');
+    await writeFile(bad, '{"hello": 1}');
+    await expect(runReport([bad, '-o', path.join(tmp, 'bad.html')])).rejects.toThrow(InvalidOptionsError);
+    await expect(readFile(path.join(tmp, 'bad.html'))).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -2,6 +2,7 @@ import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeOp
 import { writeFileAtomic } from '../util/atomic.js';
 import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
+import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
 
 export const ANALYZE = defineCommand({
@@ -22,6 +23,7 @@ Finds the shots of <input> and prints each scene's complexity.`,
         { flag: 'backend', placeholder: '<auto|native|wasm>', kind: 'string', key: 'backend', default: 'auto', help: 'ffmpeg backend' },
         { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
         { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+        REPORT_OPTION,
       ],
       analyzeOptionsSchema,
     ),
@@ -40,6 +42,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   const { values, options } = resolveOptions(ANALYZE, parsed);
   const jsonToStdout = values.json === '-';
   if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
+  if (values.report !== undefined) await assertWritableTarget('--report', values.report);
   const bar = progressBar(process.stderr, !values.quiet);
   let result: AnalysisResult;
   try {
@@ -60,7 +63,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   }
   if (jsonToStdout) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!values.quiet && !jsonToStdout) process.stdout.write(`${summarize(result)}\n`);
-  return 0;
+  return writeRequestedReport(values.report, result);
 }
 
 export function summarize(r: AnalysisResult): string {

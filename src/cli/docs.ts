@@ -12,10 +12,11 @@ import { type CommandSpec, renderHelp } from './options.js';
 import { OPTIMIZE, PLAN } from './plan.js';
 import { QUALITY } from './quality.js';
 import { USAGE } from './usage.js';
+import { REPORT } from './report.js';
 import { ZONES } from './zones.js';
 
 /** Every command, in the order of `scenecrf --help`. */
-export const COMMANDS: readonly CommandSpec[] = [ANALYZE, QUALITY, ENCODE, ZONES, PLAN, OPTIMIZE];
+export const COMMANDS: readonly CommandSpec[] = [ANALYZE, QUALITY, ENCODE, ZONES, PLAN, OPTIMIZE, REPORT];
 
 const block = (text: string) => `\`\`\`text\n${text}\n\`\`\``;
 

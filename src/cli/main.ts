@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'encode') return (await import('./encode.js')).runEncode(rest);
   if (command === 'plan') return (await import('./plan.js')).runPlan(rest);
   if (command === 'optimize') return (await import('./plan.js')).runOptimize(rest);
+  if (command === 'report') return (await import('./report.js')).runReport(rest);
   process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }

@@ -9,6 +9,7 @@ import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
 import { summarizeEncode } from './encode.js';
 import { assertWritableTarget, defineCommand, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
+import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
 
 /** What a probe encodes: "all" of the scene or at most n frames of it. */
@@ -62,6 +63,7 @@ const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
     { flag: 'bit-depth', placeholder: '<8|10>', kind: 'int', key: 'bitDepth', default: 8, help: 'output bit depth' },
     { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
     { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+    REPORT_OPTION,
   ],
   planEncodeOptionsSchema,
 );
@@ -165,7 +167,7 @@ export async function runPlan(argv: string[]): Promise<number> {
   const { values, options } = resolveOptions(PLAN, parsed);
   const format = (values.format ?? 'av1an') as ZoneFormat;
   if (values.format !== undefined && values.zones === undefined) throw new InvalidOptionsError('--format', 'needs --zones <file>');
-  for (const [opt, target] of [['--json', values.json], ['--zones', values.zones]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
+  for (const [opt, target] of [['--json', values.json], ['--zones', values.zones], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: PlanEncodeResult;
   try {
@@ -182,7 +184,7 @@ export async function runPlan(argv: string[]): Promise<number> {
   if (values.json !== undefined) await writeOut(values.json, `${JSON.stringify(r.plan, null, 2)}\n`);
   if (values.zones !== undefined) await writeOut(values.zones, formatZones(r.plan, format, {}));
   if (!values.quiet) process.stdout.write(`${summarizePlan(r)}\n`);
-  return 0;
+  return writeRequestedReport(values.report, r);
 }
 
 const VERDICT_TEXT: Record<SceneVerdict, (error: number) => string> = {
@@ -223,7 +225,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, options } = resolveOptions(OPTIMIZE, parsed);
-  if (values.json !== undefined) await assertWritableTarget('--json', values.json);
+  for (const [opt, target] of [['--json', values.json], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: OptimizeResult;
   try {
@@ -249,5 +251,5 @@ export async function runOptimize(argv: string[]): Promise<number> {
     await writeOut(values.json, `${JSON.stringify(report, null, 2)}\n`);
   }
   if (!values.quiet) process.stdout.write(`${summarizePlan(r.planned)}\n\n${summarizeEncode(r.encode)}\n\n${summarizeValidation(r)}\n`);
-  return 0;
+  return writeRequestedReport(values.report, r);
 }

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { analyzeVideo } from '../analysis/analyze.js';
+import { analyzeVideo, type AnalysisResult } from '../analysis/analyze.js';
 import { InvalidOptionsError } from '../errors.js';
 import { measureQuality, measureQualityOptionsSchema, type MeasureQualityOptions, type QualityReport } from '../quality/measure.js';
 import type { PooledScore, SceneSpan } from '../quality/pooling.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
+import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
 
 export const QUALITY = defineCommand({
@@ -46,6 +47,7 @@ the whole clip. A distorted video of another size is scaled to the reference (bi
         { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write the full report as JSON ("-" for stdout)' },
         { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
         { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+        REPORT_OPTION,
       ],
       measureQualityOptionsSchema,
     ),
@@ -83,11 +85,13 @@ export async function runQuality(argv: string[]): Promise<number> {
   if (values.scenes && values.analyze) throw new InvalidOptionsError('arguments', '--scenes and --analyze are alternatives');
   const jsonToStdout = values.json === '-';
   if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
+  if (values.report !== undefined) await assertWritableTarget('--report', values.report);
   const bar = progressBar(process.stderr, !values.quiet);
   let scenes = values.scenes ? await readScenes(values.scenes) : undefined;
+  let analysis: AnalysisResult | undefined;
   if (values.analyze) {
     try {
-      const analysis = await analyzeVideo(reference, { ffmpegPath: values.ffmpeg }, {
+      analysis = await analyzeVideo(reference, { ffmpegPath: values.ffmpeg }, {
         signal: cliSignal,
         onProgress: (p) => bar.update(p.frame, p.totalFrames, p.fps, p.etaSeconds, 'scenes'),
       });
@@ -121,7 +125,7 @@ export async function runQuality(argv: string[]): Promise<number> {
   }
   if (jsonToStdout) process.stdout.write(text);
   else if (!values.quiet) process.stdout.write(`${summarizeQuality(report)}\n`);
-  return 0;
+  return writeRequestedReport(values.report, report, { analysis });
 }
 
 const digits = (metric: QualityReport['metric']) => (metric === 'ssim' ? 4 : metric === 'vmaf' ? 2 : 2);

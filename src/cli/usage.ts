@@ -8,6 +8,7 @@ Usage:
   scenecrf zones <plan.json> --format <av1an|x265|x265-zonefile|x264|ffmpeg|json> [-o out]
   scenecrf plan <input> --encoder <svt-av1|aom|vp9> (--target-vmaf V | --bitrate KBPS) [--probes N] [--json plan.json]
   scenecrf optimize <input> -o <output> --encoder <e> (--target-vmaf V | --bitrate KBPS) [options]
+  scenecrf report <result.json> -o <report.html> [options]
 
 Commands:
   analyze     find the shots of a video and measure each scene's complexity
@@ -16,5 +17,6 @@ Commands:
   zones       turn an encode plan into zone files (Av1an, x265, x264), an ffmpeg script or JSON
   plan        predict per-scene CRFs for a VMAF target or a bitrate budget (an encode plan)
   optimize    plan, encode and check the result's per-scene VMAF in one go
+  report      one self-contained HTML page of an analyze, quality, plan or optimize result
 
 Run "scenecrf <command> --help" for the options of a command.`;
