@@ -85,3 +85,13 @@ export function totalScore(scores: readonly Score[]): Pick<Score, 'truePositives
   const recall = tp + fn ? tp / (tp + fn) : 1;
   return { truePositives: tp, falsePositives: fp, misses: fn, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 };
 }
+
+/**
+ * Must-not-cut events with at least one detection inside them (`[first, last]`, inclusive). The
+ * ground truth keeps every event at least one frame away from a true boundary, so a detection
+ * inside an event is a false boundary caused by the event.
+ */
+export function eventsWithBoundary(detected: readonly number[], gt: GroundTruth): { events: number; hit: number; hitKinds: string[] } {
+  const hits = gt.non_cut_events.filter(([s, e]) => detected.some((d) => d >= s && d <= e));
+  return { events: gt.non_cut_events.length, hit: hits.length, hitKinds: hits.map(([, , k]) => k) };
+}
