@@ -89,6 +89,16 @@ describe('the package as a consumer installs it', () => {
     expect(r.exitCode).toBe(0);
   }, 120_000);
 
+  it('npm pack ships the entries with their types, the bin and the models, and not the unused ESM CLI', async () => {
+    // The package folder the global setup built, packed as npm would publish it (no build scripts run).
+    const r = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: inject('packageDir') });
+    const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+    for (const entry of ['index', 'advanced', 'train']) for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`dist/${entry}.${ext}`);
+    for (const f of ['bin/scenecrf.cjs', 'dist/cli.cjs', 'dist/quality-worker.cjs', 'dist/kernels.wasm', 'models/crf-svt-av1-v1.json', 'package.json', 'README.md']) expect(files).toContain(f);
+    // bin/scenecrf.cjs loads dist/cli.cjs only.
+    expect(files.filter((f) => /^dist\/cli\.js/.test(f))).toEqual([]);
+  });
+
   /** Runs a script in the consumer project (so `scenecrf/...` resolves through the package's exports map). */
   async function inConsumer(kind: 'esm' | 'cjs', body: string): Promise<Record<string, unknown>> {
     const file = path.join(consumer, kind === 'esm' ? 'probe.mjs' : 'probe.cjs');
