@@ -9,6 +9,7 @@
 export { analyzeOptionsSchema } from './analysis/analyze.js';
 export { measureQualityOptionsSchema } from './quality/measure.js';
 export { planEncodeOptionsSchema, defaultProbeTrust } from './optimize/plan-encode.js';
+export { optimizeOptionsSchema } from './optimize/optimize.js';
 export { describeIssues, throwIfAborted } from './errors.js';
 
 // media: which ffmpeg, what the input is, its frames

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { cliReference, COMMANDS } from '../src/cli/docs.js';
 import { commandOptions, parseArgsOptions, parseCommand, renderHelp, resolveOptions, type CommandSpec } from '../src/cli/options.js';
 import { OPTIMIZE, PLAN } from '../src/cli/plan.js';
+import { closest } from '../src/cli/suggest.js';
 import { USAGE } from '../src/cli/usage.js';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -183,5 +184,25 @@ describe('bad values are reported under their flags', () => {
     expect('targetVmaf' in options && (options as { targetVmaf?: number }).targetVmaf === undefined).toBe(true);
     expect(values['no-validate']).toBe(true);
     expect(values.json).toBeUndefined();
+  });
+});
+
+describe('misspelt commands and options', () => {
+  it('suggests the closest name only when it is a likely typo', () => {
+    const commands = COMMANDS.map((c) => c.name);
+    expect(closest('analyse', commands)).toBe('analyze');
+    expect(closest('optimise', commands)).toBe('optimize');
+    expect(closest('qualty', commands)).toBe('quality');
+    expect(closest('zone', commands)).toBe('zones');
+    expect(closest('transcode', commands)).toBeUndefined();
+    expect(closest('x', commands)).toBeUndefined();
+  });
+
+  it('an unknown option names the flag the user probably meant, from that command\'s table', () => {
+    expect(() => parseCommand(['in.mp4', '--target-vmf', '93'], PLAN)).toThrow(/unknown option --target-vmf; did you mean --target-vmaf\?/);
+    expect(() => parseCommand(['in.mp4', '--no-proxi'], PLAN)).toThrow(/did you mean --no-proxy\?/);
+    expect(() => parseCommand(['in.mp4', '--validate-subsampel', '2'], OPTIMIZE)).toThrow(/did you mean --validate-subsample\?/);
+    // Nothing close: parseArgs's own message, which names the option.
+    expect(() => parseCommand(['in.mp4', '--colour-space', 'x'], PLAN)).toThrow(/Unknown option '--colour-space'/);
   });
 });

@@ -79,7 +79,10 @@ describe('scenecrf CLI: usage', () => {
   it('an unknown command exits 2', async () => {
     const r = await cli(['analyse', DEMO]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/unknown command/);
+    expect(r.stderr).toMatch(/unknown command "analyse"; did you mean "analyze"\?/);
+    const far = await cli(['transcode', DEMO]);
+    expect(far.exitCode).toBe(2);
+    expect(far.stderr).toMatch(/unknown command "transcode"\n/);
   });
 
   it('a missing input exits 1 with "not found" and no stack trace', async () => {

@@ -270,8 +270,8 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     await expect(runPlan([CUTS, '--encoder', 'svt-av1', '--target-vmaf', '93', '--bitrate', '300'])).rejects.toThrow(InvalidOptionsError);
     await expect(runPlan([CUTS, '--encoder', 'x264', '--target-vmaf', '93'])).rejects.toThrow(/--encoder/);
     await expect(runOptimize([CUTS, '--encoder', 'vp9', '--target-vmaf', 'high', '-o', path.join(tmp, 'x.webm')])).rejects.toThrow(/--target-vmaf/);
-    // --validate-subsample reaches optimizeEncode, which checks it before any work.
-    await expect(runOptimize([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--validate-subsample', '0', '-o', path.join(tmp, 'x.webm')])).rejects.toThrow(/validateSubsample/);
+    // --validate-subsample is checked by optimizeEncode's schema before any work, and blamed on the flag.
+    await expect(runOptimize([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--validate-subsample', '0', '-o', path.join(tmp, 'x.webm')])).rejects.toThrow(/Invalid --validate-subsample: must be at least 1/);
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--proxy', '--no-proxy'])).rejects.toThrow(/--proxy or --no-proxy/);
     // --no-proxy reaches planEncode: the proxy model contradicts it (checked before any analysis).
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--no-proxy', '--model', defaultCrfModelPath('vp9', { proxy: true })])).rejects.toThrow(/uses proxy curves/);

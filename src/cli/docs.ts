@@ -30,7 +30,8 @@ export function cliReference(): string {
 
 Each command's synopsis below is exactly what \`scenecrf <command> --help\` prints. Bad options
 stop a command before any work starts, with exit code 2 and a message naming the option
-(\`scenecrf: Invalid --crf-max: must be at most 63\`).
+(\`scenecrf: Invalid --crf-max: must be at most 63\`). A misspelt command or option gets the closest
+real one (\`unknown option --target-vmf; did you mean --target-vmaf?\`).
 
 Exit codes: 0 success; 1 the work failed (missing or unreadable input, ffmpeg error); 2 bad
 usage or options; 130 interrupted (Ctrl-C).

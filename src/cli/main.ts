@@ -1,7 +1,10 @@
 import { runAnalyze } from './analyze.js';
 import { runQuality } from './quality.js';
 import { ScenecrfError } from '../errors.js';
+import { closest } from './suggest.js';
 import { USAGE } from './usage.js';
+
+const COMMAND_NAMES = ['analyze', 'quality', 'encode', 'zones', 'plan', 'optimize', 'report'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -22,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'plan') return (await import('./plan.js')).runPlan(rest);
   if (command === 'optimize') return (await import('./plan.js')).runOptimize(rest);
   if (command === 'report') return (await import('./report.js')).runReport(rest);
-  process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+  const near = closest(command, COMMAND_NAMES);
+  process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}${near ? `; did you mean "${near}"?` : ''}\n\n${USAGE}\n`);
   return 2;
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
+import { closest } from './suggest.js';
 
 /**
  * How a flag's value is read: `boolean` a switch (false when absent); `negatable` a switch with a
@@ -139,13 +140,22 @@ export function parseCommand(argv: string[], cmd: CommandSpec): ParsedCommand | 
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: parseArgsOptions(cmd) }) as typeof parsed;
   } catch (e) {
-    throw new InvalidOptionsError('arguments', (e as Error).message);
+    throw new InvalidOptionsError('arguments', withSuggestion((e as Error).message, cmd));
   }
   if (parsed.values.help) {
     process.stdout.write(`${renderHelp(cmd)}\n`);
     return undefined;
   }
   return { raw: parsed.values, positionals: parsed.positionals };
+}
+
+/** parseArgs's "Unknown option '--x'" with the command's closest flag, when one is close. */
+function withSuggestion(message: string, cmd: CommandSpec): string {
+  const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+  if (unknown === undefined) return message;
+  const flags = [...commandOptions(cmd), HELP_OPTION].flatMap((o) => (o.kind === 'negatable' ? [o.flag, `no-${o.flag}`] : [o.flag]));
+  const near = closest(unknown, flags);
+  return near === undefined ? message : `unknown option --${unknown}; did you mean --${near}?`;
 }
 
 export function intOption(name: string, v: string | undefined): number | undefined {

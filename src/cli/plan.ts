@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
-import { optimizeEncode, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
+import { optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
 import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
@@ -93,7 +93,6 @@ that fits the bitrate budget. Prints a per-scene table; writes the plan and zone
   ],
 });
 
-/** optimizeEncode checks its own options by hand (naming its keys); --jobs is checked here under its flag. */
 export const OPTIMIZE = defineCommand({
   name: 'optimize',
   head: `Usage: scenecrf optimize <input> -o <output> --encoder <e> (--target-vmaf <v> | --bitrate <kbps>) [options]
@@ -120,7 +119,7 @@ CRFs (only those scenes are encoded again).`,
       },
       { flag: 'no-validate', kind: 'boolean', key: 'validate', toApi: (skip: boolean) => !skip, help: 'skip the VMAF check after the encode' },
       { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write a JSON report (plan, predictions, validation) there' },
-    ]),
+    ], optimizeOptionsSchema),
   ],
 });
 

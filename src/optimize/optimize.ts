@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { discardChunks } from '../encode/chunking.js';
 import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
-import { InvalidOptionsError, throwIfAborted } from '../errors.js';
+import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
 import type { CurveProbe } from '../plan/probes.js';
@@ -77,16 +78,32 @@ export interface OptimizeResult {
   };
 }
 
+/**
+ * optimizeEncode's own options, checked before any work (the planning options are
+ * planEncodeOptionsSchema's, checked by planEncode). The CLI validates with the same schema, so a
+ * bad value is reported under its flag there.
+ */
+export const optimizeOptionsSchema = z
+  .object({
+    output: z.string().min(1),
+    jobs: z.number().int().min(1).optional(),
+    encodeWorkDir: z.string().min(1).optional(),
+    validate: z.boolean().optional(),
+    tolerance: z.number().positive().optional(),
+    maxRounds: z.number().int().min(0).optional(),
+    validateSubsample: z.number().int().min(1).optional(),
+  })
+  .passthrough();
+
 /** Plans, encodes and validates `input` into `options.output`. */
 export async function optimizeEncode(
   input: string,
   options: OptimizeOptions,
   control: { signal?: AbortSignal; onProgress?: (p: OptimizeProgress) => void; analysis?: PlanControl['analysis'] } = {},
 ): Promise<OptimizeResult> {
+  const checked = optimizeOptionsSchema.safeParse(options);
+  if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
   const { output, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = 0, validateSubsample = 1, ...planOptions } = options;
-  if (!(tolerance > 0)) throw new InvalidOptionsError('tolerance', `expected a positive number, got ${tolerance}`);
-  if (!Number.isInteger(maxRounds) || maxRounds < 0) throw new InvalidOptionsError('maxRounds', `expected a whole number ≥ 0, got ${maxRounds}`);
-  if (!Number.isInteger(validateSubsample) || validateSubsample < 1) throw new InvalidOptionsError('validateSubsample', `expected a whole number ≥ 1, got ${validateSubsample}`);
   const { signal, onProgress } = control;
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
