@@ -18,6 +18,7 @@ import {
   InputNotFoundError,
   InvalidOptionsError,
   NotAVideoError,
+  planEncode,
   ScenecrfError,
   type AnalysisResult,
   type AnalyzeOptions,
@@ -137,6 +138,8 @@ describe.skipIf(!FFMPEG)(FFMPEG ? 'bad input (native ffmpeg)' : `bad input — $
       // video (the file's duration is the audio's), and video starting at 2 s.
       ffmpeg(['-i', CUTS, '-f', 'lavfi', '-i', 'sine=d=10', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', f('long-audio.mkv')]),
       ffmpeg(['-i', CUTS, '-map', '0:v', '-c', 'copy', '-output_ts_offset', '2', f('offset.mkv')]),
+      // testsrc2 rounds its size to even; the scaler makes the odd 4:2:0 frames SVT-AV1 refuses.
+      ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=24:d=1', '-vf', 'scale=321:241,format=yuv420p', '-c:v', 'ffv1', f('odd-size.mkv')]),
     ]);
     // Audio with cover art: ffprobe lists the picture as a (one-frame) video stream.
     await ffmpeg(['-i', f('audio.m4a'), '-i', f('still.png'), '-map', '0', '-map', '1', '-c', 'copy', '-disposition:v', 'attached_pic', f('cover-art.m4a')]);
@@ -149,6 +152,15 @@ describe.skipIf(!FFMPEG)(FFMPEG ? 'bad input (native ffmpeg)' : `bad input — $
   });
 
   describe('paths', () => {
+    it('an odd-sized input is refused for SVT-AV1 when planning, before any encode, and planned for vp9', async () => {
+      const work = f('odd-size.out.mkv.scenecrf-work');
+      await expect(planEncode(f('odd-size.mkv'), { encoder: 'svt-av1', targetVmaf: 93 })).rejects.toThrow(/SVT-AV1 needs an even width and height, the input is 321x241/);
+      await expect(planEncode(f('odd-size.mkv'), { encoder: 'svt-av1', targetVmaf: 93 })).rejects.toThrow(InvalidOptionsError);
+      expect(existsSync(work)).toBe(false);
+      const vp9 = await planEncode(f('odd-size.mkv'), { encoder: 'vp9', targetVmaf: 93 });
+      expect(vp9.plan.input).toMatchObject({ width: 321, height: 241 });
+    });
+
     it('missing file -> InputNotFoundError', async () => {
       const err = await expectRejection(f('does-not-exist.mp4'), InputNotFoundError, 'INPUT_NOT_FOUND');
       expect(err.path).toBe(f('does-not-exist.mp4'));

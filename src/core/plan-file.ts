@@ -50,6 +50,13 @@ export const planSchema = z
   .superRefine((plan, ctx) => {
     const issue = (message: string, path: Array<string | number>) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
     const range = CRF_RANGE[plan.encoder];
+    // SVT-AV1 encodes 4:2:0 only at even sizes and refuses odd ones when the encode starts
+    // ("Source Height must be even"); a plan for it is refused here, before any encode or work dir.
+    if (plan.encoder === 'svt-av1' && (plan.input.width % 2 || plan.input.height % 2))
+      issue(
+        `SVT-AV1 needs an even width and height, the input is ${plan.input.width}x${plan.input.height}; crop or pad it first (e.g. ffmpeg -vf "crop=trunc(iw/2)*2:trunc(ih/2)*2"), or plan for aom or vp9`,
+        ['input'],
+      );
     const presetMax = plan.encoder === 'svt-av1' ? 13 : 8;
     if (plan.preset > presetMax) issue(`preset ${plan.preset} is out of range for ${plan.encoder} (0..${presetMax})`, ['preset']);
     let expected = 0;
