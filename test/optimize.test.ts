@@ -4,7 +4,7 @@
  * fixtures/cuts.mp4: 192 frames, 320x180, four shots cut at 48, 96, 144.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -170,7 +170,7 @@ describe.skipIf(!hasNativeFfmpeg)('optimizeEncode: plan → probe → encode →
     // crfMax 45 holds the easy shots at the bound, so they keep their probe CRF (measured 94.8–99.4
     // there) whatever the model predicts above it; without a bound, whether any scene keeps its
     // probe CRF depends on the shipped model, and the reuse would go untested after a retrain.
-    const r = await optimizeEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, probes: 1, probeSubsample: 1, crfMax: 45, output, tolerance: 1 });
+    const r = await optimizeEncode(CUTS, { encoder: 'svt-av1', targetVmaf: 93, probes: 1, probeSubsample: 1, crfMax: 45, output, tolerance: 1, maxRounds: 0 });
     const v = r.validation!;
     expect(v.scenes).toHaveLength(analysis.scenes.length);
     // Output: the input's frame count.
@@ -277,6 +277,26 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--no-proxy', '--model', defaultCrfModelPath('vp9', { proxy: true })])).rejects.toThrow(/uses proxy curves/);
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--probes', '1', '--probe-trust', '0'])).rejects.toThrow(InvalidOptionsError);
   }, 120_000);
+
+  it('optimize corrects by default with re-encode rounds; --fast is the prediction-only run, each scene encoded once', async () => {
+    const j = (name: string) => path.join(tmp, name);
+    // VP9 preset 8 at tolerance 0.25 leaves scenes missing 93 after the first encode (see the rounds test).
+    const common = [CUTS, '--encoder', 'vp9', '--preset', '8', '--target-vmaf', '93', '--tolerance', '0.25', '--no-proxy', '--validate-subsample', '2', '--quiet'];
+    expect(await runOptimize([...common, '-o', j('default.webm'), '--json', j('default.json')])).toBe(0);
+    const byDefault = JSON.parse(readFileSync(j('default.json'), 'utf8')) as { validation: { rounds: number } };
+    expect(byDefault.validation.rounds).toBeGreaterThanOrEqual(1);
+    expect(await runOptimize([...common, '--fast', '-o', j('fast.webm'), '--json', j('fast.json')])).toBe(0);
+    const fast = JSON.parse(readFileSync(j('fast.json'), 'utf8')) as {
+      validation: { rounds: number };
+      encode: { encodedChunks: number };
+      plan: { scenes: unknown[] };
+      planned: { scenes: Array<{ probes: unknown[]; proxy?: unknown }> };
+    };
+    expect(fast.validation.rounds).toBe(0);
+    expect(fast.encode.encodedChunks).toBe(fast.plan.scenes.length);
+    for (const s of fast.planned.scenes) expect([s.probes.length, s.proxy]).toEqual([0, undefined]);
+    await expect(runOptimize([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--fast', '--rounds', '1', '-o', j('x.webm')])).rejects.toThrow(/--fast.*contradicts --rounds/);
+  }, 300_000);
 
   it('plan --segment-cache keeps the probes; encode --segment-cache takes them as chunks', async () => {
     const cache = path.join(tmp, 'cli-segments');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
-import { optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
+import { DEFAULT_MAX_ROUNDS, optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
 import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
@@ -109,7 +109,12 @@ CRFs (only those scenes are encoded again).`,
       { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: z.number().min(1).optional(), help: 'chunks encoded at once' },
       { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'encodeWorkDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
       { flag: 'tolerance', placeholder: '<v>', kind: 'number', key: 'tolerance', default: 1, help: 'a scene within this many VMAF points of the target is a hit' },
-      { flag: 'rounds', placeholder: '<n>', kind: 'int', key: 'maxRounds', default: 0, help: 're-encode rounds for missed scenes' },
+      { flag: 'rounds', placeholder: '<n>', kind: 'int', key: 'maxRounds', default: DEFAULT_MAX_ROUNDS, help: 're-encode rounds for missed scenes' },
+      {
+        flag: 'fast',
+        kind: 'boolean',
+        help: 'prediction only: no probes, no proxy curves, no re-encode round (each\nscene encoded once; the same as --probes 0 --no-proxy --rounds 0)',
+      },
       {
         flag: 'validate-subsample',
         placeholder: '<n>',
@@ -215,6 +220,17 @@ function summarizeValidation(r: OptimizeResult): string {
   return `${head}\n\n${formatTable(['scene', 'crf', 'predicted', 'vmaf', 'vmaf p5', 'error', ''], rows)}`;
 }
 
+/** --fast: the prediction-only run. It contradicts asking for probes, proxy curves or rounds. */
+function fastOptions(o: OptimizeOptions): OptimizeOptions {
+  const asked = [
+    (o.probes ?? 0) > 0 && '--probes',
+    o.proxy === true && '--proxy',
+    o.maxRounds !== undefined && o.maxRounds > 0 && '--rounds',
+  ].filter(Boolean);
+  if (asked.length) throw new InvalidOptionsError('--fast', `is prediction only; it contradicts ${asked.join(' and ')}`);
+  return { ...o, probes: 0, proxy: false, maxRounds: 0 };
+}
+
 export async function runOptimize(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, OPTIMIZE);
   if (!parsed) return 0;
@@ -223,7 +239,8 @@ export async function runOptimize(argv: string[]): Promise<number> {
     process.stderr.write(`scenecrf optimize: expected one input file and -o\n\n${renderHelp(OPTIMIZE)}\n`);
     return 2;
   }
-  const { values, options } = resolveOptions(OPTIMIZE, parsed);
+  const { values, options: given } = resolveOptions(OPTIMIZE, parsed);
+  const options = values.fast ? fastOptions(given as OptimizeOptions) : given;
   for (const [opt, target] of [['--json', values.json], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: OptimizeResult;

@@ -29,7 +29,10 @@ export interface OptimizeOptions extends PlanEncodeOptions {
   validate?: boolean;
   /** A scene within this many VMAF points of the target is a hit (default 1). */
   tolerance?: number;
-  /** Re-encode rounds for scenes that missed below the target (default 0). */
+  /**
+   * Re-encode rounds for scenes that missed the target (default DEFAULT_MAX_ROUNDS, 2: the accurate
+   * path; 0 with probes 0 is the prediction-only run that encodes each scene once).
+   */
   maxRounds?: number;
   /** VMAF of the validation scores every n-th frame (default 1). */
   validateSubsample?: number;
@@ -79,6 +82,13 @@ export interface OptimizeResult {
 }
 
 /**
+ * Re-encode rounds by default. Predictions alone put few scenes within ±1 of the target on unseen
+ * content; two correction rounds put 91–100% of the reachable ones there (bench/RESULTS.md), as
+ * ab-av1 and Av1an users expect of a target-quality encode.
+ */
+export const DEFAULT_MAX_ROUNDS = 2;
+
+/**
  * optimizeEncode's own options, checked before any work (the planning options are
  * planEncodeOptionsSchema's, checked by planEncode). The CLI validates with the same schema, so a
  * bad value is reported under its flag there.
@@ -103,7 +113,7 @@ export async function optimizeEncode(
 ): Promise<OptimizeResult> {
   const checked = optimizeOptionsSchema.safeParse(options);
   if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
-  const { output, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = 0, validateSubsample = 1, ...planOptions } = options;
+  const { output, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = DEFAULT_MAX_ROUNDS, validateSubsample = 1, ...planOptions } = options;
   const { signal, onProgress } = control;
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
