@@ -16,6 +16,7 @@ import { lookupSegment, storeSegment } from '../src/encode/segment-cache.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { planFromScenes, type EncodePlan } from '../src/core/plan-file.js';
 import { type EncoderName } from '../src/core/encoders.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
@@ -348,6 +349,23 @@ describe.skipIf(!hasNativeFfmpeg)('resume after SIGKILL', () => {
     const left = await readdir(work);
     expect(left.filter((n) => n.endsWith('.tmp') || n === 'lock')).toEqual([]);
     expect(left).toContain('manifest.json');
+  });
+
+  it('a rerun removes the temporaries killed runs left beside the output, and nobody else\'s files', async () => {
+    const dir = path.join(tmp, 'stale');
+    await mkdir(dir);
+    // A pid that is certainly dead: a child that has exited.
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    const stale = [`.out.mkv.${dead.pid}.tmp`, `.out.mkv.${dead.pid}.0badc0de.tmp`, `.plan.json.${dead.pid}.12345678.tmp`];
+    // pid 1 is always alive; the others are not names scenecrf makes for these targets.
+    const kept = ['.out.mkv.1.tmp', `out.mkv.${dead.pid}.tmp`, '.out.mkv.tmp', `.other.mkv.${dead.pid}.tmp`, `.out.mkv.${dead.pid}.tmp.bak`];
+    for (const n of [...stale, ...kept]) await writeFile(path.join(dir, n), 'partial');
+    const output = path.join(dir, 'out.mkv');
+    await encodePlan(makePlan('svt-av1', [45, 45, 45]), { output, jobs: 1, threads: 1 });
+    // Every other temp-then-rename writer cleans up after its own target the same way.
+    await writeFileAtomic(path.join(dir, 'plan.json'), '{}');
+    expect((await readdir(dir)).sort()).toEqual([...kept, 'out.mkv', 'out.mkv.scenecrf-work', 'plan.json'].sort());
   });
 
   it('refuses a work directory locked by a live process', async () => {

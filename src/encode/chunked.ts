@@ -6,6 +6,7 @@ import { assertReadableFile } from '../media/input-checks.js';
 import { countPackets, firstFrameTime } from '../media/native/stream-facts.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
+import { removeStaleTemps, tempPathFor } from '../util/atomic.js';
 import { assertPlanOptions, parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
 import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkFiles } from './chunking.js';
 import { resolveEncoderTool } from './cli-tools.js';
@@ -228,9 +229,10 @@ export async function encodeSegment(
   throwIfAborted(signal);
   const hit = cache.segmentCache ? await takeSegment(cache.segmentCache, key, output) : undefined;
   if (hit) return { file: output, bytes: hit.bytes, frames, encodeSeconds: hit.encodeSeconds, cached: true };
-  const tmp = `${output}.${process.pid}.tmp`;
+  const tmp = tempPathFor(output);
   const { out } = await encodeCut(p, { index: -1, ...segment, args }, tmp, signal, () => undefined);
   await rename(tmp, output);
+  await removeStaleTemps(output);
   const result = { file: output, bytes: (await stat(output)).size, frames, encodeSeconds: (performance.now() - t) / 1000, cached: false };
   if (cache.segmentCache)
     await storeSegment(cache.segmentCache, key, output, {
@@ -268,6 +270,9 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   const writeManifest = manifestWriter(manifestPath);
   const manifest = newManifest(p, chunks);
   await writeManifest(manifest);
+  // The final file's temporary lives beside the output, outside the work directory that
+  // planChunks sweeps: a run killed while joining (SIGKILL runs no cleanup) left it there.
+  await removeStaleTemps(p.output);
 
   // Progress bookkeeping.
   const total = plan.input.frameCount;
@@ -319,7 +324,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     await runPool(todo, p.jobs, controller, async (c) => {
       const frames = c.endFrame - c.startFrame;
       const target = path.join(p.workDir, c.file);
-      const tmp = `${target}.${process.pid}.tmp`;
+      const tmp = tempPathFor(target);
       const t = performance.now();
       let cut: CutResult;
       try {

@@ -1,7 +1,7 @@
 import { copyFile, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js';
 
 /**
  * A directory of finished scene encodes, addressed by chunk key (the hash `encodePlan` uses to
@@ -30,8 +30,7 @@ const metaOf = (dir: string, key: string) => path.join(dir, `${key}.json`);
 
 /** Hard-links `from` to `to` (copies across file systems), through a temporary name. */
 async function placeFile(from: string, to: string): Promise<void> {
-  const tmp = `${to}.${process.pid}.tmp`;
-  await rm(tmp, { force: true });
+  const tmp = tempPathFor(to);
   try {
     await link(from, tmp).catch(() => copyFile(from, tmp));
     await rename(tmp, to);
@@ -39,6 +38,7 @@ async function placeFile(from: string, to: string): Promise<void> {
     await rm(tmp, { force: true });
     throw e;
   }
+  await removeStaleTemps(to);
 }
 
 /** The cached encode for `key`, if a complete one is there. */
