@@ -16,6 +16,7 @@ export {
   InvalidOptionsError,
   ModelInvalidError,
   FrameCountMismatchError,
+  NoSpaceError,
   AbortError,
   type ScenecrfErrorCode,
 } from './errors.js';

@@ -16,6 +16,7 @@ import { lookupSegment, storeSegment } from '../src/encode/segment-cache.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { planFromScenes, type EncodePlan } from '../src/core/plan-file.js';
 import { type EncoderName } from '../src/core/encoders.js';
+import { asNoSpaceError, stderrSaysNoSpace } from '../src/errors.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -374,6 +375,54 @@ describe.skipIf(!hasNativeFfmpeg)('resume after SIGKILL', () => {
     await mkdir(work, { recursive: true });
     await writeFile(path.join(work, 'lock'), String(process.ppid));
     await expect(encodePlan(makePlan('svt-av1', [30, 30, 30]), { output: path.join(dir, 'o.mkv'), workDir: work })).rejects.toThrow(/in use by another encode/);
+  });
+});
+
+describe('a full disk', () => {
+  it('is recognised in ffmpeg\'s stderr and in file system errors', () => {
+    expect(stderrSaysNoSpace('[error] Error writing trailer of /x/.o.mkv.1.tmp: No space left on device')).toBe(true);
+    expect(stderrSaysNoSpace('av_interleaved_write_frame(): Disk quota exceeded')).toBe(true);
+    expect(stderrSaysNoSpace('[error] Invalid data found when processing input')).toBe(false);
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    expect(asNoSpaceError(enospc, '/x/plan.json')).toMatchObject({ code: 'NO_SPACE', message: 'No space left on device writing "/x/plan.json"' });
+    const eacces = Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    expect(asNoSpaceError(eacces, '/x/plan.json')).toBe(eacces);
+  });
+
+  // A real full disk: a 16 KiB tmpfs (needs root; skipped where mount is not allowed).
+  it.skipIf(!hasNativeFfmpeg)('is named, with the place, when the output or the work directory fills up', async (ctx) => {
+    const dir = path.join(tmp, 'full');
+    const small = path.join(dir, 'small');
+    await mkdir(small, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small], { stdio: 'ignore' });
+    } catch {
+      ctx.skip();
+    }
+    try {
+      const plan = makePlan('svt-av1', [20, 20, 20]); // ~40 KB a chunk: too big for 16 KiB
+      // Output on the full disk: the chunks are encoded, joining them fails (ffmpeg exits 0 there).
+      const output = path.join(small, 'out.mkv');
+      const work = path.join(dir, 'work');
+      await expect(encodePlan(plan, { output, workDir: work, threads: 1 })).rejects.toMatchObject({
+        code: 'NO_SPACE',
+        message: expect.stringMatching(/^No space left on device writing ".*small\/out\.mkv": joining the chunks; the finished chunks stay in/),
+      });
+      expect(await readdir(small)).toEqual([]);
+      expect((await readManifest(path.join(work, 'manifest.json')))?.chunks.every((c) => c.status === 'done')).toBe(true);
+      // Work directory on the full disk: the chunk encode is what fails.
+      await expect(encodePlan(plan, { output: path.join(dir, 'out.mkv'), workDir: path.join(small, 'work'), threads: 1 })).rejects.toMatchObject({
+        code: 'NO_SPACE',
+        message: expect.stringMatching(/small\/work/),
+      });
+      // scenecrf's own writes name their target, not the temporary, and leave no temporary.
+      const json = path.join(small, 'plan.json');
+      const e = await writeFileAtomic(json, 'x'.repeat(64 * 1024)).catch((err: unknown) => err);
+      expect(asNoSpaceError(e, 'elsewhere')).toMatchObject({ code: 'NO_SPACE', path: json });
+      expect((await readdir(small)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { access, constants, mkdir, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AbortError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
+import { AbortError, asNoSpaceError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { assertReadableFile } from '../media/input-checks.js';
 import { countPackets, firstFrameTime } from '../media/native/stream-facts.js';
 import { probeVideo } from '../media/probe.js';
@@ -252,12 +252,18 @@ export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown,
   const started = performance.now();
   const p = await prepareEncode(planIn, opts);
 
-  await mkdir(p.workDir, { recursive: true });
-  const unlock = await lockWorkDir(p.workDir);
   try {
-    return await encodeLocked(p, opts, started);
-  } finally {
-    await unlock();
+    await mkdir(p.workDir, { recursive: true });
+    const unlock = await lockWorkDir(p.workDir);
+    try {
+      return await encodeLocked(p, opts, started);
+    } finally {
+      await unlock();
+    }
+  } catch (e) {
+    // A full disk under ffmpeg is read from its stderr where it runs; one hit by scenecrf's own
+    // writes here (work directory, lock, chunk renames) is named the same way.
+    throw asNoSpaceError(e, p.workDir);
   }
 }
 

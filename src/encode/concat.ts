@@ -7,7 +7,7 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FfmpegError, throwIfAborted } from '../errors.js';
+import { FfmpegError, NoSpaceError, stderrSaysNoSpace, throwIfAborted } from '../errors.js';
 import { countOutput } from '../media/native/stream-facts.js';
 import { runTool } from '../media/process.js';
 import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
@@ -43,6 +43,10 @@ export async function concatChunks(p: PreparedEncode, files: readonly string[], 
   const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, '-f', p.muxer, '-y', tmpOut];
   try {
     const r = await runTool(p.backend.path, concatArgs, { signal });
+    // A full disk fails the muxer's writes, yet ffmpeg 5.1 still exits 0 with a short file: its
+    // stderr is the only place that says why, so read it before blaming the frame count.
+    if (stderrSaysNoSpace(r.stderr))
+      throw new NoSpaceError(p.output, `joining the chunks; the finished chunks stay in ${JSON.stringify(p.workDir)}: free some space and rerun to finish`);
     if (r.exitCode !== 0) throw new FfmpegError(concatArgs, r.exitCode, r.stderr);
     const check = await countOutput(p.backend, tmpOut, signal);
     if (check.frames !== total) throw new FfmpegError(concatArgs, 0, `concatenated output has ${check.frames} frames, expected ${total}`);

@@ -1,7 +1,7 @@
 import { copyFile, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import { errorForTarget, removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js';
 
 /**
  * A directory of finished scene encodes, addressed by chunk key (the hash `encodePlan` uses to
@@ -36,7 +36,7 @@ async function placeFile(from: string, to: string): Promise<void> {
     await rename(tmp, to);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw errorForTarget(e, tmp, to);
   }
   await removeStaleTemps(to);
 }

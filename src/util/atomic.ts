@@ -61,6 +61,17 @@ export async function removeStaleTemps(target: string): Promise<string[]> {
 }
 
 /**
+ * Makes a failed write through `tmp` name `target` in its `path` (a full disk is reported by that
+ * path, see NoSpaceError): the temporary's name means nothing to the user, and a failed write()
+ * names no file at all. Returns `e`.
+ */
+export function errorForTarget(e: unknown, tmp: string, target: string): unknown {
+  const err = e as (NodeJS.ErrnoException & { dest?: string }) | undefined;
+  if (err && typeof err === 'object' && (err.path === undefined || err.path === tmp || err.dest === tmp)) err.path = target;
+  return e;
+}
+
+/**
  * Writes a file so that readers see either the old content or the complete new one, never a
  * half-written file: write to a temporary name in the same directory, then rename over. After
  * success, temporaries of the same target left by killed processes are removed.
@@ -72,7 +83,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw errorForTarget(e, tmp, target);
   }
   await removeStaleTemps(target);
 }
