@@ -7,6 +7,7 @@ export type ScenecrfErrorCode =
   | 'INPUT_NOT_FOUND'
   | 'INPUT_EMPTY'
   | 'INPUT_NOT_VIDEO'
+  | 'INPUT_UNREADABLE'
   | 'INPUT_CORRUPT'
   | 'FFMPEG_NOT_FOUND'
   | 'FFMPEG_FAILED'
@@ -41,6 +42,16 @@ export class ScenecrfError extends Error {
 export class InputNotFoundError extends ScenecrfError {
   constructor(readonly path: string, reason?: string) {
     super('INPUT_NOT_FOUND', `Input file not found: ${JSON.stringify(path)}${reason ? ` (${reason})` : ''}`);
+  }
+}
+
+/**
+ * The input exists but this process may not read it (permission denied): a matter of file modes or
+ * ownership, not of the file's content, so it is not reported as corrupt.
+ */
+export class UnreadableInputError extends ScenecrfError {
+  constructor(readonly path: string, reason = 'permission denied') {
+    super('INPUT_UNREADABLE', `Input file cannot be read: ${JSON.stringify(path)} (${reason})`);
   }
 }
 

@@ -10,6 +10,7 @@ export {
   EmptyInputError,
   NotAVideoError,
   CorruptInputError,
+  UnreadableInputError,
   FfmpegNotFoundError,
   FfmpegError,
   UnsupportedError,
