@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEncode } from '../src/cli/encode.js';
+import { runOptimize } from '../src/cli/plan.js';
 import { encodePlan, encodeSegment, prepareEncode, type EncodeResult } from '../src/encode/chunked.js';
 import { assertEncoderSupported, ENCODER_ADAPTERS } from '../src/encode/encoders.js';
 import { readManifest } from '../src/encode/manifest.js';
@@ -501,5 +502,33 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf encode (CLI)', () => {
     expect(await runEncode(['--help'])).toBe(0);
     await writeFile(planFile, JSON.stringify({ ...makePlan('svt-av1', [25, 40, 55]), preset: 99 }));
     await expect(runEncode([input, '--plan', planFile, '-o', output, '--quiet'])).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+
+  it('refuses to replace an existing output without --force (-y), before anything runs; resuming is not replacing', async () => {
+    const dir = path.join(tmp, 'force');
+    await mkdir(dir);
+    const plan = makePlan('svt-av1', [40, 50, 60]);
+    const planFile = path.join(dir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(plan));
+    const output = path.join(dir, 'out.mkv');
+    await writeFile(output, 'precious');
+    const args = [input, '--plan', planFile, '-o', output, '--threads', '1', '--quiet'];
+    const refused = { code: 'INVALID_OPTIONS', message: `Invalid output: ${JSON.stringify(output)} already exists; use --force (-y) (overwrite: true in the library) to replace it` };
+    await expect(runEncode(args)).rejects.toMatchObject(refused);
+    await expect(runOptimize([input, '--encoder', 'vp9', '--target-vmaf', '90', '-o', output, '--quiet'])).rejects.toMatchObject(refused);
+    await expect(encodePlan(plan, { output, overwrite: false })).rejects.toMatchObject(refused);
+    expect(await readFile(output, 'utf8')).toBe('precious');
+    expect((await readdir(dir)).sort()).toEqual(['out.mkv', 'plan.json']);
+    expect(await runEncode([...args, '--force'])).toBe(0);
+    expect(probe(output).frames).toBe(48);
+    // An interrupted run has not written its output yet: rerunning it needs no --force.
+    const resumed = path.join(dir, 'resumed.mkv');
+    const stop = new AbortController();
+    await expect(
+      encodePlan(plan, { output: resumed, threads: 1, signal: stop.signal, onProgress: (p) => p.finishedChunk && stop.abort() }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await runEncode([input, '--plan', planFile, '-o', resumed, '--threads', '1', '--quiet'])).toBe(0);
+    expect((await readManifest(path.join(`${resumed}.scenecrf-work`, 'manifest.json')))?.completed?.frames).toBe(48);
+    expect(await runEncode([input, '--plan', planFile, '-o', resumed, '-y', '--threads', '1', '--quiet'])).toBe(0);
   });
 });

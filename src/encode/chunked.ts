@@ -60,6 +60,12 @@ export interface ChunkResult {
 export interface EncodePlanOptions {
   /** Output file; the container follows the extension: .mkv, .webm, .mp4 or .ivf. */
   output: string;
+  /**
+   * Replace `output` if it exists (default true). With false an existing file is refused before
+   * anything runs; the command line passes false unless `--force` (`-y`). A resumed run is not
+   * affected: its output is only written at the very end.
+   */
+  overwrite?: boolean;
   /** Input video; defaults to the plan's `input.path`. */
   input?: string;
   /** Work directory for chunks and the manifest; default `<output>.scenecrf-work`. */
@@ -108,6 +114,16 @@ export interface EncodeResult {
   ffmpeg: { path: string; version: string };
 }
 
+/**
+ * Refuses an existing `output` (INVALID_OPTIONS), the way ffmpeg and ab-av1 do without `-y`: a
+ * typo in `-o` must not replace a file that may have cost hours to encode.
+ */
+export async function refuseExistingOutput(output: string): Promise<void> {
+  const existing = await stat(output).catch(() => undefined);
+  if (existing && !existing.isDirectory())
+    throw new InvalidOptionsError('output', `${JSON.stringify(output)} already exists; use --force (-y) (overwrite: true in the library) to replace it`);
+}
+
 async function assertWritableDir(what: string, dir: string, target: string): Promise<void> {
   const fail = (why: string) => new InvalidOptionsError(what, `cannot write ${JSON.stringify(target)}: ${why}`);
   let s;
@@ -149,6 +165,7 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   await assertWritableDir('output', path.dirname(output), opts.output);
   const existing = await stat(output).catch(() => undefined);
   if (existing?.isDirectory()) throw new InvalidOptionsError('output', `${JSON.stringify(opts.output)} is a directory`);
+  if (opts.overwrite === false) await refuseExistingOutput(opts.output);
   const workDir = path.resolve(opts.workDir ?? `${output}.scenecrf-work`);
   const workStat = await stat(workDir).catch(() => undefined);
   if (workStat && !workStat.isDirectory()) throw new InvalidOptionsError('workDir', `${JSON.stringify(workDir)} exists and is not a directory`);

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { discardChunks } from '../encode/chunking.js';
-import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import { encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
@@ -20,6 +20,12 @@ import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions,
 
 export interface OptimizeOptions extends PlanEncodeOptions {
   output: string;
+  /**
+   * Replace `output` if it exists (default true); false refuses an existing file before the
+   * analysis starts (the command line's default, `--force` / `-y` to replace). Later rounds
+   * always replace the file the first round wrote.
+   */
+  overwrite?: boolean;
   /** Chunks encoded at once. */
   jobs?: number;
   /** Chunk and manifest directory (default `<output>.scenecrf-work`). */
@@ -83,11 +89,12 @@ export async function optimizeEncode(
   options: OptimizeOptions,
   control: { signal?: AbortSignal; onProgress?: (p: OptimizeProgress) => void; analysis?: PlanControl['analysis'] } = {},
 ): Promise<OptimizeResult> {
-  const { output, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = 0, validateSubsample = 1, ...planOptions } = options;
+  const { output, overwrite = true, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = 0, validateSubsample = 1, ...planOptions } = options;
   if (!(tolerance > 0)) throw new InvalidOptionsError('tolerance', `expected a positive number, got ${tolerance}`);
   if (!Number.isInteger(maxRounds) || maxRounds < 0) throw new InvalidOptionsError('maxRounds', `expected a whole number ≥ 0, got ${maxRounds}`);
   if (!Number.isInteger(validateSubsample) || validateSubsample < 1) throw new InvalidOptionsError('validateSubsample', `expected a whole number ≥ 1, got ${validateSubsample}`);
   const { signal, onProgress } = control;
+  if (!overwrite) await refuseExistingOutput(path.resolve(output));
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
   const segmentCache = planOptions.segmentCache ?? path.join(workDir, 'segments');
