@@ -7,6 +7,7 @@ export type ScenecrfErrorCode =
   | 'INPUT_NOT_FOUND'
   | 'INPUT_EMPTY'
   | 'INPUT_NOT_VIDEO'
+  | 'INPUT_UNREADABLE'
   | 'INPUT_CORRUPT'
   | 'FFMPEG_NOT_FOUND'
   | 'FFMPEG_FAILED'
@@ -14,6 +15,7 @@ export type ScenecrfErrorCode =
   | 'INVALID_OPTIONS'
   | 'MODEL_INVALID'
   | 'FRAME_COUNT_MISMATCH'
+  | 'NO_SPACE'
   | 'ABORTED';
 
 /**
@@ -40,6 +42,16 @@ export class ScenecrfError extends Error {
 export class InputNotFoundError extends ScenecrfError {
   constructor(readonly path: string, reason?: string) {
     super('INPUT_NOT_FOUND', `Input file not found: ${JSON.stringify(path)}${reason ? ` (${reason})` : ''}`);
+  }
+}
+
+/**
+ * The input exists but this process may not read it (permission denied): a matter of file modes or
+ * ownership, not of the file's content, so it is not reported as corrupt.
+ */
+export class UnreadableInputError extends ScenecrfError {
+  constructor(readonly path: string, reason = 'permission denied') {
+    super('INPUT_UNREADABLE', `Input file cannot be read: ${JSON.stringify(path)} (${reason})`);
   }
 }
 
@@ -104,6 +116,32 @@ export class FrameCountMismatchError extends ScenecrfError {
       `Reference and distorted have different frame counts (${referenceFrames} vs ${distortedFrames}); scenecrf does not truncate silently`,
     );
   }
+}
+
+/**
+ * The disk (or quota) filled up while writing `path`. ffmpeg's muxer reports this only on stderr and
+ * may still exit 0, leaving a short file that would otherwise be blamed on the encode.
+ */
+export class NoSpaceError extends ScenecrfError {
+  constructor(readonly path: string, detail?: string, options?: { cause?: unknown }) {
+    super('NO_SPACE', `No space left on device writing ${JSON.stringify(path)}${detail ? `: ${detail}` : ''}`, options);
+  }
+}
+
+/** A tool's stderr saying a write failed for lack of space (ENOSPC or EDQUOT, as strerror words them). */
+export function stderrSaysNoSpace(stderr: string): boolean {
+  return /No space left on device|Disk quota exceeded/i.test(stderr);
+}
+
+/**
+ * `e` as a NoSpaceError when it is a file system error for lack of space (ENOSPC, EDQUOT), naming
+ * the file the error carries (writeFileAtomic puts its target there, not the temporary) or else
+ * `path`; any other error is returned unchanged.
+ */
+export function asNoSpaceError(e: unknown, path: string, detail?: string): unknown {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (err?.code !== 'ENOSPC' && err?.code !== 'EDQUOT') return e;
+  return new NoSpaceError(typeof err.path === 'string' ? err.path : path, detail, { cause: e });
 }
 
 export class AbortError extends ScenecrfError {

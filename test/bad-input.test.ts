@@ -3,7 +3,7 @@
  * ffmpeg process behind. Every input is built here with the real ffmpeg (argument arrays, no shell).
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -20,10 +20,12 @@ import {
   NotAVideoError,
   planEncode,
   ScenecrfError,
+  UnreadableInputError,
   type AnalysisResult,
   type AnalyzeOptions,
 } from '../src/index.js';
 import { probeVideo, resolveFfmpeg } from '../src/advanced.js';
+import { inputErrorFromStderr, parseFfmpegInputInfo } from '../src/media/ffmpeg-info.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const CUTS = path.join(FIXTURES, 'cuts.mp4');
@@ -121,6 +123,7 @@ describe.skipIf(!FFMPEG)(FFMPEG ? 'bad input (native ffmpeg)' : `bad input — $
     for (const ext of ['dat', 'mp4']) await writeFile(f(`random.${ext}`), randomBytes(256 * 1024, 7));
     await writeFile(f('not-ffmpeg'), '#!/bin/sh\necho "I am not ffmpeg"\n', { mode: 0o644 });
     await writeFile(f('fake-ffmpeg'), '#!/bin/sh\necho "I am not ffmpeg" >&2\nexit 3\n', { mode: 0o755 });
+    await writeFile(f('chatty-ffmpeg'), '#!/bin/sh\necho "I am not ffmpeg"\n', { mode: 0o755 });
 
     // Damage in the middle of the stream: 4 KiB of seeded noise at 50% of the file.
     const cuts = await readFile(CUTS);
@@ -175,6 +178,37 @@ describe.skipIf(!FFMPEG)(FFMPEG ? 'bad input (native ffmpeg)' : `bad input — $
     it('0-byte file -> EmptyInputError', async () => {
       const err = await expectRejection(f('empty.mp4'), EmptyInputError, 'INPUT_EMPTY');
       expect(err.message).toMatch(/0 bytes/);
+    });
+
+    it('ffmpeg\'s "Permission denied" -> UnreadableInputError, not a corrupt file', () => {
+      const input = '/videos/in.mp4';
+      for (const stderr of [`[error] file:${input}: Permission denied\n`, `${input}: Permission denied\n`]) {
+        expect(inputErrorFromStderr(stderr, input), stderr).toMatchObject({ code: 'INPUT_UNREADABLE', message: `Input file cannot be read: "${input}" (permission denied)` });
+        expect(() => parseFfmpegInputInfo(stderr, input), stderr).toThrow(UnreadableInputError);
+      }
+      // Only a failure to open the input: a log with the input's banner is about something else.
+      expect(inputErrorFromStderr(`Input #0, mov,mp4, from '${input}':\n[error] /out/x.mkv: Permission denied\n`, input)).toBeNull();
+    });
+
+    // Root reads any file whatever its mode, so the real case runs as the unprivileged "nobody".
+    const asNobody = process.getuid?.() === 0 && isExecutableFile('/usr/bin/setpriv');
+    it.skipIf(!asNobody)('an input its user may not read (mode 000, not root) -> "permission denied", exit 1', async () => {
+      const open = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-denied-'));
+      try {
+        await chmod(open, 0o755);
+        const input = path.join(open, 'private.mp4');
+        await copyFile(CUTS, input);
+        await chmod(input, 0o000);
+        const r = await execa('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', path.resolve(__dirname, '../src/cli/main.ts'), 'analyze', input], {
+          cwd: path.resolve(__dirname, '..'),
+          reject: false,
+          env: { HOME: open },
+        });
+        expect(r.stderr).toBe(`scenecrf: Input file cannot be read: ${JSON.stringify(input)} (permission denied)`);
+        expect(r.exitCode).toBe(1);
+      } finally {
+        await rm(open, { recursive: true, force: true });
+      }
     });
   });
 
@@ -323,6 +357,17 @@ describe.skipIf(!FFMPEG)(FFMPEG ? 'bad input (native ffmpeg)' : `bad input — $
       expect((err as ScenecrfError).code).toBe('FFMPEG_NOT_FOUND');
       expect((err as Error).message).toContain(JSON.stringify(f('not-ffmpeg')));
       expect((err as Error).message).toMatch(/not an executable/);
+    });
+
+    it('ffmpegPath pointing to a program that runs but is not ffmpeg -> FfmpegNotFoundError naming it, not a corrupt input', async () => {
+      for (const [p, why] of [
+        ['/bin/true', 'is not an ffmpeg: `-version` printed nothing'],
+        [f('chatty-ffmpeg'), 'is not an ffmpeg: `-version` printed "I am not ffmpeg", not "ffmpeg version …"'],
+      ] as const) {
+        const err: unknown = await analyze(CUTS, { ffmpegPath: p }).catch((e: unknown) => e);
+        expect(err, p).toBeInstanceOf(FfmpegNotFoundError);
+        expect((err as Error).message).toBe(`No usable ffmpeg found: ffmpegPath option ${p} ${why}`);
+      }
     });
 
     it('ffmpegPath pointing to a directory or to a program that is not ffmpeg -> FfmpegNotFoundError', async () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEncode } from '../src/cli/encode.js';
+import { runOptimize } from '../src/cli/plan.js';
 import { encodePlan, encodeSegment, prepareEncode, type EncodeResult } from '../src/encode/chunked.js';
 import { assertEncoderSupported, ENCODER_ADAPTERS } from '../src/encode/encoders.js';
 import { readManifest } from '../src/encode/manifest.js';
@@ -16,6 +17,8 @@ import { lookupSegment, storeSegment } from '../src/encode/segment-cache.js';
 import type { FfmpegBackend } from '../src/media/types.js';
 import { planFromScenes, type EncodePlan } from '../src/core/plan-file.js';
 import { type EncoderName } from '../src/core/encoders.js';
+import { asNoSpaceError, stderrSaysNoSpace } from '../src/errors.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
@@ -350,12 +353,77 @@ describe.skipIf(!hasNativeFfmpeg)('resume after SIGKILL', () => {
     expect(left).toContain('manifest.json');
   });
 
+  it('a rerun removes the temporaries killed runs left beside the output, and nobody else\'s files', async () => {
+    const dir = path.join(tmp, 'stale');
+    await mkdir(dir);
+    // A pid that is certainly dead: a child that has exited.
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    const stale = [`.out.mkv.${dead.pid}.tmp`, `.out.mkv.${dead.pid}.0badc0de.tmp`, `.plan.json.${dead.pid}.12345678.tmp`];
+    // pid 1 is always alive; the others are not names scenecrf makes for these targets.
+    const kept = ['.out.mkv.1.tmp', `out.mkv.${dead.pid}.tmp`, '.out.mkv.tmp', `.other.mkv.${dead.pid}.tmp`, `.out.mkv.${dead.pid}.tmp.bak`];
+    for (const n of [...stale, ...kept]) await writeFile(path.join(dir, n), 'partial');
+    const output = path.join(dir, 'out.mkv');
+    await encodePlan(makePlan('svt-av1', [45, 45, 45]), { output, jobs: 1, threads: 1 });
+    // Every other temp-then-rename writer cleans up after its own target the same way.
+    await writeFileAtomic(path.join(dir, 'plan.json'), '{}');
+    expect((await readdir(dir)).sort()).toEqual([...kept, 'out.mkv', 'out.mkv.scenecrf-work', 'plan.json'].sort());
+  });
+
   it('refuses a work directory locked by a live process', async () => {
     const dir = path.join(tmp, 'locked');
     const work = path.join(dir, 'work');
     await mkdir(work, { recursive: true });
     await writeFile(path.join(work, 'lock'), String(process.ppid));
     await expect(encodePlan(makePlan('svt-av1', [30, 30, 30]), { output: path.join(dir, 'o.mkv'), workDir: work })).rejects.toThrow(/in use by another encode/);
+  });
+});
+
+describe('a full disk', () => {
+  it('is recognised in ffmpeg\'s stderr and in file system errors', () => {
+    expect(stderrSaysNoSpace('[error] Error writing trailer of /x/.o.mkv.1.tmp: No space left on device')).toBe(true);
+    expect(stderrSaysNoSpace('av_interleaved_write_frame(): Disk quota exceeded')).toBe(true);
+    expect(stderrSaysNoSpace('[error] Invalid data found when processing input')).toBe(false);
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    expect(asNoSpaceError(enospc, '/x/plan.json')).toMatchObject({ code: 'NO_SPACE', message: 'No space left on device writing "/x/plan.json"' });
+    const eacces = Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    expect(asNoSpaceError(eacces, '/x/plan.json')).toBe(eacces);
+  });
+
+  // A real full disk: a 16 KiB tmpfs (needs root; skipped where mount is not allowed).
+  it.skipIf(!hasNativeFfmpeg)('is named, with the place, when the output or the work directory fills up', async (ctx) => {
+    const dir = path.join(tmp, 'full');
+    const small = path.join(dir, 'small');
+    await mkdir(small, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small], { stdio: 'ignore' });
+    } catch {
+      ctx.skip();
+    }
+    try {
+      const plan = makePlan('svt-av1', [20, 20, 20]); // ~40 KB a chunk: too big for 16 KiB
+      // Output on the full disk: the chunks are encoded, joining them fails (ffmpeg exits 0 there).
+      const output = path.join(small, 'out.mkv');
+      const work = path.join(dir, 'work');
+      await expect(encodePlan(plan, { output, workDir: work, threads: 1 })).rejects.toMatchObject({
+        code: 'NO_SPACE',
+        message: expect.stringMatching(/^No space left on device writing ".*small\/out\.mkv": joining the chunks; the finished chunks stay in/),
+      });
+      expect(await readdir(small)).toEqual([]);
+      expect((await readManifest(path.join(work, 'manifest.json')))?.chunks.every((c) => c.status === 'done')).toBe(true);
+      // Work directory on the full disk: the chunk encode is what fails.
+      await expect(encodePlan(plan, { output: path.join(dir, 'out.mkv'), workDir: path.join(small, 'work'), threads: 1 })).rejects.toMatchObject({
+        code: 'NO_SPACE',
+        message: expect.stringMatching(/small\/work/),
+      });
+      // scenecrf's own writes name their target, not the temporary, and leave no temporary.
+      const json = path.join(small, 'plan.json');
+      const e = await writeFileAtomic(json, 'x'.repeat(64 * 1024)).catch((err: unknown) => err);
+      expect(asNoSpaceError(e, 'elsewhere')).toMatchObject({ code: 'NO_SPACE', path: json });
+      expect((await readdir(small)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 });
 
@@ -434,5 +502,33 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf encode (CLI)', () => {
     expect(await runEncode(['--help'])).toBe(0);
     await writeFile(planFile, JSON.stringify({ ...makePlan('svt-av1', [25, 40, 55]), preset: 99 }));
     await expect(runEncode([input, '--plan', planFile, '-o', output, '--quiet'])).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+
+  it('refuses to replace an existing output without --force (-y), before anything runs; resuming is not replacing', async () => {
+    const dir = path.join(tmp, 'force');
+    await mkdir(dir);
+    const plan = makePlan('svt-av1', [40, 50, 60]);
+    const planFile = path.join(dir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(plan));
+    const output = path.join(dir, 'out.mkv');
+    await writeFile(output, 'precious');
+    const args = [input, '--plan', planFile, '-o', output, '--threads', '1', '--quiet'];
+    const refused = { code: 'INVALID_OPTIONS', message: `Invalid output: ${JSON.stringify(output)} already exists; use --force (-y) (overwrite: true in the library) to replace it` };
+    await expect(runEncode(args)).rejects.toMatchObject(refused);
+    await expect(runOptimize([input, '--encoder', 'vp9', '--target-vmaf', '90', '-o', output, '--quiet'])).rejects.toMatchObject(refused);
+    await expect(encodePlan(plan, { output, overwrite: false })).rejects.toMatchObject(refused);
+    expect(await readFile(output, 'utf8')).toBe('precious');
+    expect((await readdir(dir)).sort()).toEqual(['out.mkv', 'plan.json']);
+    expect(await runEncode([...args, '--force'])).toBe(0);
+    expect(probe(output).frames).toBe(48);
+    // An interrupted run has not written its output yet: rerunning it needs no --force.
+    const resumed = path.join(dir, 'resumed.mkv');
+    const stop = new AbortController();
+    await expect(
+      encodePlan(plan, { output: resumed, threads: 1, signal: stop.signal, onProgress: (p) => p.finishedChunk && stop.abort() }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await runEncode([input, '--plan', planFile, '-o', resumed, '--threads', '1', '--quiet'])).toBe(0);
+    expect((await readManifest(path.join(`${resumed}.scenecrf-work`, 'manifest.json')))?.completed?.frames).toBe(48);
+    expect(await runEncode([input, '--plan', planFile, '-o', resumed, '-y', '--threads', '1', '--quiet'])).toBe(0);
   });
 });

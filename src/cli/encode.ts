@@ -20,6 +20,7 @@ chunks finished in the work directory are not encoded again, and the result is b
     optionGroup<EncodePlanOptions>()([
       { flag: 'plan', placeholder: '<file>', kind: 'string', help: 'the encode plan (JSON, format "scenecrf-plan")' },
       { flag: 'output', short: 'o', placeholder: '<file>', kind: 'string', key: 'output', help: 'output file' },
+      { flag: 'force', short: 'y', kind: 'boolean', key: 'overwrite', help: 'replace the output file if it exists (refused otherwise)' },
       { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: atLeastOne, help: 'chunks encoded at once' },
       {
         flag: 'threads',

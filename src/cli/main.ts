@@ -1,6 +1,6 @@
 import { runAnalyze } from './analyze.js';
 import { runQuality } from './quality.js';
-import { ScenecrfError } from '../errors.js';
+import { asNoSpaceError, ScenecrfError } from '../errors.js';
 import { closest } from './suggest.js';
 import { USAGE } from './usage.js';
 
@@ -34,7 +34,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  (thrown: unknown) => {
+    // A full disk under any file the command writes itself (JSON, zones, report) is named as such.
+    const err = asNoSpaceError(thrown, '(unknown file)');
     if (err instanceof ScenecrfError) {
       process.stderr.write(`scenecrf: ${err.message}\n`);
       process.exitCode = err.code === 'ABORTED' ? 130 : err.code === 'INVALID_OPTIONS' ? 2 : 1;

@@ -106,6 +106,7 @@ CRFs (only those scenes are encoded again).`,
     PLAN_OPTIONS,
     optionGroup<OptimizeOptions>()([
       { flag: 'output', short: 'o', placeholder: '<file>', kind: 'string', key: 'output', help: 'output video (.mkv, .webm, .mp4, .ivf)' },
+      { flag: 'force', short: 'y', kind: 'boolean', key: 'overwrite', help: 'replace the output video if it exists (refused otherwise)' },
       { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: z.number().min(1).optional(), help: 'chunks encoded at once' },
       { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'encodeWorkDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
       { flag: 'tolerance', placeholder: '<v>', kind: 'number', key: 'tolerance', default: 1, help: 'a scene within this many VMAF points of the target is a hit' },

@@ -1,11 +1,12 @@
 import { access, constants, mkdir, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AbortError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
+import { AbortError, asNoSpaceError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { assertReadableFile } from '../media/input-checks.js';
 import { countPackets, firstFrameTime } from '../media/native/stream-facts.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
+import { removeStaleTemps, tempPathFor } from '../util/atomic.js';
 import { assertPlanOptions, parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
 import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkFiles } from './chunking.js';
 import { resolveEncoderTool } from './cli-tools.js';
@@ -59,6 +60,12 @@ export interface ChunkResult {
 export interface EncodePlanOptions {
   /** Output file; the container follows the extension: .mkv, .webm, .mp4 or .ivf. */
   output: string;
+  /**
+   * Replace `output` if it exists (default true). With false an existing file is refused before
+   * anything runs; the command line passes false unless `--force` (`-y`). A resumed run is not
+   * affected: its output is only written at the very end.
+   */
+  overwrite?: boolean;
   /** Input video; defaults to the plan's `input.path`. */
   input?: string;
   /** Work directory for chunks and the manifest; default `<output>.scenecrf-work`. */
@@ -107,6 +114,16 @@ export interface EncodeResult {
   ffmpeg: { path: string; version: string };
 }
 
+/**
+ * Refuses an existing `output` (INVALID_OPTIONS), the way ffmpeg and ab-av1 do without `-y`: a
+ * typo in `-o` must not replace a file that may have cost hours to encode.
+ */
+export async function refuseExistingOutput(output: string): Promise<void> {
+  const existing = await stat(output).catch(() => undefined);
+  if (existing && !existing.isDirectory())
+    throw new InvalidOptionsError('output', `${JSON.stringify(output)} already exists; use --force (-y) (overwrite: true in the library) to replace it`);
+}
+
 async function assertWritableDir(what: string, dir: string, target: string): Promise<void> {
   const fail = (why: string) => new InvalidOptionsError(what, `cannot write ${JSON.stringify(target)}: ${why}`);
   let s;
@@ -148,6 +165,7 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   await assertWritableDir('output', path.dirname(output), opts.output);
   const existing = await stat(output).catch(() => undefined);
   if (existing?.isDirectory()) throw new InvalidOptionsError('output', `${JSON.stringify(opts.output)} is a directory`);
+  if (opts.overwrite === false) await refuseExistingOutput(opts.output);
   const workDir = path.resolve(opts.workDir ?? `${output}.scenecrf-work`);
   const workStat = await stat(workDir).catch(() => undefined);
   if (workStat && !workStat.isDirectory()) throw new InvalidOptionsError('workDir', `${JSON.stringify(workDir)} exists and is not a directory`);
@@ -228,9 +246,10 @@ export async function encodeSegment(
   throwIfAborted(signal);
   const hit = cache.segmentCache ? await takeSegment(cache.segmentCache, key, output) : undefined;
   if (hit) return { file: output, bytes: hit.bytes, frames, encodeSeconds: hit.encodeSeconds, cached: true };
-  const tmp = `${output}.${process.pid}.tmp`;
+  const tmp = tempPathFor(output);
   const { out } = await encodeCut(p, { index: -1, ...segment, args }, tmp, signal, () => undefined);
   await rename(tmp, output);
+  await removeStaleTemps(output);
   const result = { file: output, bytes: (await stat(output)).size, frames, encodeSeconds: (performance.now() - t) / 1000, cached: false };
   if (cache.segmentCache)
     await storeSegment(cache.segmentCache, key, output, {
@@ -250,12 +269,18 @@ export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown,
   const started = performance.now();
   const p = await prepareEncode(planIn, opts);
 
-  await mkdir(p.workDir, { recursive: true });
-  const unlock = await lockWorkDir(p.workDir);
   try {
-    return await encodeLocked(p, opts, started);
-  } finally {
-    await unlock();
+    await mkdir(p.workDir, { recursive: true });
+    const unlock = await lockWorkDir(p.workDir);
+    try {
+      return await encodeLocked(p, opts, started);
+    } finally {
+      await unlock();
+    }
+  } catch (e) {
+    // A full disk under ffmpeg is read from its stderr where it runs; one hit by scenecrf's own
+    // writes here (work directory, lock, chunk renames) is named the same way.
+    throw asNoSpaceError(e, p.workDir);
   }
 }
 
@@ -268,6 +293,9 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   const writeManifest = manifestWriter(manifestPath);
   const manifest = newManifest(p, chunks);
   await writeManifest(manifest);
+  // The final file's temporary lives beside the output, outside the work directory that
+  // planChunks sweeps: a run killed while joining (SIGKILL runs no cleanup) left it there.
+  await removeStaleTemps(p.output);
 
   // Progress bookkeeping.
   const total = plan.input.frameCount;
@@ -319,7 +347,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     await runPool(todo, p.jobs, controller, async (c) => {
       const frames = c.endFrame - c.startFrame;
       const target = path.join(p.workDir, c.file);
-      const tmp = `${target}.${process.pid}.tmp`;
+      const tmp = tempPathFor(target);
       const t = performance.now();
       let cut: CutResult;
       try {

@@ -7,7 +7,7 @@
  * the chunk key; libaom's output depends on it, SVT-AV1's and libvpx's did not in tests),
  * `-fflags +bitexact -flags +bitexact -map_metadata -1` (no encoder/muxer version strings or
  * dates), and the muxers are bitexact, so the same plan gives the same bytes. A chunk is written
- * to `<name>.<pid>.tmp`, renamed, and only then marked done in the manifest (itself written
+ * to a temporary name (`.<name>.<pid>.<random>.tmp`), renamed, and only then marked done in the manifest (itself written
  * atomically); partial `.tmp` files are deleted at the next start. A chunk is reused when its key —
  * sha256 of the input's size and mtime, frame range, frame rate, ffmpeg version and the exact
  * encoder arguments — matches, and its file has the recorded size. A `lock` file (pid) stops two
@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidOptionsError } from '../errors.js';
+import { processAlive } from '../util/atomic.js';
 import type { OptionValue } from './encoders.js';
 import { MANIFEST_NAME, readManifest, type ChunkRecord, type EncodeManifest } from './manifest.js';
 import type { PreparedEncode } from './prepared.js';
@@ -51,15 +52,7 @@ export async function lockWorkDir(workDir: string): Promise<() => Promise<void>>
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      let alive = false;
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-        try {
-          process.kill(pid, 0);
-          alive = true;
-        } catch (err) {
-          alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-        }
-      }
+      const alive = Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid);
       if (alive || pid === process.pid) throw new InvalidOptionsError('workDir', `${JSON.stringify(workDir)} is in use by another encode (process ${pid})`);
       await rm(lock, { force: true });
     }

@@ -7,10 +7,10 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FfmpegError, throwIfAborted } from '../errors.js';
+import { FfmpegError, NoSpaceError, stderrSaysNoSpace, throwIfAborted } from '../errors.js';
 import { countOutput } from '../media/native/stream-facts.js';
 import { runTool } from '../media/process.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { COMMON_OUT } from './encode-chunk.js';
 import type { PreparedEncode } from './prepared.js';
 
@@ -38,11 +38,15 @@ export async function concatChunks(p: PreparedEncode, files: readonly string[], 
   throwIfAborted(signal);
   const list = path.join(p.workDir, 'concat.txt');
   await writeFileAtomic(list, files.map((f) => `file '${f}'\n`).join(''));
-  const tmpOut = path.join(path.dirname(p.output), `.${path.basename(p.output)}.${process.pid}.tmp`);
+  const tmpOut = tempPathFor(p.output);
   const timescale = p.muxer === 'mp4' ? ['-video_track_timescale', String(num * Math.max(1, Math.ceil(10_000 / num)))] : [];
   const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, '-f', p.muxer, '-y', tmpOut];
   try {
     const r = await runTool(p.backend.path, concatArgs, { signal });
+    // A full disk fails the muxer's writes, yet ffmpeg 5.1 still exits 0 with a short file: its
+    // stderr is the only place that says why, so read it before blaming the frame count.
+    if (stderrSaysNoSpace(r.stderr))
+      throw new NoSpaceError(p.output, `joining the chunks; the finished chunks stay in ${JSON.stringify(p.workDir)}: free some space and rerun to finish`);
     if (r.exitCode !== 0) throw new FfmpegError(concatArgs, r.exitCode, r.stderr);
     const check = await countOutput(p.backend, tmpOut, signal);
     if (check.frames !== total) throw new FfmpegError(concatArgs, 0, `concatenated output has ${check.frames} frames, expected ${total}`);

@@ -19,7 +19,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { AbortError, CorruptInputError, FfmpegError } from '../errors.js';
+import { AbortError, CorruptInputError, FfmpegError, NoSpaceError, stderrSaysNoSpace } from '../errors.js';
 import { seekCut } from '../media/cut.js';
 import { problemLines } from '../media/ffmpeg-info.js';
 import { countOutput } from '../media/native/stream-facts.js';
@@ -54,6 +54,7 @@ async function runEncode(
   args: string[],
   signal: AbortSignal,
   onFrames: (n: number) => void,
+  output: string,
   tool?: { path: string; args: string[] },
 ): Promise<RunOutput> {
   if (signal.aborted) throw new AbortError(signal.reason);
@@ -92,6 +93,9 @@ async function runEncode(
   const [r, e] = await Promise.all([child, encoder]);
   const log = tail ? `${head}\n${tail}` : head;
   if (r.isCanceled || e?.isCanceled || signal.aborted) throw new AbortError(signal.reason);
+  // A full disk shows only as a write error on stderr (ffmpeg may still exit 0 with too few
+  // frames, which would be blamed on the input): name the directory instead.
+  if (stderrSaysNoSpace(log) || stderrSaysNoSpace(toolLog)) throw new NoSpaceError(path.dirname(output), 'encoding a chunk');
   if (e && e.exitCode !== 0) throw new FfmpegError([tool!.path, ...tool!.args], e.exitCode, `${path.basename(tool!.path)}: ${toolLog.slice(-2000)}`);
   if (r.exitCode !== 0) {
     const problems = problemLines(log);
@@ -129,7 +133,7 @@ export async function encodeCut(
     const tool = p.tool ? { path: p.tool.path, args: c.args.slice(2).map((a) => (a === TOOL_OUT ? tmp : a)) } : undefined;
     let out: RunOutput;
     try {
-      out = await runEncode(p.backend.path, args, signal, onFrames, tool);
+      out = await runEncode(p.backend.path, args, signal, onFrames, tmp, tool);
       // The standalone encoder must have written every frame it was given.
       if (tool && out.frames === frames) out.frames = (await countOutput(p.backend, tmp, signal)).frames;
     } catch (e) {

@@ -1,7 +1,7 @@
 import { copyFile, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../util/atomic.js';
+import { errorForTarget, removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js';
 
 /**
  * A directory of finished scene encodes, addressed by chunk key (the hash `encodePlan` uses to
@@ -30,15 +30,15 @@ const metaOf = (dir: string, key: string) => path.join(dir, `${key}.json`);
 
 /** Hard-links `from` to `to` (copies across file systems), through a temporary name. */
 async function placeFile(from: string, to: string): Promise<void> {
-  const tmp = `${to}.${process.pid}.tmp`;
-  await rm(tmp, { force: true });
+  const tmp = tempPathFor(to);
   try {
     await link(from, tmp).catch(() => copyFile(from, tmp));
     await rename(tmp, to);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw errorForTarget(e, tmp, to);
   }
+  await removeStaleTemps(to);
 }
 
 /** The cached encode for `key`, if a complete one is there. */

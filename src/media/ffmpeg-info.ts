@@ -8,7 +8,7 @@
  * ffmpeg 5.1.4 inside @ffmpeg/core 0.12.
  */
 import { z } from 'zod';
-import { CorruptInputError, describeIssues, InputNotFoundError, NotAVideoError, type ScenecrfError } from '../errors.js';
+import { CorruptInputError, describeIssues, InputNotFoundError, NotAVideoError, type ScenecrfError, UnreadableInputError } from '../errors.js';
 
 const rationalSchema = z.object({ num: z.number().int().positive(), den: z.number().int().positive() });
 
@@ -226,6 +226,7 @@ export function parseFfmpegInputInfo(stderr: string, path: string): ParsedInputI
   const section = inputSection(stderr);
   if (!section) {
     if (/No such file or directory/i.test(stderr)) throw new InputNotFoundError(path);
+    if (deniedOpening(stderr)) throw new UnreadableInputError(path);
     throw new CorruptInputError(path, ffmpegErrorDetail(stderr));
   }
   const container = /^Input #0, (.+?), from '/.exec(section.header)?.[1] ?? 'unknown';
@@ -284,12 +285,21 @@ export function nonVideoFormat(container: string): string | null {
 }
 
 /**
+ * ffmpeg could not open its input for lack of permission ("<input>: Permission denied", before any
+ * "Input #0" banner): the file's mode or owner, not its content, is the problem.
+ */
+function deniedOpening(stderr: string): boolean {
+  return /: Permission denied\s*$/im.test(stderr) && !/^Input #0, /m.test(stderr);
+}
+
+/**
  * Maps a failed ffmpeg run to a typed input error, or null when the log does not point at the
  * input (then the caller should raise FfmpegError).
  */
 export function inputErrorFromStderr(stderr: string, path: string): ScenecrfError | null {
   const detail = ffmpegErrorDetail(stderr);
   if (/No such file or directory/i.test(stderr) && !/^Input #0, /m.test(stderr)) return new InputNotFoundError(path);
+  if (deniedOpening(stderr)) return new UnreadableInputError(path);
   if (/Stream map '[^']*' matches no streams|does not contain any stream|no video stream/i.test(stderr)) {
     return new NotAVideoError(path, detail);
   }

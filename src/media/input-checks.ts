@@ -3,8 +3,8 @@
  * facts ffmpeg's banner states, whether the container holds a video at all, and whether the
  * decoded frames fall short of what the container states (truncation).
  */
-import { stat } from 'node:fs/promises';
-import { EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
+import { access, constants, stat } from 'node:fs/promises';
+import { EmptyInputError, InputNotFoundError, NotAVideoError, UnreadableInputError, UnsupportedError } from '../errors.js';
 import { nonVideoFormat, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
 import type { VideoInfo } from './types.js';
 
@@ -15,11 +15,19 @@ export async function assertReadableFile(p: string): Promise<void> {
     s = await stat(p);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new UnreadableInputError(p, 'permission denied on a parent directory');
     throw new InputNotFoundError(p, code === 'ENOENT' ? undefined : code === 'ENOTDIR' ? 'a parent path is not a directory' : (e as Error).message);
   }
   if (s.isDirectory()) throw new InputNotFoundError(p, 'it is a directory, not a file');
   if (!s.isFile()) throw new InputNotFoundError(p, 'not a regular file');
   if (s.size === 0) throw new EmptyInputError(p);
+  // Checked here because ffmpeg's own "Permission denied" would otherwise read as a corrupt file.
+  // (root passes this whatever the mode, as it passes the open that follows.)
+  try {
+    await access(p, constants.R_OK);
+  } catch {
+    throw new UnreadableInputError(p);
+  }
 }
 
 /** Still images and text-mode art are "video" streams to ffmpeg, but not videos to analyse. */

@@ -82,9 +82,32 @@ async function candidates(opts: ResolveFfmpegOptions): Promise<{ list: Candidate
   return { list, rejected };
 }
 
+/**
+ * Why the output of `<program> -hide_banner -version` is not an ffmpeg's, or undefined when it is
+ * ("ffmpeg version …" on its first line, whatever the build). Another program given as ffmpeg
+ * (`/bin/true`, a wrapper that prints nothing) would otherwise be accepted and every input it
+ * "probes" reported as corrupt.
+ */
+export function notFfmpegReason(versionStdout: string): string | undefined {
+  const first = versionStdout.split('\n').find((l) => l.trim() !== '')?.trim();
+  if (first === undefined) return '`-version` printed nothing';
+  if (!/^ffmpeg version /.test(first)) return `\`-version\` printed ${JSON.stringify(first.slice(0, 80))}, not "ffmpeg version …"`;
+  return undefined;
+}
+
+/** Thrown by describeNative: the message is a predicate of the program's path ("… is not an ffmpeg: …"). */
+class NotNativeFfmpeg extends Error {}
+
 async function describeNative(c: Candidate, env: NodeJS.ProcessEnv): Promise<FfmpegBackend> {
-  const version = await runTool(c.path, ['-hide_banner', '-version'], { timeoutMs: 20_000 });
-  if (version.exitCode !== 0) throw new Error(`${c.path} -version exited ${version.exitCode}`);
+  let version;
+  try {
+    version = await runTool(c.path, ['-hide_banner', '-version'], { timeoutMs: 20_000 });
+  } catch (e) {
+    throw new NotNativeFfmpeg(`does not run: ${(e as Error).message}`);
+  }
+  if (version.exitCode !== 0) throw new NotNativeFfmpeg(`does not run: ${c.path} -version exited ${version.exitCode}`);
+  const notFfmpeg = notFfmpegReason(version.stdout);
+  if (notFfmpeg) throw new NotNativeFfmpeg(`is not an ffmpeg: ${notFfmpeg}`);
   const [encoders, filters] = await Promise.all([
     runTool(c.path, ['-hide_banner', '-encoders'], { timeoutMs: 20_000 }),
     runTool(c.path, ['-hide_banner', '-filters'], { timeoutMs: 20_000 }),
@@ -129,10 +152,11 @@ async function resolveUncached(opts: ResolveFfmpegOptions, env: NodeJS.ProcessEn
     try {
       return await describeNative(c, env);
     } catch (e) {
+      const why = e instanceof NotNativeFfmpeg ? e.message : `does not run: ${(e as Error).message}`;
       if (c.source === 'option' || c.source === 'env') {
-        throw new FfmpegNotFoundError(`${c.source === 'option' ? 'ffmpegPath option' : 'FFMPEG_PATH'} ${c.path} does not run: ${(e as Error).message}`);
+        throw new FfmpegNotFoundError(`${c.source === 'option' ? 'ffmpegPath option' : 'FFMPEG_PATH'} ${c.path} ${why}`);
       }
-      rejected.push(`${c.source} ${c.path} does not run: ${(e as Error).message}`);
+      rejected.push(`${c.source} ${c.path} ${why}`);
     }
   }
   if (mode === 'native') throw new FfmpegNotFoundError(rejected.join('; '));

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { discardChunks } from '../encode/chunking.js';
-import { encodePlan, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import { encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
@@ -21,6 +21,12 @@ import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions,
 
 export interface OptimizeOptions extends PlanEncodeOptions {
   output: string;
+  /**
+   * Replace `output` if it exists (default true); false refuses an existing file before the
+   * analysis starts (the command line's default, `--force` / `-y` to replace). Later rounds
+   * always replace the file the first round wrote.
+   */
+  overwrite?: boolean;
   /** Chunks encoded at once. */
   jobs?: number;
   /** Chunk and manifest directory (default `<output>.scenecrf-work`). */
@@ -96,6 +102,7 @@ export const DEFAULT_MAX_ROUNDS = 2;
 export const optimizeOptionsSchema = z
   .object({
     output: z.string().min(1),
+    overwrite: z.boolean().optional(),
     jobs: z.number().int().min(1).optional(),
     encodeWorkDir: z.string().min(1).optional(),
     validate: z.boolean().optional(),
@@ -113,8 +120,9 @@ export async function optimizeEncode(
 ): Promise<OptimizeResult> {
   const checked = optimizeOptionsSchema.safeParse(options);
   if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
-  const { output, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = DEFAULT_MAX_ROUNDS, validateSubsample = 1, ...planOptions } = options;
+  const { output, overwrite = true, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = DEFAULT_MAX_ROUNDS, validateSubsample = 1, ...planOptions } = options;
   const { signal, onProgress } = control;
+  if (!overwrite) await refuseExistingOutput(path.resolve(output));
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
   const segmentCache = planOptions.segmentCache ?? path.join(workDir, 'segments');
