@@ -120,6 +120,17 @@ describe('scenecrf CLI: usage', () => {
     await expect(writeFileAtomic(target, '{}')).rejects.toThrow();
     expect(tempFilesIn(tmp)).toEqual([]);
   });
+
+  it('writeFileAtomic writes into a named pipe or device instead of renaming a file over it', async () => {
+    // `--json /dev/stdout` or `--json /dev/null` must not replace the device with a file (root may rename over it).
+    const fifo = path.join(tmp, 'pipe');
+    await execa('mkfifo', [fifo]);
+    const reader = execa('cat', [fifo], { timeout: 10_000 });
+    await writeFileAtomic(fifo, '{"through":"the pipe"}');
+    expect((await reader).stdout).toBe('{"through":"the pipe"}');
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(tempFilesIn(tmp)).toEqual([]);
+  });
 });
 
 describe.skipIf(!FFMPEG)(FFMPEG ? 'scenecrf CLI: analyze' : `scenecrf CLI: analyze — ${SKIP_REASON}`, () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -75,8 +75,16 @@ export function errorForTarget(e: unknown, tmp: string, target: string): unknown
  * Writes a file so that readers see either the old content or the complete new one, never a
  * half-written file: write to a temporary name in the same directory, then rename over. After
  * success, temporaries of the same target left by killed processes are removed.
+ *
+ * A target that exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is written
+ * in place: a rename would replace the device or pipe itself with a file (as root, /dev/null too).
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isFile() && !existing.isDirectory()) {
+    await writeFile(target, data);
+    return;
+  }
   const tmp = tempPathFor(target);
   try {
     await writeFile(tmp, data);
