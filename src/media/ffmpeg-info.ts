@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { CorruptInputError, describeIssues, InputNotFoundError, NotAVideoError, type ScenecrfError } from '../errors.js';
+import { reduceRatio } from '../util/ratio.js';
 
 const rationalSchema = z.object({ num: z.number().int().positive(), den: z.number().int().positive() });
 
@@ -89,6 +90,20 @@ export function rateToRational(text: string): { num: number; den: number } | nul
     if (num > 0 && Math.abs(num / den - v) <= tol) return { num, den };
   }
   return null;
+}
+
+/**
+ * A declared sample aspect ratio as scenecrf keeps it: reduced, and undefined for square pixels or
+ * an unknown / invalid one (ffmpeg writes "0:1" or "N/A" when the stream declares none).
+ */
+export function nonSquareAspect(sar: { num: number; den: number } | string | null | undefined): { num: number; den: number } | undefined {
+  let r = sar;
+  if (typeof r === 'string') {
+    const m = /^(\d+)[:/](\d+)$/.exec(r.trim());
+    r = m ? { num: Number(m[1]), den: Number(m[2]) } : undefined;
+  }
+  if (!r || !Number.isSafeInteger(r.num) || !Number.isSafeInteger(r.den) || r.num <= 0 || r.den <= 0 || r.num === r.den) return undefined;
+  return reduceRatio(r.num, r.den);
 }
 
 /** Bits per component of an ffmpeg pixel format name (yuv420p -> 8, yuv420p10le -> 10, p010le -> 10). */

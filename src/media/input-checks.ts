@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { EmptyInputError, InputNotFoundError, NotAVideoError, UnsupportedError } from '../errors.js';
-import { nonVideoFormat, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
+import { nonSquareAspect, nonVideoFormat, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
 import type { VideoInfo } from './types.js';
 
 /** Checks the path before any tool sees it, so the common mistakes get precise errors. */
@@ -52,7 +52,15 @@ export function videoInfoFromBanner(info: ParsedInputInfo, input: string, counte
     frameCountExact: counted !== undefined,
     durationSeconds: duration,
     variableFrameRate: !!(info.video.fps && info.video.tbr && Math.abs(info.video.fps - info.video.tbr) > 0.01 * info.video.fps),
+    ...sampleAspect(info.video.sar),
   };
+}
+
+/** The `sampleAspectRatio` part of a VideoInfo from a declared ratio ("16:11", a rational, "N/A"):
+ * the field only for non-square pixels (see VideoInfo). */
+export function sampleAspect(declared: Parameters<typeof nonSquareAspect>[0]): Pick<VideoInfo, 'sampleAspectRatio'> {
+  const sar = nonSquareAspect(declared);
+  return sar ? { sampleAspectRatio: sar } : {};
 }
 
 /**

@@ -47,6 +47,12 @@ export interface VideoInfo {
   durationSeconds: number;
   /** True when r_frame_rate and avg_frame_rate disagree or timestamps are irregular. */
   variableFrameRate: boolean;
+  /**
+   * Sample (pixel) aspect ratio, reduced, when the stream declares non-square pixels (anamorphic
+   * video: 704x576 at 16:11 is shown 16:9). Absent means square pixels (1:1), so outputs and files
+   * of square-pixel video are the same as before the field existed.
+   */
+  sampleAspectRatio?: { num: number; den: number };
 }
 
 /** One decoded frame at analysis resolution. `luma` is 8-bit or 16-bit (10-bit input) samples. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CorruptInputError, NotAVideoError } from '../../errors.js';
 import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, parseFinalProgress } from '../ffmpeg-info.js';
-import { videoInfoFromBanner } from '../input-checks.js';
+import { sampleAspect, videoInfoFromBanner } from '../input-checks.js';
 import { runTool } from '../process.js';
 import type { FfmpegBackend, VideoInfo } from '../types.js';
 
@@ -34,6 +34,7 @@ const ffprobeSchema = z.object({
         width: z.number().int().optional(),
         height: z.number().int().optional(),
         pix_fmt: z.string().optional(),
+        sample_aspect_ratio: z.string().optional(),
         bits_per_raw_sample: numeric.optional(),
         r_frame_rate: rational.optional(),
         avg_frame_rate: z.string().optional(),
@@ -81,7 +82,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     [
       '-v', 'error',
       '-show_entries',
-      'stream=codec_type,codec_name,width,height,pix_fmt,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time' +
+      'stream=codec_type,codec_name,width,height,pix_fmt,sample_aspect_ratio,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time' +
         ':stream_disposition=attached_pic:stream_tags=DURATION:format=format_name,duration,start_time',
       '-of', 'json',
       // "file:" stops a name such as "-x.mp4" or "a:b.mp4" being read as an option or protocol.
@@ -141,6 +142,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     declaredDurationSeconds: videoDuration,
     durationSeconds: Number.isFinite(duration) ? duration : frameCount / fps,
     variableFrameRate,
+    ...sampleAspect(v.sample_aspect_ratio),
   };
 }
 
