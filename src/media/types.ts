@@ -27,8 +27,13 @@ export interface VideoInfo {
   path: string;
   container: string;
   codec: string;
+  /** Size as displayed and as ffmpeg decodes it: a stream with a quarter-turn `rotation` is stored
+   * with width and height the other way round. */
   width: number;
   height: number;
+  /** Display rotation in degrees ((-180, 180], ffmpeg's display matrix convention) when the stream
+   * has one (a phone's `rotate` tag); ffmpeg turns the frames upright when decoding. Absent: none. */
+  rotation?: number;
   pixFmt: string;
   bitDepth: number;
   /** Average frame rate as a rational and as a number. */
