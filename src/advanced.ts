@@ -75,7 +75,7 @@ export { correctCurveWithProbe, fitCurveToProbes, proxySlopeFactor, probeTrustBo
 export { assessScenes, correctMisses, type Assessment, type SceneAssessment, type SceneCrfLimits } from './plan/assess.js';
 
 // zone files, one format at a time
-export { AV1AN_ENCODER, writeAv1anZones, x265Zones, x265Zonefile, x264Zones, planJson } from './zones/zones.js';
+export { AV1AN_ENCODER, writeAv1anZones, x265Zones, x265Zonefile, x264Zones, planJson, zoneFormatNotes } from './zones/zones.js';
 export { ffmpegScript } from './zones/ffmpeg-script.js';
 
 // encoding: one scene, a prepared plan, the encoders, the resume manifest

@@ -69,7 +69,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
 export function summarize(r: AnalysisResult): string {
   const v = r.video;
   const head = [
-    `${v.path}: ${v.width}x${v.height} ${v.pixFmt} (${v.bitDepth}-bit) ${v.codec}, ${v.fps.toFixed(3)} fps${v.variableFrameRate ? ' (variable frame rate)' : ''}, ${v.frameCount} frames, ${v.durationSeconds.toFixed(2)} s`,
+    `${v.path}: ${v.width}x${v.height}${v.rotation !== undefined ? ` (as displayed: rotated ${v.rotation}°)` : ''}${v.sampleAspectRatio ? ` (SAR ${v.sampleAspectRatio.num}:${v.sampleAspectRatio.den})` : ''} ${v.pixFmt} (${v.bitDepth}-bit) ${v.codec}, ${v.fps.toFixed(3)} fps${v.variableFrameRate ? ' (variable frame rate)' : ''}, ${v.frameCount} frames, ${v.durationSeconds.toFixed(2)} s`,
     `ffmpeg: ${r.backend.kind} (${r.backend.source}) ${r.backend.path} — ${r.backend.version}`,
     `analysed at ${r.analysis.width}x${r.analysis.height}, ${r.analysis.fps.toFixed(0)} frames/s, ${r.scenes.length} scenes from ${r.shotBoundaries.length} shot boundaries`,
   ];

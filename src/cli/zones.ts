@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readPlan } from '../core/plan-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { formatZones, ZONE_FORMATS, type FormatZonesOptions, type ZoneFormat } from '../zones/zones.js';
+import { formatZones, zoneFormatNotes, ZONE_FORMATS, type FormatZonesOptions, type ZoneFormat } from '../zones/zones.js';
 import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 
 /** What formatZones is called with: the format, and its options. */
@@ -63,6 +63,7 @@ export async function runZones(argv: string[]): Promise<number> {
   if (toFile) await assertWritableTarget('--output', values.output!);
   const plan = await readPlan(positionals[0]!);
   const text = formatZones(plan, format, { ...zoneOptions, output: zoneOptions.output ?? defaultVideoOutput(plan.input.path) });
+  for (const note of zoneFormatNotes(plan, format)) process.stderr.write(`scenecrf zones: note: ${note}\n`);
   if (!toFile) {
     process.stdout.write(text);
     return 0;

@@ -35,6 +35,15 @@ export const planSchema = z
         /** Frame rate as a rational (timestamps of the output follow it). */
         frameRate: z.object({ num: z.number().int().positive(), den: z.number().int().positive() }),
         bitDepth: z.number().int().min(8).max(16).optional(),
+        /**
+         * The input's sample (pixel) aspect ratio when it is not square (anamorphic video), so that
+         * consumers that only see the plan (the ffmpeg script) keep the displayed shape. Absent:
+         * square pixels, or a plan written before the field existed (`encode` reads the input's own).
+         */
+        sampleAspectRatio: z
+          .object({ num: z.number().int().positive(), den: z.number().int().positive() })
+          .refine((r) => r.num !== r.den, { message: 'a square sample aspect ratio (1:1) is written by leaving the field out' })
+          .optional(),
       })
       .strict(),
     encoder: z.enum(ENCODERS),

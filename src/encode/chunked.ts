@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AbortError, asNoSpaceError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { assertReadableFile } from '../media/input-checks.js';
-import { countPackets, firstFrameTime } from '../media/native/stream-facts.js';
+import { colourTags, countPackets, firstFrameTime } from '../media/native/stream-facts.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import { removeStaleTemps, tempPathFor } from '../util/atomic.js';
@@ -193,9 +193,18 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
   if (info.width !== plan.input.width || info.height !== plan.input.height)
     throw new InvalidOptionsError('plan', `the plan is for ${plan.input.width}x${plan.input.height} but ${JSON.stringify(input)} is ${info.width}x${info.height}`);
 
+  // Anamorphic input: IVF has no field for the sample aspect ratio, so an .ivf output would show a
+  // squeezed or stretched picture. Refuse it rather than lose the shape silently.
+  const sar = info.sampleAspectRatio;
+  if (sar && mux.muxer === 'ivf')
+    throw new UnsupportedError(
+      `${JSON.stringify(input)} has non-square pixels (sample aspect ratio ${sar.num}:${sar.den}), which ${ext} cannot store; use .mkv, .webm or .mp4`,
+    );
+
   const mode = opts.trim ?? 'auto';
   const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate) && backend.ffprobePath !== undefined;
   const firstFrameSeconds = canSeek ? await firstFrameTime(backend.ffprobePath!, input, opts.signal) : undefined;
+  const colour = backend.ffprobePath ? await colourTags(backend.ffprobePath, input, opts.signal) : {};
   const s = await stat(input);
   const fps = plan.input.frameRate.num / plan.input.frameRate.den;
   return {
@@ -212,6 +221,8 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     threads,
     keyint: Math.max(1, Math.round(keyintSeconds * fps)),
     tool,
+    ...(sar ? { sampleAspectRatio: sar } : {}),
+    colour,
   };
 }
 

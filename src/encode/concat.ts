@@ -13,6 +13,7 @@ import { runTool } from '../media/process.js';
 import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { COMMON_OUT } from './encode-chunk.js';
 import type { PreparedEncode } from './prepared.js';
+import { streamTagArgs } from './stream-tags.js';
 
 const MUXERS: Record<string, { muxer: string; codecs: ReadonlyArray<'av1' | 'vp9'> }> = {
   '.mkv': { muxer: 'matroska', codecs: ['av1', 'vp9'] },
@@ -40,7 +41,7 @@ export async function concatChunks(p: PreparedEncode, files: readonly string[], 
   await writeFileAtomic(list, files.map((f) => `file '${f}'\n`).join(''));
   const tmpOut = tempPathFor(p.output);
   const timescale = p.muxer === 'mp4' ? ['-video_track_timescale', String(num * Math.max(1, Math.ceil(10_000 / num)))] : [];
-  const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, '-f', p.muxer, '-y', tmpOut];
+  const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, ...streamTagArgs(p.sampleAspectRatio, p.colour, p.plan.input.width, p.plan.input.height), '-f', p.muxer, '-y', tmpOut];
   try {
     const r = await runTool(p.backend.path, concatArgs, { signal });
     // A full disk fails the muxer's writes, yet ffmpeg 5.1 still exits 0 with a short file: its

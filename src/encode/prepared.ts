@@ -1,4 +1,5 @@
 import type { EncodePlan } from '../core/plan-file.js';
+import type { ColourTags } from '../media/native/stream-facts.js';
 import type { FfmpegBackend } from '../media/types.js';
 import type { EncoderTool } from './cli-tools.js';
 import type { EncoderAdapter } from './encoders.js';
@@ -18,6 +19,13 @@ export interface PreparedEncode {
   jobs: number;
   threads: number;
   keyint: number;
+  /** The input's sample aspect ratio when its pixels are not square (from the input itself, not the
+   * plan, so that plans written without it still encode the displayed shape). IVF chunks cannot
+   * store it, so the concat step writes it into the output container (stream-tags.ts). */
+  sampleAspectRatio?: { num: number; den: number };
+  /** The input's colour tags (empty without ffprobe), written into the output container likewise:
+   * VP9 chunks keep only matrix and range. */
+  colour: ColourTags;
   /** The standalone encoder program, when `via: 'tool'`. */
   tool?: { tool: EncoderTool; path: string; version: string };
 }

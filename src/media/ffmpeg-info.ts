@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { CorruptInputError, describeIssues, InputNotFoundError, NotAVideoError, type ScenecrfError, UnreadableInputError } from '../errors.js';
+import { reduceRatio } from '../util/ratio.js';
 
 const rationalSchema = z.object({ num: z.number().int().positive(), den: z.number().int().positive() });
 
@@ -29,6 +30,9 @@ const videoStreamSchema = z.object({
   tbr: z.number().positive().nullable(),
   /** Rational recovered from the printed fps (or tbr): 23.98 -> 24000/1001. */
   frameRate: rationalSchema.nullable(),
+  /** Display rotation in degrees from the stream's display matrix (`displaymatrix: rotation of
+   * 90.00 degrees` under "Side data:"; the mp4 `rotate` tag becomes one), 0 when none. */
+  rotation: z.number().default(0),
 });
 
 const parsedInputInfoSchema = z.object({
@@ -89,6 +93,20 @@ export function rateToRational(text: string): { num: number; den: number } | nul
     if (num > 0 && Math.abs(num / den - v) <= tol) return { num, den };
   }
   return null;
+}
+
+/**
+ * A declared sample aspect ratio as scenecrf keeps it: reduced, and undefined for square pixels or
+ * an unknown / invalid one (ffmpeg writes "0:1" or "N/A" when the stream declares none).
+ */
+export function nonSquareAspect(sar: { num: number; den: number } | string | null | undefined): { num: number; den: number } | undefined {
+  let r = sar;
+  if (typeof r === 'string') {
+    const m = /^(\d+)[:/](\d+)$/.exec(r.trim());
+    r = m ? { num: Number(m[1]), den: Number(m[2]) } : undefined;
+  }
+  if (!r || !Number.isSafeInteger(r.num) || !Number.isSafeInteger(r.den) || r.num <= 0 || r.den <= 0 || r.num === r.den) return undefined;
+  return reduceRatio(r.num, r.den);
 }
 
 /** Bits per component of an ffmpeg pixel format name (yuv420p -> 8, yuv420p10le -> 10, p010le -> 10). */
@@ -181,7 +199,26 @@ function parseVideoBody(index: number, body: string): ParsedVideoStream | null {
     fps,
     tbr,
     frameRate,
+    rotation: 0,
   };
+}
+
+/**
+ * A display rotation as scenecrf reports it: whole degrees in (-180, 180], undefined for none.
+ * ffmpeg turns the frames upright while decoding (autorotate), so a quarter turn swaps the
+ * displayed width and height (`displayedSize`).
+ */
+export function displayRotation(degrees: number | undefined): number | undefined {
+  if (degrees === undefined || !Number.isFinite(degrees)) return undefined;
+  let r = Math.round(degrees) % 360;
+  if (r <= -180) r += 360;
+  if (r > 180) r -= 360;
+  return r === 0 ? undefined : r;
+}
+
+/** The size of the picture as players show it (and as ffmpeg decodes it): coded size, swapped by a quarter turn. */
+export function displayedSize(width: number, height: number, rotation: number | undefined): { width: number; height: number } {
+  return rotation !== undefined && Math.abs(rotation) % 180 === 90 ? { width: height, height: width } : { width, height };
 }
 
 /** ffmpeg's log without the "[info] " style tags that `-loglevel level+…` adds. */
@@ -245,6 +282,13 @@ export function parseFfmpegInputInfo(stderr: string, path: string): ParsedInputI
     if (s[2] === 'Audio') hasAudio = true;
     if (s[2] === 'Video' && video === null && !/\(attached pic\)|\(still image\)/.test(s[3])) {
       video = parseVideoBody(Number(s[1]), s[3]);
+      // Its side data follows, up to the next stream line.
+      const at = section.lines.indexOf(line);
+      for (const l of section.lines.slice(at + 1)) {
+        if (/^\s*Stream #/.test(l)) break;
+        const rot = /displaymatrix: rotation of (-?\d+(?:\.\d+)?) degrees/.exec(l);
+        if (rot && video) video.rotation = Number(rot[1]);
+      }
     }
   }
 

@@ -4,8 +4,8 @@
  * decoded frames fall short of what the container states (truncation).
  */
 import { access, constants, stat } from 'node:fs/promises';
-import { EmptyInputError, InputNotFoundError, NotAVideoError, UnreadableInputError, UnsupportedError } from '../errors.js';
-import { nonVideoFormat, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
+import { EmptyInputError, InputNotFoundError, InvalidOptionsError, NotAVideoError, UnreadableInputError, UnsupportedError } from '../errors.js';
+import { displayedSize, displayRotation, nonSquareAspect, nonVideoFormat, rateToRational, type ParsedInputInfo } from './ffmpeg-info.js';
 import type { VideoInfo } from './types.js';
 
 /** Checks the path before any tool sees it, so the common mistakes get precise errors. */
@@ -50,8 +50,7 @@ export function videoInfoFromBanner(info: ParsedInputInfo, input: string, counte
     path: input,
     container: info.container,
     codec: info.video.codec,
-    width: info.video.width,
-    height: info.video.height,
+    ...displayGeometry(info.video.width, info.video.height, info.video.rotation),
     pixFmt: info.video.pixFmt,
     bitDepth: info.video.bitDepth,
     frameRate: info.video.frameRate ?? rateToRational(String(fps)) ?? { num: Math.round(fps * 1000), den: 1000 },
@@ -60,7 +59,39 @@ export function videoInfoFromBanner(info: ParsedInputInfo, input: string, counte
     frameCountExact: counted !== undefined,
     durationSeconds: duration,
     variableFrameRate: !!(info.video.fps && info.video.tbr && Math.abs(info.video.fps - info.video.tbr) > 0.01 * info.video.fps),
+    ...sampleAspect(info.video.sar),
   };
+}
+
+/**
+ * A reference and a distorted video compared frame by frame must be shown the same way up. One
+ * rotated a quarter turn against the other (a phone clip whose `rotate` tag was lost or added) would
+ * be scaled into the other's shape and score near 0 as if the encode were ruined: refused instead.
+ * Both sizes are as displayed (ffmpeg decodes upright); a square picture has no orientation.
+ */
+export function assertSameOrientation(reference: VideoInfo, distorted: VideoInfo): void {
+  const shape = (v: VideoInfo) => Math.sign(v.width - v.height);
+  const a = shape(reference);
+  const b = shape(distorted);
+  if (a === 0 || b === 0 || a === b) return;
+  const describe = (v: VideoInfo) => `${v.width}x${v.height} as displayed${v.rotation !== undefined ? ` (rotated ${v.rotation}°)` : ''}`;
+  throw new InvalidOptionsError(
+    'distorted',
+    `${JSON.stringify(distorted.path)} is ${describe(distorted)} but the reference ${JSON.stringify(reference.path)} is ${describe(reference)}: they are oriented differently, so frames cannot be compared (give both the same rotation, e.g. ffmpeg -i in.mp4 -c copy -metadata:s:v:0 rotate=0 out.mp4)`,
+  );
+}
+
+/** The size and rotation part of a VideoInfo from the coded size and the display matrix's rotation. */
+export function displayGeometry(codedWidth: number, codedHeight: number, rotationDegrees: number | undefined): Pick<VideoInfo, 'width' | 'height' | 'rotation'> {
+  const rotation = displayRotation(rotationDegrees);
+  return { ...displayedSize(codedWidth, codedHeight, rotation), ...(rotation !== undefined ? { rotation } : {}) };
+}
+
+/** The `sampleAspectRatio` part of a VideoInfo from a declared ratio ("16:11", a rational, "N/A"):
+ * the field only for non-square pixels (see VideoInfo). */
+export function sampleAspect(declared: Parameters<typeof nonSquareAspect>[0]): Pick<VideoInfo, 'sampleAspectRatio'> {
+  const sar = nonSquareAspect(declared);
+  return sar ? { sampleAspectRatio: sar } : {};
 }
 
 /**

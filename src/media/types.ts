@@ -27,8 +27,13 @@ export interface VideoInfo {
   path: string;
   container: string;
   codec: string;
+  /** Size as displayed and as ffmpeg decodes it: a stream with a quarter-turn `rotation` is stored
+   * with width and height the other way round. */
   width: number;
   height: number;
+  /** Display rotation in degrees ((-180, 180], ffmpeg's display matrix convention) when the stream
+   * has one (a phone's `rotate` tag); ffmpeg turns the frames upright when decoding. Absent: none. */
+  rotation?: number;
   pixFmt: string;
   bitDepth: number;
   /** Average frame rate as a rational and as a number. */
@@ -47,6 +52,12 @@ export interface VideoInfo {
   durationSeconds: number;
   /** True when r_frame_rate and avg_frame_rate disagree or timestamps are irregular. */
   variableFrameRate: boolean;
+  /**
+   * Sample (pixel) aspect ratio, reduced, when the stream declares non-square pixels (anamorphic
+   * video: 704x576 at 16:11 is shown 16:9). Absent means square pixels (1:1), so outputs and files
+   * of square-pixel video are the same as before the field existed.
+   */
+  sampleAspectRatio?: { num: number; den: number };
 }
 
 /** One decoded frame at analysis resolution. `luma` is 8-bit or 16-bit (10-bit input) samples. */

@@ -284,7 +284,15 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const probeTrust = o.probeTrust ?? defaultProbeTrust(model.proxy !== undefined);
   let result = choose(curves, frames, o, video.fps, frameCount, probes, probeTrust);
 
-  const planInput = { path: path.resolve(input), width: video.width, height: video.height, frameCount, frameRate: video.frameRate, bitDepth: video.bitDepth };
+  const planInput = {
+    path: path.resolve(input),
+    width: video.width,
+    height: video.height,
+    frameCount,
+    frameRate: video.frameRate,
+    bitDepth: video.bitDepth,
+    ...(video.sampleAspectRatio ? { sampleAspectRatio: video.sampleAspectRatio } : {}),
+  };
   const makePlan = (crfs: number[]) =>
     planFromScenes(planInput, analysis.scenes, { encoder: o.encoder, preset, crf: (i) => crfs[i]!, bitDepth: o.bitDepth, options: o.options });
 

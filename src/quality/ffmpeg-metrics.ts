@@ -38,6 +38,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { AbortError, CorruptInputError, describeIssues, FfmpegError, FrameCountMismatchError, InvalidOptionsError, ModelInvalidError, type ScenecrfError, UnsupportedError } from '../errors.js';
 import { ffmpegErrorDetail, inputErrorFromStderr, parseFinalProgress, problemLines, withoutLevelTags } from '../media/ffmpeg-info.js';
+import { assertSameOrientation } from '../media/input-checks.js';
 import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';
@@ -480,6 +481,7 @@ export async function runFfmpegMetrics(reference: string, distorted: string, opt
   const refPath = path.resolve(reference);
   const distPath = path.resolve(distorted);
   const [refInfo, distInfo] = await Promise.all([probeVideo(refPath, backend, signal), probeVideo(distPath, backend, signal)]);
+  assertSameOrientation(refInfo, distInfo);
   const syntax = metrics.includes('libvmaf') ? await libvmafSyntax(backend) : undefined;
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-metrics-'));

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError, UnsupportedError } from '../errors.js';
+import { assertSameOrientation } from '../media/input-checks.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend } from '../media/types.js';
@@ -121,6 +122,7 @@ export async function measureQuality(reference: string, distorted: string, optio
     throw new InvalidOptionsError('referenceFrames', 'a reference frame range needs the builtin VMAF (metric vmaf, vmafBackend builtin)');
   if (opts.metric === 'vmaf' && !useLibvmaf.use) {
     const [refInfo, disInfo] = await Promise.all([probeVideo(reference, backend, signal), probeVideo(distorted, backend, signal)]);
+    assertSameOrientation(refInfo, disInfo);
     const model = await resolveVmafModel(opts.model);
     const refFrames = opts.referenceFrames ? opts.referenceFrames.endFrame - opts.referenceFrames.startFrame : refInfo.frameCountExact ? refInfo.frameCount : undefined;
     const totalFrames = refFrames === undefined ? undefined : Math.ceil(refFrames / opts.subsample);

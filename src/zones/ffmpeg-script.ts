@@ -59,6 +59,11 @@ export function ffmpegScript(planInput: unknown, options: FfmpegScriptOptions): 
   for (const [what, v] of [['input', input], ['output', options.output], ['workDir', workDir]] as const)
     if (/[\n\r\0]/.test(v)) throw new InvalidOptionsError('ffmpeg script', `${what} must not contain newlines or NUL characters`);
   const q = shellQuote;
+  // The plan's sample aspect ratio, set explicitly on every scene (the encoder writes it into the
+  // scene's Matroska file and the concat copies it), so the output shows the input's shape even
+  // when INPUT is swapped for a file that lost its aspect ratio (an intermediate, a raw stream).
+  const sar = plan.input.sampleAspectRatio;
+  const setsar = sar ? `,setsar=${sar.num}/${sar.den}` : '';
   const safe = (p: string) => (p.startsWith('-') ? `./${p}` : p); // never read as an ffmpeg option
   const lines: string[] = [
     '#!/bin/sh',
@@ -77,7 +82,7 @@ export function ffmpegScript(planInput: unknown, options: FfmpegScriptOptions): 
     'encode_scene() {',
     '  file=$1; start=$2; end=$3; shift 3',
     '  "$FFMPEG" -nostdin -hide_banner -loglevel error -y -i "$INPUT" -map 0:v:0 -an -sn -dn \\',
-    '    -vf "trim=start_frame=$start:end_frame=$end,setpts=PTS-STARTPTS" "$@" "$WORK/$file.tmp.mkv"',
+    `    -vf "trim=start_frame=$start:end_frame=$end,setpts=PTS-STARTPTS${setsar}" "$@" "$WORK/$file.tmp.mkv"`,
     '  mv -f -- "$WORK/$file.tmp.mkv" "$WORK/$file"',
     '}',
     '',

@@ -3,6 +3,7 @@ import { parsePlan, type EncodePlan } from '../core/plan-file.js';
 import { type EncoderName } from '../core/encoders.js';
 import { ffmpegScript, type FfmpegScriptOptions } from './ffmpeg-script.js';
 import { sceneOptions } from './options.js';
+import { displayAspect } from '../util/ratio.js';
 
 /**
  * Zone files: a plan turned into the per-scene settings files that other encoders and tools
@@ -152,6 +153,25 @@ export function x265Zonefile(planInput: unknown): string {
 /** The plan itself, validated and pretty-printed (defaults filled in). */
 export function planJson(planInput: unknown): string {
   return `${JSON.stringify(parsePlan(planInput), null, 2)}\n`;
+}
+
+/**
+ * What a zone format cannot carry from the plan, as notes for the user (the CLI prints them). Zone
+ * files set per-scene encoder settings only; the sample aspect ratio of an anamorphic input is a
+ * property of the whole stream, so it must be given to the encoder or muxer by hand. The ffmpeg
+ * script and the plan JSON carry it.
+ */
+export function zoneFormatNotes(planInput: unknown, format: ZoneFormat): string[] {
+  const plan = parsePlan(planInput);
+  const sar = plan.input.sampleAspectRatio;
+  if (!sar || format === 'ffmpeg' || format === 'json') return [];
+  const { width, height } = plan.input;
+  const d = displayAspect(sar, width, height);
+  const dar = `${d.num}:${d.den}`;
+  const shape = `the input has non-square pixels (sample aspect ratio ${sar.num}:${sar.den}, shown ${dar}), which ${format} zones cannot carry`;
+  return format === 'av1an'
+    ? [`${shape}: set it on Av1an's output when muxing (ffmpeg -i out.mkv -map 0 -c copy -aspect ${dar} final.mkv), or the picture plays squeezed`]
+    : [`${shape}: add --sar ${sar.num}:${sar.den} to the ${format === 'x264' ? 'x264' : 'x265'} command line`];
 }
 
 export interface FormatZonesOptions extends Av1anZonesOptions, X26xZonesOptions, Partial<FfmpegScriptOptions> {}

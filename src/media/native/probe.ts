@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CorruptInputError, NotAVideoError } from '../../errors.js';
 import { bitDepthOfPixFmt, ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, parseFinalProgress } from '../ffmpeg-info.js';
-import { videoInfoFromBanner } from '../input-checks.js';
+import { displayGeometry, sampleAspect, videoInfoFromBanner } from '../input-checks.js';
 import { runTool } from '../process.js';
 import type { FfmpegBackend, VideoInfo } from '../types.js';
 
@@ -34,6 +34,9 @@ const ffprobeSchema = z.object({
         width: z.number().int().optional(),
         height: z.number().int().optional(),
         pix_fmt: z.string().optional(),
+        sample_aspect_ratio: z.string().optional(),
+        /** The display matrix (an mp4 `rotate` tag becomes one): `rotation` in degrees. */
+        side_data_list: z.array(z.object({ rotation: numeric.optional() }).passthrough()).optional(),
         bits_per_raw_sample: numeric.optional(),
         r_frame_rate: rational.optional(),
         avg_frame_rate: z.string().optional(),
@@ -68,6 +71,12 @@ function parseClock(s: string | undefined): number | undefined {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
 }
 
+/** The display matrix's rotation among a stream's side data, if any. */
+function rotationOf(sideData: Array<{ rotation?: number | string }> | undefined): number | undefined {
+  const r = sideData?.find((d) => d.rotation !== undefined)?.rotation;
+  return r === undefined ? undefined : Number(r);
+}
+
 const positive = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined);
 
 /** Facts of the first video stream, by ffprobe when there is one, else by ffmpeg. */
@@ -81,8 +90,8 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     [
       '-v', 'error',
       '-show_entries',
-      'stream=codec_type,codec_name,width,height,pix_fmt,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time' +
-        ':stream_disposition=attached_pic:stream_tags=DURATION:format=format_name,duration,start_time',
+      'stream=codec_type,codec_name,width,height,pix_fmt,sample_aspect_ratio,bits_per_raw_sample,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time' +
+        ':stream_disposition=attached_pic:stream_tags=DURATION:stream_side_data=rotation:format=format_name,duration,start_time',
       '-of', 'json',
       // "file:" stops a name such as "-x.mp4" or "a:b.mp4" being read as an option or protocol.
       `file:${input}`,
@@ -129,8 +138,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     path: input,
     container: format.format_name ?? 'unknown',
     codec: v.codec_name ?? 'unknown',
-    width: v.width!,
-    height: v.height!,
+    ...displayGeometry(v.width!, v.height!, rotationOf(v.side_data_list)),
     pixFmt: v.pix_fmt ?? 'unknown',
     bitDepth: v.bits_per_raw_sample ? Number(v.bits_per_raw_sample) : bitDepthOfPixFmt(v.pix_fmt ?? ''),
     frameRate,
@@ -141,6 +149,7 @@ async function probeWithFfprobe(input: string, ffprobe: string, signal?: AbortSi
     declaredDurationSeconds: videoDuration,
     durationSeconds: Number.isFinite(duration) ? duration : frameCount / fps,
     variableFrameRate,
+    ...sampleAspect(v.sample_aspect_ratio),
   };
 }
 

@@ -29,6 +29,35 @@ export async function firstFrameTime(ffprobe: string, input: string, signal?: Ab
   return r.exitCode === 0 && Number.isFinite(t) ? t : undefined;
 }
 
+/** The colour description of a video stream, in ffmpeg's option names (`-color_range tv` …); only the
+ * ones the stream states. */
+export interface ColourTags {
+  range?: string;
+  primaries?: string;
+  transfer?: string;
+  space?: string;
+}
+
+/** The input's colour tags as ffprobe reads them (container or bitstream); none when it cannot. */
+export async function colourTags(ffprobe: string, input: string, signal?: AbortSignal): Promise<ColourTags> {
+  const r = await runTool(
+    ffprobe,
+    ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'stream=color_range,color_primaries,color_transfer,color_space', '-of', 'json', `file:${input}`],
+    { signal, timeoutMs: 60_000 },
+  );
+  let s: Record<string, unknown> | undefined;
+  try {
+    s = (JSON.parse(r.stdout || '{}') as { streams?: Array<Record<string, unknown>> }).streams?.[0];
+  } catch {
+    return {};
+  }
+  // "unknown" / "unspecified" state nothing; anything else is an ffmpeg colour name (a plain word).
+  const stated = (v: unknown) => (typeof v === 'string' && /^[a-z0-9_-]+$/i.test(v) && !/^(?:unknown|unspecified|reserved)$/.test(v) ? v : undefined);
+  if (r.exitCode !== 0 || !s) return {};
+  const tags: ColourTags = { range: stated(s.color_range), primaries: stated(s.color_primaries), transfer: stated(s.color_transfer), space: stated(s.color_space) };
+  return Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== undefined)) as ColourTags;
+}
+
 /** Frame (packet) count and duration of a finished file. */
 export async function countOutput(backend: FfmpegBackend, file: string, signal?: AbortSignal): Promise<{ frames: number; duration?: number }> {
   if (backend.ffprobePath) {

@@ -1,7 +1,7 @@
 /** Decoding with the wasm ffmpeg: frames streamed from its worker in frame-aligned batches. */
 import { CorruptInputError, FfmpegError, InvalidOptionsError, throwIfAborted } from '../../errors.js';
 import { ffmpegErrorDetail, parseFfmpegInputInfo } from '../ffmpeg-info.js';
-import { frameByteLength, frameFromBuffer, pixFmts, videoFilter, type FrameGeometry } from '../frame-format.js';
+import { frameByteLength, frameFromBuffer, videoFilter, type FrameGeometry } from '../frame-format.js';
 import type { Frame, FrameStreamOptions } from '../types.js';
 import { loadWasmCore, prepareInput, startJob, substituteInput, WASM_INPUT_TOKEN } from './core.js';
 import { isStillOrText, notAVideo, wasmRunError } from './probe.js';
@@ -83,7 +83,6 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
   const layout = frameLayout(opts);
   const { signal } = opts;
   throwIfAborted(signal);
-  const format = pixFmts(opts.bitDepth, opts.chroma);
   const outPath = '/frames.raw';
   const input = await prepareInput(path);
   const args = substituteInput(
@@ -94,11 +93,10 @@ export async function* decodeFramesWasm(path: string, opts: WasmFrameStreamOptio
       '-map',
       '0:V:0',
       '-vf',
-      // Quality decodes scale the YUV picture, then take luma (see videoFilter); analysis converts
-      // while it scales, which is cheaper in the slow wasm core.
-      opts.scaleFlags === 'bicubic'
-        ? videoFilter(`${layout.geometry.width}:${layout.geometry.height}`, opts)
-        : `scale=${layout.geometry.width}:${layout.geometry.height}:flags=area,format=${format}`,
+      // The native decoder's filter chain, so both backends hand the features the same samples.
+      // Converting to gray while scaling (cheaper here) made swscale stretch limited-range luma to
+      // full range: SI, TI and motion came out x255/219 and plans changed (issue 21, item 4).
+      videoFilter(`${layout.geometry.width}:${layout.geometry.height}`, opts),
       '-fps_mode',
       'passthrough',
       '-f',

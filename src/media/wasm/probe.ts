@@ -1,6 +1,7 @@
 /** Probing with the wasm ffmpeg, which has no ffprobe: its banner, and optionally a counting decode. */
 import { CorruptInputError, FfmpegError, NotAVideoError, type ScenecrfError } from '../../errors.js';
 import { ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, parseFinalProgress, rateToRational, type ParsedInputInfo } from '../ffmpeg-info.js';
+import { displayGeometry, sampleAspect } from '../input-checks.js';
 import type { VideoInfo } from '../types.js';
 import { runWasmFfmpeg, WASM_INPUT_TOKEN } from './core.js';
 import type { CommandResult } from './worker.js';
@@ -78,8 +79,7 @@ export async function probeWasm(path: string, opts: WasmProbeOptions = {}): Prom
     path,
     container: info.container,
     codec: video.codec,
-    width: video.width,
-    height: video.height,
+    ...displayGeometry(video.width, video.height, video.rotation),
     pixFmt: video.pixFmt,
     bitDepth: video.bitDepth,
     frameRate,
@@ -88,5 +88,6 @@ export async function probeWasm(path: string, opts: WasmProbeOptions = {}): Prom
     frameCountExact,
     durationSeconds: finalDuration,
     variableFrameRate: ratesDisagree || countDisagrees,
+    ...sampleAspect(video.sar),
   };
 }
