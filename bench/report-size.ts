@@ -18,26 +18,15 @@ import { renderReport } from '../src/report/render.js';
 import { analyzeVideo } from '../src/analysis/analyze.js';
 import { Browser, findChromium } from '../test/report-browser.js';
 import { machineLine } from './lib.js';
+import { mulberry32 } from '../src/util/random.js';
 
 const { values } = parseArgs({ options: { thumbnails: { type: 'string' }, runs: { type: 'string', default: '3' }, keep: { type: 'string' }, scenes: { type: 'string', default: '2000' } } });
 const FPS = 24;
 const FRAMES = 2 * 3600 * FPS;
 const SCENES = Number(values.scenes);
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function synthetic() {
-  const r = rng(19);
+  const r = mulberry32(19);
   // Scene lengths: log-normal-ish around the mean, at least 24 frames, summing to FRAMES.
   const weights = Array.from({ length: SCENES }, () => Math.exp(0.8 * (r() + r() + r() - 1.5)));
   const total = weights.reduce((a, b) => a + b, 0);
