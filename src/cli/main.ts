@@ -13,9 +13,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '--version' || command === '-v') {
-    const { createRequire } = await import('node:module');
-    const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${(await import('./version.js')).packageVersion()}\n`);
     return 0;
   }
   if (command === 'analyze') return runAnalyze(rest);

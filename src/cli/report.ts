@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { renderReport } from '../report/render.js';
 import { readReportInput, reportSource, sceneThumbnails } from '../report/thumbnails.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure, type CliOption } from './options.js';
 import { cliSignal } from './signal.js';
+import { packageVersion } from './version.js';
 
 /** `--report <file>` of analyze, quality, plan and optimize: the same page `scenecrf report` writes. */
 export const REPORT_OPTION = {
@@ -34,20 +33,6 @@ Thumbnails are taken from the source video when it is still where the result say
   ],
 });
 
-/** scenecrf's version, from the package.json above this module (dist/ or src/cli/). */
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'scenecrf' && pkg.version) return pkg.version;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
 
 /**
  * Renders `result` (a result object or the JSON of one) with thumbnails from its source video and
