@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readJsonInput } from './json-input.js';
 import { z } from 'zod';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
 import { CRF_RANGE, ENCODERS, RESERVED_PLAN_OPTIONS, type EncoderName } from './encoders.js';
@@ -139,19 +139,7 @@ export function parsePlan(json: unknown, what = 'plan'): EncodePlan {
 
 /** Reads and validates a plan file. */
 export async function readPlan(file: string): Promise<EncodePlan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InvalidOptionsError('plan', `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidOptionsError('plan', `${JSON.stringify(file)} is not JSON: ${(e as Error).message}`);
-  }
-  return parsePlan(json, `plan ${JSON.stringify(file)}`);
+  return parsePlan(await readJsonInput(file, 'plan'), `plan ${JSON.stringify(file)}`);
 }
 
 /** A plan with one CRF for every scene of an analysis (the starting point users edit or the

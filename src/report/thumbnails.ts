@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readJsonInput } from '../core/json-input.js';
 import { execa } from 'execa';
 import { AbortError, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { resolveFfmpeg } from '../media/resolve.js';
@@ -39,18 +39,7 @@ function isReportInput(v: unknown): v is ReportInput {
 
 /** Reads and validates a result file for the report (InvalidOptionsError when unreadable or not a result). */
 export async function readReportInput(file: string): Promise<ReportInput & { json: unknown }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InvalidOptionsError('report input', `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidOptionsError('report input', `${JSON.stringify(file)} is not JSON: ${(e as Error).message}`);
-  }
+  const json = await readJsonInput(file, 'report input');
   return { ...parseReportInput(json), json };
 }
 
