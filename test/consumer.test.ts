@@ -4,6 +4,7 @@
  * the docs' examples against the entry they import, and the main entry stays a curated face.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,5 +136,89 @@ describe('the package as a consumer installs it', () => {
       // One way to reach each name: an entry re-exporting another's names would make two homes.
       expect(r.twice).toEqual([]);
     }
+  });
+});
+
+/**
+ * The README promises notebooks and scripts through tsx and ts-node. Each runs a script that imports
+ * scenecrf and analyses a clip (so execa and its ES-module-only dependencies load and spawn ffmpeg),
+ * in a CommonJS project (`npm init -y`) and in an ES module one, with the package installed from the
+ * tarball `npm pack` makes. tsx in a CommonJS project compiles ES modules it meets to CommonJS, which
+ * used to fail inside execa's dependencies (ERR_PACKAGE_PATH_NOT_EXPORTED from unicorn-magic).
+ */
+describe('TypeScript runners in CommonJS and ES module projects', () => {
+  let runners: string;
+  const rootVersion = (name: string) => (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  /** ts-node's last release; it needs the TypeScript JavaScript API (5.x, not the native 7). */
+  const TS_NODE = 'ts-node@10.9.2';
+  const clip = path.join(ROOT, 'fixtures', 'cuts.mp4');
+  const script = `import { analyzeVideo, ENCODERS } from 'scenecrf';
+import { detectShots } from 'scenecrf/advanced';
+
+async function main(): Promise<void> {
+  const result = await analyzeVideo(${JSON.stringify(clip)}, { backend: 'native' });
+  console.log(JSON.stringify({ scenes: result.scenes.length, encoders: ENCODERS.length, advanced: typeof detectShots }));
+}
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
+`;
+
+  beforeAll(async () => {
+    runners = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-runners-'));
+    const packed = await execa('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', runners], { cwd: inject('packageDir') });
+    const tarball = path.join(runners, packed.stdout.trim().split('\n').pop()!);
+    // One install shared by both projects (they sit below it and resolve packages upwards).
+    await writeFile(path.join(runners, 'package.json'), JSON.stringify({ name: 'runners', private: true }));
+    await execa(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball, `tsx@${rootVersion('tsx')}`, TS_NODE, `typescript@${rootVersion('typescript')}`, `@types/node@${rootVersion('@types/node')}`],
+      { cwd: runners, timeout: 240_000 },
+    );
+    for (const kind of ['cjs', 'esm'] as const) {
+      const dir = path.join(runners, kind);
+      await mkdir(dir);
+      await execa('npm', ['init', '-y'], { cwd: dir });
+      if (kind === 'esm') await execa('npm', ['pkg', 'set', 'type=module'], { cwd: dir });
+      // ts-node needs a tsconfig; "nodenext" follows package.json "type" (CommonJS or ES module
+      // output) and reads the package's "exports" (scenecrf/advanced), where "commonjs" would not.
+      await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, types: ['node'] } }));
+      await writeFile(path.join(dir, 'script.ts'), script);
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    if (runners) await rm(runners, { recursive: true, force: true });
+  });
+
+  const bin = (name: string) => path.join(runners, 'node_modules', '.bin', name);
+  const cases = [
+    { kind: 'cjs', runner: 'tsx', command: () => [bin('tsx'), 'script.ts'] },
+    { kind: 'esm', runner: 'tsx', command: () => [bin('tsx'), 'script.ts'] },
+    { kind: 'cjs', runner: 'ts-node', command: () => [bin('ts-node'), 'script.ts'] },
+    { kind: 'esm', runner: 'ts-node', command: () => [process.execPath, '--loader', 'ts-node/esm', 'script.ts'] },
+  ] as const;
+
+  it.each(cases)('$runner runs a script in a $kind project', async ({ kind, command }) => {
+    const [file, ...args] = command();
+    expect(JSON.parse(readFileSync(path.join(runners, kind, 'package.json'), 'utf8')).type ?? 'commonjs').toBe(kind === 'esm' ? 'module' : 'commonjs');
+    const r = await execa(file!, args, { cwd: path.join(runners, kind), reject: false, timeout: 120_000 });
+    // (Node warns that --loader is experimental: a warning, not an error.)
+    expect(r.stderr).not.toMatch(/error|ERR_/i);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ scenes: 4, encoders: 3, advanced: 'function' });
+  });
+
+  it('the CommonJS build requires no ES-module-only package, and ships the licences of what it bundles', () => {
+    const dist = path.join(inject('packageDir'), 'dist');
+    const cjs = readdirSync(dist).filter((f) => f.endsWith('.cjs'));
+    const required = new Set(cjs.flatMap((f) => [...readFileSync(path.join(dist, f), 'utf8').matchAll(/require\(["']([^"'./][^"']*)["']\)/g)].map((m) => m[1]!)));
+    const packages = [...required].filter((m) => !builtinModules.includes(m.replace(/^node:/, '')));
+    const dependencies = Object.keys((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    expect(packages.length).toBeGreaterThan(0);
+    for (const name of packages) expect(dependencies, `dist/*.cjs requires ${name}`).toContain(name);
+    expect(packages).not.toContain('execa');
+    expect(readFileSync(path.join(dist, 'cjs-bundled-licenses.txt'), 'utf8')).toMatch(/^execa@\d/m);
   });
 });
