@@ -7,6 +7,7 @@ import type { FfmpegBackend, VideoInfo } from '../media/types.js';
 import { summarizeScene, type SceneComplexity } from './complexity.js';
 import { detectShots, detectorOptionsSchema, type ShotBoundary } from './detect.js';
 import { computeFrameFeatures, type FrameFeatures, type FrameSignature, type FrameState } from './features.js';
+import { ANALYSIS_FORMAT, ANALYSIS_VERSION, type analysisOutputSchema } from './result-schema.js';
 import { buildScenes, type SceneStart } from './scenes.js';
 
 export const analyzeOptionsSchema = z
@@ -68,6 +69,9 @@ export interface Scene {
 }
 
 export interface AnalysisResult {
+  /** What this JSON is and its schema version (schemas/analysis.schema.json). */
+  format: typeof ANALYSIS_FORMAT;
+  version: typeof ANALYSIS_VERSION;
   video: VideoInfo;
   backend: Pick<FfmpegBackend, 'source' | 'kind' | 'path' | 'version'>;
   analysis: {
@@ -85,6 +89,10 @@ export interface AnalysisResult {
   warnings: string[];
   frames?: FrameFeatures[];
 }
+
+// Every result fits its published schema: a field of another type, or a missing one, fails to compile.
+const resultFitsSchema: AnalysisResult extends z.input<typeof analysisOutputSchema> ? true : never = true;
+void resultFitsSchema;
 
 /**
  * Analyses a video: decodes it once at analysis resolution, computes per-frame features, detects
@@ -156,6 +164,8 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   const elapsedSeconds = (performance.now() - started) / 1000;
   report('detect', decoded);
   return {
+    format: ANALYSIS_FORMAT,
+    version: ANALYSIS_VERSION,
     video: { ...video, frameCount: decoded, frameCountExact: true },
     backend: { source: backend.source, kind: backend.kind, path: backend.path, version: backend.version },
     analysis: { ...geometry!, framesAnalyzed: decoded, elapsedSeconds, fps: decoded / elapsedSeconds },

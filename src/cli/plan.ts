@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
 import { DEFAULT_MAX_ROUNDS, optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
+import { optimizeOutput } from '../optimize/output.js';
 import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
@@ -263,9 +264,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
     bar.done();
   }
   if (values.json !== undefined) {
-    const { analysis: _a, ...planned } = r.planned;
-    const report = { planned: { ...planned, scenes: planned.scenes.map(({ curve: _c, ...s }) => s) }, plan: r.plan, encode: r.encode, validation: r.validation };
-    await writeOut(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    await writeOut(values.json, `${JSON.stringify(optimizeOutput(r), null, 2)}\n`);
   }
   if (!values.quiet) process.stdout.write(`${summarizePlan(r.planned)}\n\n${summarizeEncode(r.encode)}\n\n${summarizeValidation(r)}\n`);
   return writeRequestedReport(values.report, r);

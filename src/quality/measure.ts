@@ -8,6 +8,7 @@ import type { FfmpegBackend } from '../media/types.js';
 import { computeBuiltinFeatures } from './builtin-vmaf.js';
 import { hasLibvmaf, PSNR_POOL_CAP_DB, runFfmpegMetrics, type FfmpegMetric } from './ffmpeg-metrics.js';
 import { poolScenes, poolScores, type PooledScore, type SceneSpan } from './pooling.js';
+import { QUALITY_FORMAT, QUALITY_VERSION, type qualityOutputSchema } from './report-schema.js';
 import { resolveVmafModel } from './vmaf-model.js';
 
 export type QualityMetric = 'vmaf' | 'psnr' | 'ssim' | 'xpsnr';
@@ -68,6 +69,9 @@ export interface QualityFrame {
 }
 
 export interface QualityReport {
+  /** What this JSON is and its schema version (schemas/quality.schema.json). */
+  format: typeof QUALITY_FORMAT;
+  version: typeof QUALITY_VERSION;
   reference: string;
   distorted: string;
   metric: QualityMetric;
@@ -89,6 +93,10 @@ export interface QualityReport {
   scenes?: Array<SceneSpan & { score: PooledScore }>;
   elapsedSeconds: number;
 }
+
+// Every report fits its published schema: a field of another type, or a missing one, fails to compile.
+const reportFitsSchema: QualityReport extends z.input<typeof qualityOutputSchema> ? true : never = true;
+void reportFitsSchema;
 
 const FILTER_SCORE_KEY: Record<Exclude<QualityMetric, 'vmaf'>, string> = { psnr: 'psnr_y', ssim: 'ssim_y', xpsnr: 'xpsnr_y' };
 
@@ -173,6 +181,8 @@ export async function measureQuality(reference: string, distorted: string, optio
     scenes = poolScenes(byFrame, opts.scenes.map((s) => ({ startFrame: s.startFrame, endFrame: s.endFrame })));
   }
   return {
+    format: QUALITY_FORMAT,
+    version: QUALITY_VERSION,
     reference,
     distorted,
     metric: opts.metric,

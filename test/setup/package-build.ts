@@ -21,7 +21,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'scenecrf-package-'));
   const pkg = path.join(tmp, 'scenecrf');
-  for (const entry of ['package.json', 'bin', 'models', 'README.md']) await cp(path.join(ROOT, entry), path.join(pkg, entry), { recursive: true });
+  for (const entry of ['package.json', 'bin', 'models', 'schemas', 'README.md']) await cp(path.join(ROOT, entry), path.join(pkg, entry), { recursive: true });
   // The bundles keep their dependencies external, as the published package does; they resolve
   // them from the checkout's node_modules.
   await symlink(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
