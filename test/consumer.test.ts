@@ -95,7 +95,8 @@ describe('the package as a consumer installs it', () => {
     const r = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: inject('packageDir') });
     const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
     for (const entry of ['index', 'advanced', 'train']) for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`dist/${entry}.${ext}`);
-    for (const f of ['bin/scenecrf.cjs', 'dist/cli.cjs', 'dist/quality-worker.cjs', 'dist/kernels.wasm', 'models/crf-svt-av1-v1.json', 'package.json', 'README.md']) expect(files).toContain(f);
+    for (const f of ['bin/scenecrf.cjs', 'dist/cli.cjs', 'dist/quality-worker.cjs', 'dist/kernels.wasm', 'dist/cjs-bundled-licenses.txt', 'models/crf-svt-av1-v1.json', 'package.json', 'README.md']) expect(files).toContain(f);
+    for (const kind of ['analysis', 'quality', 'plan', 'optimize']) expect(files).toContain(`schemas/${kind}.schema.json`);
     // bin/scenecrf.cjs loads dist/cli.cjs only.
     expect(files.filter((f) => /^dist\/cli\.js/.test(f))).toEqual([]);
   });
@@ -115,6 +116,13 @@ describe('the package as a consumer installs it', () => {
     expect(values.length).toBeLessThanOrEqual(MAIN_ENTRY_MAX_VALUES);
     expect(cjs.names).toEqual(values);
     for (const verb of ['analyzeVideo', 'measureQuality', 'planEncode', 'encodePlan', 'optimizeEncode', 'formatZones', 'loadCrfModel']) expect(values).toContain(verb);
+  });
+
+  it('the JSON Schemas resolve as scenecrf/schemas/<kind>.schema.json from require and import', async () => {
+    const cjs = await inConsumer('cjs', `console.log(JSON.stringify({ id: require('scenecrf/schemas/plan.schema.json').$id }));`);
+    const esm = await inConsumer('esm', `const s = await import('scenecrf/schemas/analysis.schema.json', { with: { type: 'json' } });\nconsole.log(JSON.stringify({ id: s.default.$id }));`);
+    expect(cjs.id).toBe('urn:scenecrf:plan:1');
+    expect(esm.id).toBe('urn:scenecrf:analysis:1');
   });
 
   it('the subpath entries load from import and require, export disjoint names, and throw the main entry\'s error classes', async () => {

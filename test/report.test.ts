@@ -17,7 +17,9 @@ import { planEncode } from '../src/optimize/plan-encode.js';
 import { detectReportKind } from '../src/report/schema.js';
 import { readReportInput, reportSource, sceneThumbnails, thumbnailDefaults } from '../src/report/thumbnails.js';
 import { renderReport, type ReportOptions } from '../src/report/render.js';
+import { SCHEMAS_DIR } from '../src/cli/json-schemas.js';
 import { hasNativeFfmpeg } from './helpers.js';
+import { OutputValidator } from './json-schema-check.js';
 import { Browser, decodePng, distinctColours, findChromium } from './report-browser.js';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -251,6 +253,12 @@ describe.skipIf(!chromium)('HTML report of many scenes in headless chromium', ()
 });
 
 describe.skipIf(!hasNativeFfmpeg)('renderReport', () => {
+  it('its inputs, the JSON of four real runs (with probes, proxy curves, VMAF features), validate against their published schemas', () => {
+    const validator = new OutputValidator(SCHEMAS_DIR);
+    const kinds = { analyze: 'analysis', plan: 'plan', optimize: 'optimize', quality: 'quality' } as const;
+    for (const k of ['analyze', 'plan', 'optimize', 'quality'] as const) expect(validator.problems(kinds[k], results[k]), k).toEqual([]);
+  });
+
   it('is deterministic: the same result gives the same bytes, a copy of it too', () => {
     for (const k of ['analyze', 'plan', 'optimize', 'quality'] as const) {
       const opts = { date: '2026-12-08', thumbnails: k === 'analyze' ? thumbs.thumbnails : undefined, analysis: k === 'quality' ? results.analyze : undefined };

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { ANALYSIS_FORMAT } from '../analysis/result-schema.js';
 import { describeIssues, InvalidOptionsError } from '../errors.js';
+import { OPTIMIZE_FORMAT } from '../optimize/output.js';
+import { QUALITY_FORMAT } from '../quality/report-schema.js';
 
 /**
  * The fields of scenecrf's JSON results that the report reads, and nothing more: every object
@@ -206,6 +209,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function detectReportKind(json: unknown): ReportKind | undefined {
   if (!isObject(json)) return undefined;
+  // Results name their format; those written before the field existed are told apart by their keys.
+  if (json.format === ANALYSIS_FORMAT) return 'analyze';
+  if (json.format === QUALITY_FORMAT) return 'quality';
+  if (json.format === OPTIMIZE_FORMAT) return 'optimize';
   if ('planned' in json && 'encode' in json) return 'optimize';
   if (json.format === 'scenecrf-plan') return 'plan';
   if ('plan' in json && 'mode' in json && 'predicted' in json) return 'plan';
