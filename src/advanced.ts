@@ -10,10 +10,6 @@ export { analyzeOptionsSchema } from './analysis/analyze.js';
 export { measureQualityOptionsSchema } from './quality/measure.js';
 export { planEncodeOptionsSchema, defaultProbeTrust } from './optimize/plan-encode.js';
 export { optimizeOptionsSchema } from './optimize/optimize.js';
-// The zod schemas of the JSON outputs (the published schemas/*.schema.json are generated from them).
-export { analysisOutputSchema } from './analysis/result-schema.js';
-export { qualityOutputSchema } from './quality/report-schema.js';
-export { optimizeOutput, optimizeOutputSchema, type OptimizeOutput } from './optimize/output.js';
 export { describeIssues, throwIfAborted } from './errors.js';
 
 // media: which ffmpeg, what the input is, its frames
