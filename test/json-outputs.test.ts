@@ -35,6 +35,8 @@ describe('the published JSON Schemas', () => {
       expect(s.properties.version?.const).toBe(o.version);
       expect(s.required).toEqual(expect.arrayContaining(['format', 'version']));
       expect(o.format).toMatch(/^scenecrf-[a-z]+$/);
+      // ajv in strict mode compiles it (no unknown keyword or malformed schema), open and closed.
+      expect(validator.problems(o.kind as OutputKind, {}).join('\n')).toMatch(/must have required property 'format'/);
     }
   });
 

@@ -24,7 +24,7 @@ function closed(node: unknown): unknown {
 
 export class OutputValidator {
   private readonly validators = new Map<string, ValidateFunction>();
-  private readonly ajv = new Ajv({ allErrors: true, strict: true });
+  private readonly ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 
   /** `schemasDir`: the folder of <kind>.schema.json files (the built package's, or the checkout's). */
   constructor(private readonly schemasDir: string) {}
