@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { AbortError, asNoSpaceError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { assertReadableFile } from '../media/input-checks.js';
-import { colourTags, countPackets, firstFrameTime } from '../media/native/stream-facts.js';
+import { colourTags, countPackets, firstFrameTime, videoTimestamps, type VideoTimestamps } from '../media/native/stream-facts.js';
+import type { FfmpegBackend } from '../media/types.js';
+import { planCarry } from './carry.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import { removeStaleTemps, tempPathFor } from '../util/atomic.js';
@@ -84,6 +86,12 @@ export interface EncodePlanOptions {
   via?: 'ffmpeg' | 'tool';
   /** Path of the standalone encoder program (default: found on PATH). */
   toolPath?: string;
+  /**
+   * Encode the video alone (default false): without it, every audio, subtitle and attachment
+   * stream of the input, its chapters and its metadata are carried into the output by stream copy
+   * (carry.ts); one the output container cannot hold is refused before anything runs.
+   */
+  videoOnly?: boolean;
   /** Keep the chunk files after success (default false: only the manifest stays). */
   keepChunks?: boolean;
   /**
@@ -201,12 +209,15 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
       `${JSON.stringify(input)} has non-square pixels (sample aspect ratio ${sar.num}:${sar.den}), which ${ext} cannot store; use .mkv, .webm or .mp4`,
     );
 
+  const fps = plan.input.frameRate.num / plan.input.frameRate.den;
+  const { timestamps, videoStartSeconds } = await sourceTiming(backend, input, frames, fps, info.variableFrameRate, opts.signal);
   const mode = opts.trim ?? 'auto';
-  const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate) && backend.ffprobePath !== undefined;
-  const firstFrameSeconds = canSeek ? await firstFrameTime(backend.ffprobePath!, input, opts.signal) : undefined;
+  // Known timestamps make a seek exact whatever their spacing (encode-chunk.ts cuts between them).
+  const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate || timestamps !== undefined) && backend.ffprobePath !== undefined;
+  const firstFrameSeconds = !canSeek ? undefined : timestamps ? videoStartSeconds : await firstFrameTime(backend.ffprobePath!, input, opts.signal);
+  const carry = opts.videoOnly ? undefined : await planCarry(backend, input, mux.muxer, ext, opts.signal);
   const colour = backend.ffprobePath ? await colourTags(backend.ffprobePath, input, opts.signal) : {};
   const s = await stat(input);
-  const fps = plan.input.frameRate.num / plan.input.frameRate.den;
   return {
     plan,
     input,
@@ -223,7 +234,53 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     tool,
     ...(sar ? { sampleAspectRatio: sar } : {}),
     colour,
+    ...(timestamps ? { timestamps } : {}),
+    videoStartSeconds,
+    ...(carry ? { carry } : {}),
   };
+}
+
+/**
+ * The input's frame timestamps, kept when they are not those of a constant `fps` (within a
+ * quarter frame, or one tick of a coarse time base), and its first frame's time. A variable
+ * frame rate whose timestamps cannot be read (no ffprobe, or packets that do not match the
+ * frames) is refused: encoding it at the nominal rate would shorten or stretch it silently.
+ */
+async function sourceTiming(
+  backend: FfmpegBackend,
+  input: string,
+  frames: number,
+  fps: number,
+  variableFrameRate: boolean,
+  signal: AbortSignal | undefined,
+): Promise<{ timestamps?: VideoTimestamps; videoStartSeconds: number }> {
+  const ts = backend.ffprobePath ? await videoTimestamps(backend.ffprobePath, input, signal) : undefined;
+  if (!ts || ts.pts.length !== frames) {
+    if (variableFrameRate)
+      throw new UnsupportedError(
+        `${JSON.stringify(input)} has a variable frame rate and its frame timestamps cannot be read${backend.ffprobePath ? ` (${ts ? `${ts.pts.length} timestamps for ${frames} frames` : 'ffprobe failed'})` : ' (no ffprobe beside ffmpeg or on PATH)'}; convert it to a constant rate first: ffmpeg -i in -fps_mode cfr -r ${+fps.toFixed(3)} -c:v libx264 -crf 12 cfr.mkv`,
+      );
+    return { videoStartSeconds: 0 };
+  }
+  const tick = ts.timeBase.num / ts.timeBase.den;
+  const t0 = ts.pts[0]! * tick;
+  const tolerance = Math.max(0.25 / fps, tick);
+  const even = ts.pts.every((pts, i) => Math.abs(pts * tick - t0 - i / fps) <= tolerance);
+  return { ...(even ? {} : { timestamps: ts }), videoStartSeconds: t0 };
+}
+
+/**
+ * Refuses, before any work, a stream of `input` that the container of `output` cannot hold
+ * (carry.ts); optimizeEncode calls it before it plans. Nothing for an unknown extension, which
+ * prepareEncode names.
+ */
+export async function checkCarry(input: string, output: string, o: { ffmpegPath?: string; signal?: AbortSignal } = {}): Promise<void> {
+  const ext = path.extname(output).toLowerCase();
+  const mux = outputContainer(ext);
+  if (!mux) return;
+  await assertReadableFile(path.resolve(input));
+  const backend = await resolveFfmpeg({ ffmpegPath: o.ffmpegPath, backend: 'native' });
+  await planCarry(backend, path.resolve(input), mux.muxer, ext, o.signal);
 }
 
 export interface SegmentEncode {
@@ -402,7 +459,9 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   await writeManifest(manifest);
   if (!opts.keepChunks) await removeChunkFiles(p.workDir, chunks.map((c) => c.file));
   emit('done');
-  const durationSeconds = total / fps;
+  // Frames not evenly spaced last from the first timestamp to the last, plus a nominal frame.
+  const ts = p.timestamps;
+  const durationSeconds = ts ? ((ts.pts[ts.pts.length - 1]! - ts.pts[0]!) * ts.timeBase.num) / ts.timeBase.den + 1 / fps : total / fps;
   return {
     output: p.output,
     encoder: plan.encoder,
