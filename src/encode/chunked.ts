@@ -210,11 +210,11 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     );
 
   const fps = plan.input.frameRate.num / plan.input.frameRate.den;
-  const { timestamps, videoStartSeconds } = await sourceTiming(backend, input, frames, fps, info.variableFrameRate, opts.signal);
+  const { timestamps, unevenTimestamps, videoStartSeconds } = await sourceTiming(backend, input, frames, fps, info.variableFrameRate, opts.signal);
   const mode = opts.trim ?? 'auto';
   // Known timestamps make a seek exact whatever their spacing (encode-chunk.ts cuts between them).
-  const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate || timestamps !== undefined) && backend.ffprobePath !== undefined;
-  const firstFrameSeconds = !canSeek ? undefined : timestamps ? videoStartSeconds : await firstFrameTime(backend.ffprobePath!, input, opts.signal);
+  const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate || unevenTimestamps) && backend.ffprobePath !== undefined;
+  const firstFrameSeconds = !canSeek ? undefined : unevenTimestamps ? videoStartSeconds : await firstFrameTime(backend.ffprobePath!, input, opts.signal);
   const carry = opts.videoOnly ? undefined : await planCarry(backend, input, mux.muxer, ext, opts.signal);
   const colour = backend.ffprobePath ? await colourTags(backend.ffprobePath, input, opts.signal) : {};
   const s = await stat(input);
@@ -235,14 +235,15 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     ...(sar ? { sampleAspectRatio: sar } : {}),
     colour,
     ...(timestamps ? { timestamps } : {}),
+    unevenTimestamps,
     videoStartSeconds,
     ...(carry ? { carry } : {}),
   };
 }
 
 /**
- * The input's frame timestamps, kept when they are not those of a constant `fps` (within a
- * quarter frame, or one tick of a coarse time base), and its first frame's time. A variable
+ * The input's frame timestamps, whether they are those of a constant `fps` (within a quarter
+ * frame, or one tick of a coarse time base), and its first frame's time. A variable
  * frame rate whose timestamps cannot be read (no ffprobe, or packets that do not match the
  * frames) is refused: encoding it at the nominal rate would shorten or stretch it silently.
  */
@@ -253,20 +254,20 @@ async function sourceTiming(
   fps: number,
   variableFrameRate: boolean,
   signal: AbortSignal | undefined,
-): Promise<{ timestamps?: VideoTimestamps; videoStartSeconds: number }> {
+): Promise<{ timestamps?: VideoTimestamps; unevenTimestamps: boolean; videoStartSeconds: number }> {
   const ts = backend.ffprobePath ? await videoTimestamps(backend.ffprobePath, input, signal) : undefined;
   if (!ts || ts.pts.length !== frames) {
     if (variableFrameRate)
       throw new UnsupportedError(
         `${JSON.stringify(input)} has a variable frame rate and its frame timestamps cannot be read${backend.ffprobePath ? ` (${ts ? `${ts.pts.length} timestamps for ${frames} frames` : 'ffprobe failed'})` : ' (no ffprobe beside ffmpeg or on PATH)'}; convert it to a constant rate first: ffmpeg -i in -fps_mode cfr -r ${+fps.toFixed(3)} -c:v libx264 -crf 12 cfr.mkv`,
       );
-    return { videoStartSeconds: 0 };
+    return { unevenTimestamps: false, videoStartSeconds: 0 };
   }
   const tick = ts.timeBase.num / ts.timeBase.den;
   const t0 = ts.pts[0]! * tick;
   const tolerance = Math.max(0.25 / fps, tick);
   const even = ts.pts.every((pts, i) => Math.abs(pts * tick - t0 - i / fps) <= tolerance);
-  return { ...(even ? {} : { timestamps: ts }), videoStartSeconds: t0 };
+  return { timestamps: ts, unevenTimestamps: !even, videoStartSeconds: t0 };
 }
 
 /**
@@ -460,7 +461,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   if (!opts.keepChunks) await removeChunkFiles(p.workDir, chunks.map((c) => c.file));
   emit('done');
   // Frames not evenly spaced last from the first timestamp to the last, plus a nominal frame.
-  const ts = p.timestamps;
+  const ts = p.unevenTimestamps ? p.timestamps : undefined;
   const durationSeconds = ts ? ((ts.pts[ts.pts.length - 1]! - ts.pts[0]!) * ts.timeBase.num) / ts.timeBase.den + 1 / fps : total / fps;
   return {
     output: p.output,

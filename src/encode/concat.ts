@@ -10,7 +10,7 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FfmpegError, NoSpaceError, stderrSaysNoSpace, throwIfAborted } from '../errors.js';
-import { countOutput } from '../media/native/stream-facts.js';
+import { countOutput, type VideoTimestamps } from '../media/native/stream-facts.js';
 import { runTool } from '../media/process.js';
 import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { carryArgs } from './carry.js';
@@ -38,23 +38,47 @@ export function outputContainer(ext: string): { muxer: string; codecs: ReadonlyA
  * Joins the chunk files (names inside the work directory, in order) losslessly into `p.output`,
  * through a temporary name that is renamed only after the joined file has the plan's frame count
  * (and duration). The video alone, at regenerated constant-rate timestamps, is one concat; with
- * the input's own timestamps (`p.timestamps`) or streams to carry (`p.carry`) the joined video
- * goes to the work directory first (`joined.ivf`) and a second mux writes the output.
+ * unevenly spaced input frames (`p.unevenTimestamps`) or streams to carry (`p.carry`) the joined
+ * video goes to the work directory first (`joined.ivf`) and a second mux writes the output.
  */
 export async function concatChunks(p: PreparedEncode, files: readonly string[], signal?: AbortSignal): Promise<void> {
-  if (!p.timestamps && !p.carry) {
+  if (!p.unevenTimestamps && !p.carry) {
     await concatInto(p, files, p.output, p.muxer, streamTagArgs(p.sampleAspectRatio, p.colour, p.plan.input.width, p.plan.input.height), signal);
     return;
   }
   throwIfAborted(signal);
   const joined = path.join(p.workDir, 'joined.ivf');
   try {
-    if (p.timestamps) await joinIvfWithTimestamps(files.map((f) => path.join(p.workDir, f)), joined, p.timestamps);
-    else await concatInto(p, files, joined, 'ivf', [], signal);
+    // Evenly spaced frames get the regenerated timestamps, in a time base fine enough (the MP4
+    // one below) that the shift to the input's first frame time (-itsoffset) is not rounded to a
+    // whole frame.
+    const ts = p.unevenTimestamps && p.timestamps ? p.timestamps : evenTimestamps(p);
+    await joinIvfWithTimestamps(files.map((f) => path.join(p.workDir, f)), joined, ts);
     await muxFinal(p, joined, signal);
   } finally {
     await rm(joined, { force: true });
   }
+}
+
+/** Ticks per second of an evenly spaced output: a multiple of the frame rate's numerator, at least 10 000. */
+const evenTimescale = (num: number) => num * Math.max(1, Math.ceil(10_000 / num));
+
+/** The plan's constant-rate timestamps, frame i at i/fps, in the time base 1/evenTimescale. */
+function evenTimestamps(p: PreparedEncode): VideoTimestamps {
+  const { num, den } = p.plan.input.frameRate;
+  const scale = evenTimescale(num);
+  const step = (scale / num) * den;
+  return { timeBase: { num: 1, den: scale }, pts: Array.from({ length: p.plan.input.frameCount }, (_, i) => i * step) };
+}
+
+/** How long the input's last frame lasts over the interval before it: 1 at a constant rate. */
+function lastFrameRatio(p: PreparedEncode): number {
+  const ts = p.timestamps;
+  if (!p.unevenTimestamps || !ts || ts.pts.length < 2) return 1;
+  const interval = ts.pts[ts.pts.length - 1]! - ts.pts[ts.pts.length - 2]!;
+  const fps = p.plan.input.frameRate.num / p.plan.input.frameRate.den;
+  const last = ts.lastDuration ?? Math.round(ts.timeBase.den / ts.timeBase.num / fps);
+  return interval > 0 ? last / interval : 1;
 }
 
 /** Concatenates the chunks with the concat demuxer into `target` (`muxer`), checked, atomically. */
@@ -66,7 +90,7 @@ async function concatInto(p: PreparedEncode, files: readonly string[], target: s
   const list = path.join(p.workDir, 'concat.txt');
   await writeFileAtomic(list, files.map((f) => `file '${f}'\n`).join(''));
   const tmpOut = tempPathFor(target);
-  const timescale = muxer === 'mp4' ? ['-video_track_timescale', String(num * Math.max(1, Math.ceil(10_000 / num)))] : [];
+  const timescale = muxer === 'mp4' ? ['-video_track_timescale', String(evenTimescale(num))] : [];
   const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, ...tags, '-f', muxer, '-y', tmpOut];
   try {
     const r = await runTool(p.backend.path, concatArgs, { signal });
@@ -96,19 +120,20 @@ async function muxFinal(p: PreparedEncode, joined: string, signal?: AbortSignal)
   const total = p.plan.input.frameCount;
   const tmpOut = tempPathFor(p.output);
   const { num } = p.plan.input.frameRate;
-  const fps = num / p.plan.input.frameRate.den;
-  const tb = p.timestamps?.timeBase;
+  const tb = p.unevenTimestamps ? p.timestamps?.timeBase : undefined;
   const timescale =
-    p.muxer !== 'mp4' ? [] : ['-video_track_timescale', String(tb ? (tb.num === 1 ? tb.den : 90_000) : num * Math.max(1, Math.ceil(10_000 / num)))];
+    p.muxer !== 'mp4' ? [] : ['-video_track_timescale', String(tb ? (tb.num === 1 ? tb.den : 90_000) : evenTimescale(num))];
   const offset = p.videoStartSeconds !== 0 ? ['-itsoffset', p.videoStartSeconds.toFixed(6)] : [];
   const args = [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-copyts',
     ...offset, '-i', `file:${joined}`,
     ...(p.carry ? ['-i', `file:${p.input}`] : []),
     '-map', '0:V:0',
-    // IVF has no frame durations: give the last frame a nominal one, so that the output lasts as
-    // long as the input (its other frames last until the next one).
-    '-bsf:v', `setts=duration=if(eq(NEXT_PTS\\,NOPTS)\\,round(${(1 / fps).toFixed(9)}/TB)\\,DURATION)`,
+    // IVF has no frame durations: give the last frame the input's (its other frames last until
+    // the next one), so that the output lasts as long as the input. The filter sees the packets in
+    // the muxer's time base, which it does not name, so the duration is the last frame interval
+    // scaled.
+    '-bsf:v', `setts=duration=if(eq(NEXT_PTS\\,NOPTS)*gt(N\\,0)\\,round((PTS-PREV_INPTS)*${lastFrameRatio(p).toFixed(9)})\\,DURATION)`,
     ...(p.carry ? [...carryArgs(p.carry, 1), ...BITEXACT] : ['-c', 'copy', ...COMMON_OUT]),
     ...timescale,
     ...streamTagArgs(p.sampleAspectRatio, p.colour, p.plan.input.width, p.plan.input.height),

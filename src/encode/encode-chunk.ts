@@ -40,7 +40,7 @@ function cutArgs(p: PreparedEncode, start: number, end: number, mode: 'seek' | '
   const { num, den } = p.plan.input.frameRate;
   const retime = `settb=${den}/${num},setpts=N`;
   if (mode === 'seek' && start > 0 && p.firstFrameSeconds !== undefined) {
-    const cut = p.timestamps ? timestampCut(p.timestamps, start, end, p.firstFrameSeconds) : seekCut(start, end, { num, den }, p.firstFrameSeconds);
+    const cut = p.unevenTimestamps && p.timestamps ? timestampCut(p.timestamps, start, end, p.firstFrameSeconds) : seekCut(start, end, { num, den }, p.firstFrameSeconds);
     return [...cut.inputArgs, '-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `${cut.trim},${retime}`];
   }
   return ['-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start_frame=${start}:end_frame=${end},${retime}`];

@@ -27,12 +27,14 @@ export interface PreparedEncode {
   /** The input's colour tags (empty without ffprobe), written into the output container likewise:
    * VP9 chunks keep only matrix and range. */
   colour: ColourTags;
-  /**
-   * The input's frame timestamps when they are not those of a constant rate at the plan's frame
-   * rate (variable frame rate, dropped frames): the chunks are cut at them, and the join gives
-   * every output frame its source timestamp (ivf-join.ts) instead of the regenerated ones.
-   */
+  /** The input's frame timestamps (presentation order), when ffprobe could read one per frame. */
   timestamps?: VideoTimestamps;
+  /**
+   * The timestamps are not those of a constant rate at the plan's frame rate (variable frame
+   * rate, dropped frames): the chunks are cut at them, and the join gives every output frame its
+   * source timestamp (ivf-join.ts) instead of the regenerated ones.
+   */
+  unevenTimestamps: boolean;
   /** Presentation time of the input's first frame (seconds): the output's video starts there when
    * the source's other streams or its own timestamps are carried over, so they stay in sync. */
   videoStartSeconds: number;

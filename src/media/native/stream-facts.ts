@@ -78,6 +78,8 @@ export async function countOutput(backend: FfmpegBackend, file: string, signal?:
 export interface VideoTimestamps {
   timeBase: { num: number; den: number };
   pts: number[];
+  /** How long the last frame lasts, in the time base, when the file says. */
+  lastDuration?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export interface VideoTimestamps {
  * packet has none.
  */
 export async function videoTimestamps(ffprobe: string, input: string, signal?: AbortSignal): Promise<VideoTimestamps | undefined> {
-  const r = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'stream=time_base:packet=pts', '-of', 'compact=nk=1', `file:${input}`], {
+  const r = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'stream=time_base:packet=pts,duration', '-of', 'compact=nk=1', `file:${input}`], {
     signal,
     timeoutMs: 600_000,
     maxBuffer: 512 * 1024 * 1024,
@@ -94,18 +96,22 @@ export async function videoTimestamps(ffprobe: string, input: string, signal?: A
   if (r.exitCode !== 0) return undefined;
   const pts: number[] = [];
   let timeBase: { num: number; den: number } | undefined;
+  let last: { pts: number; duration: number } | undefined;
   for (const line of r.stdout.split('\n')) {
     if (line.startsWith('packet|')) {
-      const v = Number(line.slice(7));
-      if (!Number.isSafeInteger(v) || line.length === 7) return undefined;
+      const [, p, d] = line.split('|');
+      const v = Number(p);
+      if (!p || !Number.isSafeInteger(v)) return undefined;
       pts.push(v);
+      const duration = Number(d);
+      if (!last || v > last.pts) last = { pts: v, duration: Number.isFinite(duration) && duration > 0 ? duration : 0 };
     } else if (line.startsWith('stream|')) {
       const m = /^stream\|(\d+)\/(\d+)/.exec(line);
       if (m && Number(m[1]) > 0 && Number(m[2]) > 0) timeBase = { num: Number(m[1]), den: Number(m[2]) };
     }
   }
   if (!timeBase || pts.length === 0) return undefined;
-  return { timeBase, pts: pts.sort((a, b) => a - b) };
+  return { timeBase, pts: pts.sort((a, b) => a - b), ...(last?.duration ? { lastDuration: last.duration } : {}) };
 }
 
 /** A stream of a source file other than its main video, as ffprobe describes it. */
