@@ -5,7 +5,7 @@
  * `videoOnly`). Real ffmpeg, real encodes of tiny generated clips.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,21 @@ describe.skipIf(!hasNativeFfmpeg)('variable frame rate', () => {
       await encodePlan(plan(vfr, 38, [[0, 20], [20, 38]]), { output, threads: 1 });
       expect(videoPts(output).map((t) => t.toFixed(3))).toEqual(videoPts(vfr).map((t) => t.toFixed(3)));
     }
+  });
+
+  it('without ffprobe, ffmpeg reads the timestamps', async () => {
+    const bin = path.join(tmp, 'no-ffprobe');
+    await mkdir(bin);
+    await symlink(run('which', [FFMPEG]).trim(), path.join(bin, 'ffmpeg'));
+    const output = path.join(tmp, 'vfr-no-ffprobe.mkv');
+    const pathBefore = process.env.PATH;
+    process.env.PATH = bin;
+    try {
+      await encodePlan(plan(vfr, 38, [[0, 20], [20, 38]]), { output, threads: 1, videoOnly: true, ffmpegPath: path.join(bin, 'ffmpeg') });
+    } finally {
+      process.env.PATH = pathBefore;
+    }
+    expect(videoPts(output)).toEqual(videoPts(vfr));
   });
 
   it('optimize keeps them, and its validation pairs the frames', async () => {

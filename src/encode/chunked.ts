@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AbortError, asNoSpaceError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { assertReadableFile } from '../media/input-checks.js';
-import { colourTags, countPackets, firstFrameTime, videoTimestamps, type VideoTimestamps } from '../media/native/stream-facts.js';
+import { colourTags, countPackets, firstFrameTime, videoTimestamps, videoTimestampsByFfmpeg, type VideoTimestamps } from '../media/native/stream-facts.js';
 import type { FfmpegBackend } from '../media/types.js';
 import { planCarry } from './carry.js';
 import { probeVideo } from '../media/probe.js';
@@ -244,8 +244,8 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
 /**
  * The input's frame timestamps, whether they are those of a constant `fps` (within a quarter
  * frame, or one tick of a coarse time base), and its first frame's time. A variable
- * frame rate whose timestamps cannot be read (no ffprobe, or packets that do not match the
- * frames) is refused: encoding it at the nominal rate would shorten or stretch it silently.
+ * frame rate whose timestamps cannot be read (by ffprobe, or ffmpeg without it; or packets that
+ * do not match the frames) is refused: encoding it at the nominal rate would shorten or stretch it silently.
  */
 async function sourceTiming(
   backend: FfmpegBackend,
@@ -255,11 +255,11 @@ async function sourceTiming(
   variableFrameRate: boolean,
   signal: AbortSignal | undefined,
 ): Promise<{ timestamps?: VideoTimestamps; unevenTimestamps: boolean; videoStartSeconds: number }> {
-  const ts = backend.ffprobePath ? await videoTimestamps(backend.ffprobePath, input, signal) : undefined;
+  const ts = backend.ffprobePath ? await videoTimestamps(backend.ffprobePath, input, signal) : await videoTimestampsByFfmpeg(backend.path, input, signal);
   if (!ts || ts.pts.length !== frames) {
     if (variableFrameRate)
       throw new UnsupportedError(
-        `${JSON.stringify(input)} has a variable frame rate and its frame timestamps cannot be read${backend.ffprobePath ? ` (${ts ? `${ts.pts.length} timestamps for ${frames} frames` : 'ffprobe failed'})` : ' (no ffprobe beside ffmpeg or on PATH)'}; convert it to a constant rate first: ffmpeg -i in -fps_mode cfr -r ${+fps.toFixed(3)} -c:v libx264 -crf 12 cfr.mkv`,
+        `${JSON.stringify(input)} has a variable frame rate and its frame timestamps cannot be read (${ts ? `${ts.pts.length} timestamps for ${frames} frames` : `${backend.ffprobePath ? 'ffprobe' : 'ffmpeg'} failed to list them`}); convert it to a constant rate first: ffmpeg -i in -fps_mode cfr -r ${+fps.toFixed(3)} -c:v libx264 -crf 12 cfr.mkv`,
       );
     return { unevenTimestamps: false, videoStartSeconds: 0 };
   }

@@ -114,6 +114,34 @@ export async function videoTimestamps(ffprobe: string, input: string, signal?: A
   return { timeBase, pts: pts.sort((a, b) => a - b), ...(last?.duration ? { lastDuration: last.duration } : {}) };
 }
 
+/**
+ * The same read by ffmpeg alone (for installs without ffprobe): the first video stream's packets
+ * stream-copied into the framecrc muxer, which prints the time base and each packet's
+ * timestamps, at the file's own times (`-copyts`).
+ */
+export async function videoTimestampsByFfmpeg(ffmpeg: string, input: string, signal?: AbortSignal): Promise<VideoTimestamps | undefined> {
+  const r = await runTool(ffmpeg, ['-hide_banner', '-nostdin', '-v', 'error', '-copyts', '-i', `file:${input}`, '-map', '0:V:0', '-c', 'copy', '-f', 'framecrc', '-'], {
+    signal,
+    timeoutMs: 600_000,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (r.exitCode !== 0) return undefined;
+  const tbLine = /^#tb 0: (\d+)\/(\d+)$/m.exec(r.stdout);
+  if (!tbLine || !(Number(tbLine[1]) > 0) || !(Number(tbLine[2]) > 0)) return undefined;
+  const pts: number[] = [];
+  let last: { pts: number; duration: number } | undefined;
+  for (const line of r.stdout.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    // stream, dts, pts, duration, size, checksum
+    const [, , p, d] = line.split(',').map((v) => Number(v.trim()));
+    if (!Number.isSafeInteger(p)) return undefined;
+    pts.push(p!);
+    if (!last || p! > last.pts) last = { pts: p!, duration: d! > 0 ? d! : 0 };
+  }
+  if (pts.length === 0) return undefined;
+  return { timeBase: { num: Number(tbLine[1]), den: Number(tbLine[2]) }, pts: pts.sort((a, b) => a - b), ...(last?.duration ? { lastDuration: last.duration } : {}) };
+}
+
 /** A stream of a source file other than its main video, as ffprobe describes it. */
 export interface SourceStream {
   /** Index in the file (ffmpeg's `-map 0:<index>`). */
