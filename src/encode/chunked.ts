@@ -3,14 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { AbortError, asNoSpaceError, CorruptInputError, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { assertReadableFile } from '../media/input-checks.js';
-import { colourTags, countPackets, firstFrameTime, videoTimestamps, videoTimestampsByFfmpeg, type VideoTimestamps } from '../media/native/stream-facts.js';
-import type { FfmpegBackend } from '../media/types.js';
-import { planCarry } from './carry.js';
+import { colourTags, countPackets, firstFrameTime } from '../media/native/stream-facts.js';
 import { probeVideo } from '../media/probe.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import { removeStaleTemps, tempPathFor } from '../util/atomic.js';
 import { assertPlanOptions, parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
 import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkFiles } from './chunking.js';
+import { planCarry } from './carry.js';
 import { resolveEncoderTool } from './cli-tools.js';
 import { concatChunks, outputContainer } from './concat.js';
 import { encodeCut, type CutResult } from './encode-chunk.js';
@@ -18,6 +17,7 @@ import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type Opt
 import { MANIFEST_NAME, manifestWriter, type ChunkRecord } from './manifest.js';
 import { runPool } from './pool.js';
 import type { PreparedEncode } from './prepared.js';
+import { sourceTiming } from './source-timing.js';
 import { storeSegment, takeSegment } from './segment-cache.js';
 
 /**
@@ -239,35 +239,6 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     videoStartSeconds,
     ...(carry ? { carry } : {}),
   };
-}
-
-/**
- * The input's frame timestamps, whether they are those of a constant `fps` (within a quarter
- * frame, or one tick of a coarse time base), and its first frame's time. A variable
- * frame rate whose timestamps cannot be read (by ffprobe, or ffmpeg without it; or packets that
- * do not match the frames) is refused: encoding it at the nominal rate would shorten or stretch it silently.
- */
-async function sourceTiming(
-  backend: FfmpegBackend,
-  input: string,
-  frames: number,
-  fps: number,
-  variableFrameRate: boolean,
-  signal: AbortSignal | undefined,
-): Promise<{ timestamps?: VideoTimestamps; unevenTimestamps: boolean; videoStartSeconds: number }> {
-  const ts = backend.ffprobePath ? await videoTimestamps(backend.ffprobePath, input, signal) : await videoTimestampsByFfmpeg(backend.path, input, signal);
-  if (!ts || ts.pts.length !== frames) {
-    if (variableFrameRate)
-      throw new UnsupportedError(
-        `${JSON.stringify(input)} has a variable frame rate and its frame timestamps cannot be read (${ts ? `${ts.pts.length} timestamps for ${frames} frames` : `${backend.ffprobePath ? 'ffprobe' : 'ffmpeg'} failed to list them`}); convert it to a constant rate first: ffmpeg -i in -fps_mode cfr -r ${+fps.toFixed(3)} -c:v libx264 -crf 12 cfr.mkv`,
-      );
-    return { unevenTimestamps: false, videoStartSeconds: 0 };
-  }
-  const tick = ts.timeBase.num / ts.timeBase.den;
-  const t0 = ts.pts[0]! * tick;
-  const tolerance = Math.max(0.25 / fps, tick);
-  const even = ts.pts.every((pts, i) => Math.abs(pts * tick - t0 - i / fps) <= tolerance);
-  return { timestamps: ts, unevenTimestamps: !even, videoStartSeconds: t0 };
 }
 
 /**
