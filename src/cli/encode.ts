@@ -13,7 +13,8 @@ export const ENCODE = defineCommand({
   head: `Usage: scenecrf encode <input> --plan <plan.json> -o <output> [options]
 
 Encodes <input> scene by scene with the encoder, preset and per-scene CRFs of the plan, then
-joins the chunks losslessly into <output> (.mkv, .webm, .mp4 or .ivf). Interrupted runs resume:
+joins the chunks losslessly into <output> (.mkv, .webm, .mp4 or .ivf), with the input's audio,
+subtitles and chapters copied over and every frame at its input timestamp. Interrupted runs resume:
 chunks finished in the work directory are not encoded again, and the result is byte-identical.`,
   column: 25,
   groups: [
@@ -32,6 +33,12 @@ chunks finished in the work directory are not encoded again, and the result is b
       },
       { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'workDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
       { flag: 'keep-chunks', kind: 'boolean', key: 'keepChunks', help: 'keep the chunk files after success' },
+      {
+        flag: 'video-only',
+        kind: 'boolean',
+        key: 'videoOnly',
+        help: "encode the video alone: without it the input's audio, subtitles, chapters\nand metadata are copied into the output",
+      },
       {
         flag: 'segment-cache',
         placeholder: '<dir>',

@@ -110,6 +110,12 @@ CRFs (only those scenes are encoded again).`,
       { flag: 'force', short: 'y', kind: 'boolean', key: 'overwrite', help: 'replace the output video if it exists (refused otherwise)' },
       { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: z.number().min(1).optional(), help: 'chunks encoded at once' },
       { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'encodeWorkDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
+      {
+        flag: 'video-only',
+        kind: 'boolean',
+        key: 'videoOnly',
+        help: "encode the video alone: without it the input's audio, subtitles, chapters\nand metadata are copied into the output",
+      },
       { flag: 'tolerance', placeholder: '<v>', kind: 'number', key: 'tolerance', default: 1, help: 'a scene within this many VMAF points of the target is a hit' },
       { flag: 'rounds', placeholder: '<n>', kind: 'int', key: 'maxRounds', default: DEFAULT_MAX_ROUNDS, help: 're-encode rounds for missed scenes' },
       {

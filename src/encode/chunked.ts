@@ -9,6 +9,7 @@ import { resolveFfmpeg } from '../media/resolve.js';
 import { removeStaleTemps, tempPathFor } from '../util/atomic.js';
 import { assertPlanOptions, parsePlan, type EncodePlan, type EncodePlanInput } from '../core/plan-file.js';
 import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkFiles } from './chunking.js';
+import { planCarry } from './carry.js';
 import { resolveEncoderTool } from './cli-tools.js';
 import { concatChunks, outputContainer } from './concat.js';
 import { encodeCut, type CutResult } from './encode-chunk.js';
@@ -16,6 +17,7 @@ import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type Opt
 import { MANIFEST_NAME, manifestWriter, type ChunkRecord } from './manifest.js';
 import { runPool } from './pool.js';
 import type { PreparedEncode } from './prepared.js';
+import { sourceTiming } from './source-timing.js';
 import { storeSegment, takeSegment } from './segment-cache.js';
 
 /**
@@ -84,6 +86,12 @@ export interface EncodePlanOptions {
   via?: 'ffmpeg' | 'tool';
   /** Path of the standalone encoder program (default: found on PATH). */
   toolPath?: string;
+  /**
+   * Encode the video alone (default false): without it, every audio, subtitle and attachment
+   * stream of the input, its chapters and its metadata are carried into the output by stream copy
+   * (carry.ts); one the output container cannot hold is refused before anything runs.
+   */
+  videoOnly?: boolean;
   /** Keep the chunk files after success (default false: only the manifest stays). */
   keepChunks?: boolean;
   /**
@@ -201,12 +209,15 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
       `${JSON.stringify(input)} has non-square pixels (sample aspect ratio ${sar.num}:${sar.den}), which ${ext} cannot store; use .mkv, .webm or .mp4`,
     );
 
+  const fps = plan.input.frameRate.num / plan.input.frameRate.den;
+  const { timestamps, unevenTimestamps, videoStartSeconds } = await sourceTiming(backend, input, frames, fps, info.variableFrameRate, opts.signal);
   const mode = opts.trim ?? 'auto';
-  const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate) && backend.ffprobePath !== undefined;
-  const firstFrameSeconds = canSeek ? await firstFrameTime(backend.ffprobePath!, input, opts.signal) : undefined;
+  // Known timestamps make a seek exact whatever their spacing (encode-chunk.ts cuts between them).
+  const canSeek = mode !== 'decode' && (mode === 'seek' || !info.variableFrameRate || unevenTimestamps) && backend.ffprobePath !== undefined;
+  const firstFrameSeconds = !canSeek ? undefined : unevenTimestamps ? videoStartSeconds : await firstFrameTime(backend.ffprobePath!, input, opts.signal);
+  const carry = opts.videoOnly ? undefined : await planCarry(backend, input, mux.muxer, ext, opts.signal);
   const colour = backend.ffprobePath ? await colourTags(backend.ffprobePath, input, opts.signal) : {};
   const s = await stat(input);
-  const fps = plan.input.frameRate.num / plan.input.frameRate.den;
   return {
     plan,
     input,
@@ -223,7 +234,25 @@ export async function prepareEncode(planIn: EncodePlan | EncodePlanInput | unkno
     tool,
     ...(sar ? { sampleAspectRatio: sar } : {}),
     colour,
+    ...(timestamps ? { timestamps } : {}),
+    unevenTimestamps,
+    videoStartSeconds,
+    ...(carry ? { carry } : {}),
   };
+}
+
+/**
+ * Refuses, before any work, a stream of `input` that the container of `output` cannot hold
+ * (carry.ts); optimizeEncode calls it before it plans. Nothing for an unknown extension, which
+ * prepareEncode names.
+ */
+export async function checkCarry(input: string, output: string, o: { ffmpegPath?: string; signal?: AbortSignal } = {}): Promise<void> {
+  const ext = path.extname(output).toLowerCase();
+  const mux = outputContainer(ext);
+  if (!mux) return;
+  await assertReadableFile(path.resolve(input));
+  const backend = await resolveFfmpeg({ ffmpegPath: o.ffmpegPath, backend: 'native' });
+  await planCarry(backend, path.resolve(input), mux.muxer, ext, o.signal);
 }
 
 export interface SegmentEncode {
@@ -402,7 +431,9 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
   await writeManifest(manifest);
   if (!opts.keepChunks) await removeChunkFiles(p.workDir, chunks.map((c) => c.file));
   emit('done');
-  const durationSeconds = total / fps;
+  // Frames not evenly spaced last from the first timestamp to the last, plus a nominal frame.
+  const ts = p.unevenTimestamps ? p.timestamps : undefined;
+  const durationSeconds = ts ? ((ts.pts[ts.pts.length - 1]! - ts.pts[0]!) * ts.timeBase.num) / ts.timeBase.den + 1 / fps : total / fps;
   return {
     output: p.output,
     encoder: plan.encoder,

@@ -68,7 +68,9 @@ const chunkName = (i: number) => `chunk-${String(i).padStart(5, '0')}.ivf`;
  * equal keys are interchangeable.
  */
 export function chunkKey(p: PreparedEncode, startFrame: number, endFrame: number, args: string[]): string {
-  const identity = { chunkFormat: CHUNK_FORMAT, input: p.inputStat, frameRate: p.plan.input.frameRate, ffmpeg: p.backend.version };
+  // Unevenly spaced input is cut at its own timestamps; earlier builds cut it at the nominal
+  // rate (wrong frames), so its chunks get keys of their own.
+  const identity = { chunkFormat: CHUNK_FORMAT, input: p.inputStat, frameRate: p.plan.input.frameRate, ffmpeg: p.backend.version, ...(p.unevenTimestamps ? { cut: 'timestamps' } : {}) };
   return sha256(canonical({ ...identity, startFrame, endFrame, args }));
 }
 

@@ -10,28 +10,37 @@
  * would make a whole encode O(n²) in decoding). Every chunk's encoded frame count is checked; a
  * chunk that came out short or long (irregular timestamps, a demuxer that seeks imprecisely) is
  * redone with `trim: 'decode'`: decode from frame 0 and `trim=start_frame=S:end_frame=E`, exact
- * for any input. Variable-frame-rate input uses 'decode' throughout.
+ * for any input. Input whose frames are not evenly spaced (variable frame rate) is cut the same
+ * way at the midpoints of its own frame timestamps, read before the encode (prepared.ts).
  *
  * Timestamps are regenerated from the plan's frame rate (`settb=1/fps,setpts=N`, `-r fps`), so
- * each chunk is a clean CFR stream starting at 0 and the concat demuxer lays them end to end.
- * Only the first video stream is encoded (no audio, subtitles, metadata or chapters).
+ * each chunk is a clean CFR stream starting at 0 and the concat demuxer lays them end to end (the
+ * join puts the source's timestamps back when they differ: ivf-join.ts). Only the first video
+ * stream is encoded; the final mux carries the audio, subtitles and chapters over (carry.ts).
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError, NoSpaceError, stderrSaysNoSpace } from '../errors.js';
-import { seekCut } from '../media/cut.js';
+import { seekCut, seekCutBetween } from '../media/cut.js';
 import { problemLines } from '../media/ffmpeg-info.js';
-import { countOutput } from '../media/native/stream-facts.js';
+import { countOutput, type VideoTimestamps } from '../media/native/stream-facts.js';
 import { TOOL_OUT } from './chunking.js';
 import type { PreparedEncode } from './prepared.js';
+
+/** A seek cut of frames [start, end) of a stream whose frames are not evenly spaced, at the midpoints of its own timestamps. */
+function timestampCut(ts: VideoTimestamps, start: number, end: number, t0: number) {
+  const sec = (pts: number) => (pts * ts.timeBase.num) / ts.timeBase.den;
+  const mid = (i: number) => (sec(ts.pts[i - 1]!) + sec(ts.pts[i]!)) / 2;
+  return seekCutBetween(mid(start), end < ts.pts.length ? mid(end) : sec(ts.pts[end - 1]!) + 1, t0);
+}
 
 /** The ffmpeg input-and-filter arguments that produce frames [start, end) with fresh CFR timestamps. */
 function cutArgs(p: PreparedEncode, start: number, end: number, mode: 'seek' | 'decode'): string[] {
   const { num, den } = p.plan.input.frameRate;
   const retime = `settb=${den}/${num},setpts=N`;
   if (mode === 'seek' && start > 0 && p.firstFrameSeconds !== undefined) {
-    const cut = seekCut(start, end, { num, den }, p.firstFrameSeconds);
+    const cut = p.unevenTimestamps && p.timestamps ? timestampCut(p.timestamps, start, end, p.firstFrameSeconds) : seekCut(start, end, { num, den }, p.firstFrameSeconds);
     return [...cut.inputArgs, '-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `${cut.trim},${retime}`];
   }
   return ['-i', `file:${p.input}`, '-map', '0:V:0', '-vf', `trim=start_frame=${start}:end_frame=${end},${retime}`];

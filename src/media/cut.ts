@@ -16,6 +16,15 @@ const fmtTime = (t: number) => t.toFixed(6);
 export function seekCut(start: number, end: number, frameRate: { num: number; den: number }, t0 = 0): { inputArgs: string[]; trim: string } {
   const a = t0 + ((start - 0.5) * frameRate.den) / frameRate.num;
   const b = t0 + ((end - 0.5) * frameRate.den) / frameRate.num;
+  return seekCutBetween(a, b, t0);
+}
+
+/**
+ * The same cut between two instants given in seconds (`a` and `b` midway between the last frame
+ * left out and the first kept, and likewise at the end), for streams whose frames are not evenly
+ * spaced but whose timestamps are known.
+ */
+export function seekCutBetween(a: number, b: number, t0 = 0): { inputArgs: string[]; trim: string } {
   // -ss is relative to the file's start; land a second early.
   const ss = Math.max(0, a - t0 - 1);
   return { inputArgs: ['-noaccurate_seek', '-copyts', '-ss', fmtTime(ss)], trim: `trim=start=${fmtTime(a)}:end=${fmtTime(b)}` };

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { discardChunks } from '../encode/chunking.js';
-import { encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import { checkCarry, encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
@@ -29,6 +29,12 @@ export interface OptimizeOptions extends PlanEncodeOptions {
   overwrite?: boolean;
   /** Chunks encoded at once. */
   jobs?: number;
+  /**
+   * Encode the video alone (default false): otherwise the input's audio, subtitle and attachment
+   * streams, chapters and metadata are copied into the output, as `encodePlan` does; a stream the
+   * output container cannot hold is refused before the analysis starts.
+   */
+  videoOnly?: boolean;
   /** Chunk and manifest directory (default `<output>.scenecrf-work`). */
   encodeWorkDir?: string;
   /** Measure per-scene VMAF after the encode (default true). */
@@ -104,6 +110,7 @@ export const optimizeOptionsSchema = z
     output: z.string().min(1),
     overwrite: z.boolean().optional(),
     jobs: z.number().int().min(1).optional(),
+    videoOnly: z.boolean().optional(),
     encodeWorkDir: z.string().min(1).optional(),
     validate: z.boolean().optional(),
     tolerance: z.number().positive().optional(),
@@ -120,9 +127,11 @@ export async function optimizeEncode(
 ): Promise<OptimizeResult> {
   const checked = optimizeOptionsSchema.safeParse(options);
   if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
-  const { output, overwrite = true, jobs, encodeWorkDir, validate = true, tolerance = 1, maxRounds = DEFAULT_MAX_ROUNDS, validateSubsample = 1, ...planOptions } = options;
+  const { output, overwrite = true, jobs, videoOnly, encodeWorkDir, validate = true, tolerance = 1, maxRounds = DEFAULT_MAX_ROUNDS, validateSubsample = 1, ...planOptions } = options;
   const { signal, onProgress } = control;
   if (!overwrite) await refuseExistingOutput(path.resolve(output));
+  // The output container must take the streams carried over before hours of analysis.
+  if (!videoOnly) await checkCarry(input, output, { ffmpegPath: planOptions.ffmpegPath, signal });
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
   // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
   const segmentCache = planOptions.segmentCache ?? path.join(workDir, 'segments');
@@ -155,7 +164,7 @@ export async function optimizeEncode(
   for (;;) {
     throwIfAborted(signal);
     const encode = await encodePlan(plan, {
-      output, input, jobs, workDir, segmentCache, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
+      output, input, jobs, videoOnly, workDir, segmentCache, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
       onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }),
     });
     if (!validate) return done({ planned, plan, encode });

@@ -301,7 +301,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
     const tp = performance.now();
     const workDir = o.workDir ? path.resolve(o.workDir) : path.join(os.tmpdir(), `scenecrf-probes-${process.pid}-${Date.now()}`);
     await mkdir(workDir, { recursive: true });
-    const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal });
+    const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal, videoOnly: true });
     const settled = new Set<number>();
     const total = o.probes * analysis.scenes.length;
     let done = 0;
