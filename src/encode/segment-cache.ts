@@ -222,8 +222,9 @@ export async function evictSegments(dir: string, maxBytes: number, keep?: string
   }
   // The record's time is the entry's last use; a file without a record counts from its own time.
   const uses = [...byKey.values()].map((e): CacheEntryUse => ({ key: e.key, bytes: e.bytes, lastUsed: e.recordTime ?? e.fileTime }));
-  const evicted = entriesToEvict(uses, maxBytes, keep);
-  for (const key of evicted) {
+  const evicted: string[] = [];
+  for (const key of entriesToEvict(uses, maxBytes, keep)) {
+    let removed = false;
     for (const file of [metaOf(dir, key), fileOf(dir, key)]) {
       const away = tempPathFor(file);
       try {
@@ -231,8 +232,10 @@ export async function evictSegments(dir: string, maxBytes: number, keep?: string
       } catch {
         continue; // already gone (another process evicted it)
       }
+      removed = true;
       await rm(away, { force: true });
     }
+    if (removed) evicted.push(key);
   }
   return evicted;
 }
