@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
+import { DEFAULT_BUDGET_TOLERANCE } from '../plan/budget.js';
 import { DEFAULT_MAX_ROUNDS, optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
 import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -112,7 +113,22 @@ CRFs (only those scenes are encoded again).`,
       { flag: 'jobs', placeholder: '<n>', kind: 'int', key: 'jobs', default: 1, schema: z.number().min(1).optional(), help: 'chunks encoded at once' },
       { flag: 'work-dir', placeholder: '<dir>', kind: 'string', key: 'encodeWorkDir', default: '<output>.scenecrf-work', help: 'chunks and manifest' },
       { flag: 'tolerance', placeholder: '<v>', kind: 'number', key: 'tolerance', default: 1, help: 'a scene within this many VMAF points of the target is a hit' },
-      { flag: 'rounds', placeholder: '<n>', kind: 'int', key: 'maxRounds', default: DEFAULT_MAX_ROUNDS, help: 're-encode rounds for missed scenes' },
+      {
+        flag: 'rounds',
+        placeholder: '<n>',
+        kind: 'int',
+        key: 'maxRounds',
+        default: DEFAULT_MAX_ROUNDS,
+        help: 're-encode rounds for missed scenes (--bitrate: while the bitrate is\noff the budget, CRFs re-allocated on the measured sizes)',
+      },
+      {
+        flag: 'budget-tolerance',
+        placeholder: '<f>',
+        kind: 'number',
+        key: 'budgetTolerance',
+        default: DEFAULT_BUDGET_TOLERANCE,
+        help: '--bitrate: the budget is met up to this fraction above it',
+      },
       {
         flag: 'fast',
         kind: 'boolean',

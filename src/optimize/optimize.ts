@@ -81,7 +81,11 @@ export interface SceneValidation {
 export interface OptimizeResult {
   planned: PlanEncodeResult;
   /** Budget mode: the final encode's bitrate against the budget, and the rounds that corrected it. */
-  budget?: BudgetAssessment & { rounds: number };
+  budget?: BudgetAssessment & {
+    rounds: number;
+    /** The measured bitrate of each encode, first (the plan as predicted) to last (= measuredKbps). */
+    kbpsByRound: number[];
+  };
   /** The plan that was finally encoded (after re-encode rounds). */
   plan: PlanEncodeResult['plan'];
   encode: EncodeResult;
@@ -179,13 +183,15 @@ export async function optimizeEncode(
   let measured: Array<{ vmafMean: number; vmafP5: number }> | undefined;
   let pooledMean: number | undefined;
   let reencoded: number[] = [];
+  const kbpsByRound: number[] = [];
   for (;;) {
     throwIfAborted(signal);
     const encode = await encodePlan(plan, {
       output, input, jobs, workDir, ...cacheOptions, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
       onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }),
     });
-    const budget = budgetMode ? { ...assessBudget(encode.bitrateKbps, planOptions.bitrateKbps!, budgetTolerance), rounds } : undefined;
+    kbpsByRound.push(encode.bitrateKbps);
+    const budget = budgetMode ? { ...assessBudget(encode.bitrateKbps, planOptions.bitrateKbps!, budgetTolerance), rounds, kbpsByRound } : undefined;
     if (!validate) return done({ planned, ...(budget ? { budget } : {}), plan, encode });
     const onValidate = (v: QualityProgress) => onProgress?.({ stage: 'validate', round: rounds, validate: v });
     if (!measured) {
