@@ -13,12 +13,15 @@ import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
 /**
- * optimizeEncode: plan → chunked encode → per-scene VMAF validation, and (target mode) bounded
- * rounds that re-encode the scenes that missed with CRFs corrected through the measurement. A
- * re-encode round reuses the work directory, so only the changed scenes are encoded again. Probe
- * encodes are kept in a segment cache inside the work directory, so a scene planned at the CRF of
- * its whole-scene probe is not encoded twice; the cache is removed when the run succeeds and
- * kept when it fails or is cancelled (a rerun then takes the probes from it).
+ * optimizeEncode: plan → chunked encode → per-scene VMAF validation, and bounded rounds that
+ * re-encode with CRFs corrected through the measurements: in target mode the scenes that missed
+ * the target (correctMisses), in budget mode, while the bitrate is off the budget, the scenes
+ * whose CRF a re-allocation on the measured sizes moved (correctBudget). A re-encode round reuses
+ * the work directory, so only the changed scenes are encoded again. Probe encodes are kept in the
+ * caller's cache (`cache`, `segmentCache`) or else in a segment cache inside the work directory,
+ * so a scene planned at the CRF of its whole-scene probe is not encoded twice; that one is removed
+ * when the run succeeds and kept when it fails or is cancelled (a rerun then takes the probes
+ * from it).
  */
 
 export interface OptimizeOptions extends PlanEncodeOptions {
@@ -38,8 +41,9 @@ export interface OptimizeOptions extends PlanEncodeOptions {
   /** A scene within this many VMAF points of the target is a hit (default 1). */
   tolerance?: number;
   /**
-   * Budget mode: the encode meets the budget when its bitrate is at most this fraction above it
-   * (default DEFAULT_BUDGET_TOLERANCE, 0.05); re-encode rounds aim within ± this.
+   * Budget mode: a bitrate within ± this fraction of the budget is 'met' (default
+   * DEFAULT_BUDGET_TOLERANCE, 0.05); further above is 'over' (a miss), further below 'under' (kept,
+   * with bits left unspent). Re-encode rounds run while it is not 'met'.
    */
   budgetTolerance?: number;
   /**
