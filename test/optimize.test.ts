@@ -282,10 +282,11 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     // fixtures/demo.mp4 at 100 kbit/s with SVT-AV1: the prediction alone gave 145.5 kbit/s, with no verdict.
     const demo = path.join(ROOT, 'fixtures', 'demo.mp4');
     const json = path.join(tmp, 'budget.json');
+    const html = path.join(tmp, 'budget.html');
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     let printed: string;
     try {
-      expect(await runOptimize([demo, '--encoder', 'svt-av1', '--bitrate', '100', '--rounds', '2', '--validate-subsample', '2', '-o', path.join(tmp, 'budget.mkv'), '--json', json])).toBe(0);
+      expect(await runOptimize([demo, '--encoder', 'svt-av1', '--bitrate', '100', '--rounds', '2', '--validate-subsample', '2', '-o', path.join(tmp, 'budget.mkv'), '--json', json, '--report', html])).toBe(0);
       printed = stdout.mock.calls.map((c) => String(c[0])).join('');
     } finally {
       stdout.mockRestore();
@@ -305,6 +306,8 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
       expect(b.verdict === 'met' || off(b.measuredKbps) < off(b.kbpsByRound[0]!)).toBe(true);
     }
     expect(b.verdict).toBe(off(b.measuredKbps) <= 0.05 ? 'met' : b.measuredKbps > 100 ? 'over' : 'under');
+    // The HTML report's bitrate card says it too.
+    expect(readFileSync(html, 'utf8')).toMatch(/budget 100: (met|missed \(over\)|met, under by more than the tolerance) \([+-]?[\d.]+%, ±5%\)/);
     expect(printed).toMatch(/budget: [\d.]+ kbit\/s for 100 kbit\/s \([+-][\d.]+%, tolerance ±5%\): (budget met|BUDGET MISSED|within budget)/);
   }, 400_000);
 
