@@ -73,6 +73,15 @@ export {
 export type { PlannerScene, SceneCrfBounds } from './plan/inputs.js';
 export { correctCurveWithProbe, fitCurveToProbes, proxySlopeFactor, probeTrustBounds, type CurveProbe } from './plan/probes.js';
 export { assessScenes, correctMisses, type Assessment, type SceneAssessment, type SceneCrfLimits } from './plan/assess.js';
+export {
+  assessBudget,
+  correctBudget,
+  DEFAULT_BUDGET_TOLERANCE,
+  type BudgetAssessment,
+  type BudgetVerdict,
+  type BudgetCorrection,
+  type CorrectBudgetOptions,
+} from './plan/budget.js';
 
 // zone files, one format at a time
 export { AV1AN_ENCODER, writeAv1anZones, x265Zones, x265Zonefile, x264Zones, planJson, zoneFormatNotes } from './zones/zones.js';
@@ -83,6 +92,7 @@ export { prepareEncode, encodeSegment, type SegmentEncode } from './encode/chunk
 export type { PreparedEncode } from './encode/prepared.js';
 export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderAdapter, type ChunkEncodeSettings } from './encode/encoders.js';
 export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';
+export { defaultCacheDir, evictSegments, DEFAULT_CACHE_MAX_BYTES, type SegmentCache } from './encode/segment-cache.js';
 
 // the report's edges: reading a result file, its source video, scene thumbnails
 export { detectReportKind, parseReportInput, type ReportInput, type ReportKind } from './report/schema.js';

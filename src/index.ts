@@ -48,6 +48,7 @@ export { loadCrfModel, defaultCrfModelPath, type CrfModel } from './model/format
 export { ZONE_FORMATS, formatZones, type ZoneFormat, type FormatZonesOptions, type Av1anZonesOptions, type X26xZonesOptions } from './zones/zones.js';
 export type { FfmpegScriptOptions } from './zones/ffmpeg-script.js';
 export { encodePlan, type EncodePlanOptions, type EncodeResult, type EncodeProgress, type ChunkResult } from './encode/chunked.js';
+export type { CacheOption } from './encode/segment-cache.js';
 
 // encodes → quality
 export { measureQuality, type MeasureQualityOptions, type QualityReport, type QualityFrame, type QualityMetric, type QualityProgress } from './quality/measure.js';
@@ -58,6 +59,7 @@ export type { VmafModel } from './quality/libvmaf-model.js';
 // plan → encode → quality, in rounds
 export { optimizeEncode, type OptimizeOptions, type OptimizeResult, type OptimizeProgress, type SceneValidation } from './optimize/optimize.js';
 export type { SceneVerdict } from './plan/assess.js';
+export type { BudgetAssessment, BudgetVerdict } from './plan/budget.js';
 
 // any result → one HTML page
 export { renderReport, type ReportOptions } from './report/render.js';

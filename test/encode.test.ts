@@ -255,8 +255,8 @@ describe.skipIf(!hasNativeFfmpeg)('segment cache: a probe encode becomes the chu
     expect(r.chunks.map((c) => c.reused)).toEqual([false, true, false]);
     expect(r.encodedChunks).toBe(2);
     expect(r.chunks[1]!.bytes).toBe(probe.bytes);
-    // The cache is only read: both entries are still there.
-    expect((await readdir(cache)).filter((n) => n.endsWith('.json'))).toHaveLength(2);
+    // The two probes are still there, and the two chunks encoded now were added.
+    expect((await readdir(cache)).filter((n) => n.endsWith('.json'))).toHaveLength(4);
 
     const reference = path.join(dir, 'reference.mkv');
     const plain = await encodePlan(plan, { output: reference, workDir: path.join(dir, 'ref-work'), jobs: 1, threads: 2 });

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeVideo, type AnalysisResult } from '../src/analysis/analyze.js';
 import { runEncode } from '../src/cli/encode.js';
 import { runOptimize, runPlan } from '../src/cli/plan.js';
@@ -278,6 +278,39 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     await expect(runPlan([CUTS, '--encoder', 'vp9', '--target-vmaf', '93', '--probes', '1', '--probe-trust', '0'])).rejects.toThrow(InvalidOptionsError);
   }, 120_000);
 
+  it('optimize --bitrate: a budget verdict in the JSON report and the summary; the rounds bring the bitrate to the budget', async () => {
+    // fixtures/demo.mp4 at 100 kbit/s with SVT-AV1: the prediction alone gave 145.5 kbit/s, with no verdict.
+    const demo = path.join(ROOT, 'fixtures', 'demo.mp4');
+    const json = path.join(tmp, 'budget.json');
+    const html = path.join(tmp, 'budget.html');
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let printed: string;
+    try {
+      expect(await runOptimize([demo, '--encoder', 'svt-av1', '--bitrate', '100', '--rounds', '2', '--validate-subsample', '2', '-o', path.join(tmp, 'budget.mkv'), '--json', json, '--report', html])).toBe(0);
+      printed = stdout.mock.calls.map((c) => String(c[0])).join('');
+    } finally {
+      stdout.mockRestore();
+    }
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      budget: { verdict: string; met: boolean; ratio: number; tolerance: number; rounds: number; measuredKbps: number; kbpsByRound: number[] };
+      encode: { bitrateKbps: number };
+    };
+    const b = report.budget;
+    expect(b.tolerance).toBe(0.05);
+    expect(b.measuredKbps).toBe(report.encode.bitrateKbps);
+    expect(b.kbpsByRound).toHaveLength(b.rounds + 1);
+    const off = (kbps: number) => Math.abs(kbps / 100 - 1);
+    // The first encode is the uncorrected plan; the rounds end within the tolerance, or at least closer.
+    if (off(b.kbpsByRound[0]!) > 0.05) {
+      expect(b.rounds).toBeGreaterThanOrEqual(1);
+      expect(b.verdict === 'met' || off(b.measuredKbps) < off(b.kbpsByRound[0]!)).toBe(true);
+    }
+    expect(b.verdict).toBe(off(b.measuredKbps) <= 0.05 ? 'met' : b.measuredKbps > 100 ? 'over' : 'under');
+    // The HTML report's bitrate card says it too.
+    expect(readFileSync(html, 'utf8')).toMatch(/budget 100: (met|missed \(over\)|met, under by more than the tolerance) \([+-]?[\d.]+%, ±5%\)/);
+    expect(printed).toMatch(/budget: [\d.]+ kbit\/s for 100 kbit\/s \([+-][\d.]+%, tolerance ±5%\): (budget met|BUDGET MISSED|within budget)/);
+  }, 400_000);
+
   it('optimize corrects by default with re-encode rounds; --fast is the prediction-only run, each scene encoded once', async () => {
     const j = (name: string) => path.join(tmp, name);
     // VP9 preset 8 at tolerance 0.25 leaves scenes missing 93 after the first encode (see the rounds test).
@@ -285,7 +318,8 @@ describe.skipIf(!hasNativeFfmpeg)('scenecrf plan / optimize (CLI)', () => {
     expect(await runOptimize([...common, '-o', j('default.webm'), '--json', j('default.json')])).toBe(0);
     const byDefault = JSON.parse(readFileSync(j('default.json'), 'utf8')) as { validation: { rounds: number } };
     expect(byDefault.validation.rounds).toBeGreaterThanOrEqual(1);
-    expect(await runOptimize([...common, '--fast', '-o', j('fast.webm'), '--json', j('fast.json')])).toBe(0);
+    // --no-cache: the default run's first encode is this plan's, and would otherwise come from the cache.
+    expect(await runOptimize([...common, '--fast', '--no-cache', '-o', j('fast.webm'), '--json', j('fast.json')])).toBe(0);
     const fast = JSON.parse(readFileSync(j('fast.json'), 'utf8')) as {
       validation: { rounds: number };
       encode: { encodedChunks: number };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { encodePlan, type EncodePlanOptions, type EncodeResult } from '../encode/chunked.js';
 import { readPlan } from '../core/plan-file.js';
+import { CACHE_OPTIONS, cliCache, printWarnings } from './cache.js';
 import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
@@ -44,8 +45,9 @@ chunks finished in the work directory are not encoded again, and the result is b
         placeholder: '<dir>',
         kind: 'string',
         key: 'segmentCache',
-        help: 'take a scene\'s chunk from there when it holds the same encode (the probes\nof "scenecrf plan --segment-cache <dir>"); threads per chunk must match',
+        help: 'take a scene\'s chunk from there when it holds the same encode (the probes\nof "scenecrf plan --segment-cache <dir>"); threads per chunk must match;\ninstead of the cache',
       },
+      ...CACHE_OPTIONS,
       { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
       {
         flag: 'via',
@@ -75,6 +77,7 @@ export async function runEncode(argv: string[]): Promise<number> {
   try {
     result = await encodePlan(plan, {
       ...(options as Omit<EncodePlanOptions, 'input'>),
+      cache: values['segment-cache'] !== undefined ? undefined : cliCache(values),
       input: positionals[0],
       signal: cliSignal,
       onProgress: (p) => bar.update(p.framesDone, p.totalFrames, p.fps, p.etaSeconds, p.phase === 'concat' ? 'concat' : plan.encoder),
@@ -82,6 +85,7 @@ export async function runEncode(argv: string[]): Promise<number> {
   } finally {
     bar.done();
   }
+  printWarnings(result.warnings);
   if (!values.quiet) process.stdout.write(`${summarizeEncode(result)}\n`);
   return 0;
 }
@@ -89,7 +93,7 @@ export async function runEncode(argv: string[]): Promise<number> {
 export function summarizeEncode(r: EncodeResult): string {
   const head = [
     `${r.output}: ${r.encoder}, ${r.frames} frames, ${(r.bytes / 1024).toFixed(1)} KiB, ${r.bitrateKbps.toFixed(1)} kbit/s`,
-    `${r.encodedChunks} chunk(s) encoded, ${r.reusedChunks} reused; ${r.elapsedSeconds.toFixed(1)} s; manifest ${r.manifest}`,
+    `${r.encodedChunks} chunk(s) encoded, ${r.reusedChunks} reused${r.cachedChunks ? ` (${r.cachedChunks} from the cache)` : ''}; ${r.elapsedSeconds.toFixed(1)} s; manifest ${r.manifest}`,
   ];
   const rows = r.chunks.map((c) => [
     String(c.index),
@@ -98,7 +102,7 @@ export function summarizeEncode(r: EncodeResult): string {
     String(c.bytes),
     c.bitrateKbps.toFixed(1),
     c.encodeSeconds.toFixed(2),
-    c.reused ? 'yes' : '',
+    c.cached ? 'cache' : c.reused ? 'yes' : '',
   ]);
   return `${head.join('\n')}\n\n${formatTable(['scene', 'frames', 'crf', 'bytes', 'kbit/s', 'seconds', 'reused'], rows)}`;
 }

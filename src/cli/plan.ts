@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
+import { DEFAULT_BUDGET_TOLERANCE } from '../plan/budget.js';
 import { DEFAULT_MAX_ROUNDS, optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
 import { optimizeOutput } from '../optimize/output.js';
 import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
+import { CACHE_OPTIONS, cliCache, printWarnings } from './cache.js';
 import { summarizeEncode } from './encode.js';
 import { assertWritableTarget, defineCommand, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar } from './progress.js';
@@ -52,8 +54,9 @@ const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
       placeholder: '<dir>',
       kind: 'string',
       key: 'segmentCache',
-      help: 'keep the probe encodes there (and take probes already there); "scenecrf\nencode --segment-cache <dir>" then reuses each whole-scene probe whose\nCRF the plan kept instead of encoding that scene again',
+      help: 'keep the probe encodes there (and take probes already there); "scenecrf\nencode --segment-cache <dir>" then reuses each whole-scene probe whose\nCRF the plan kept instead of encoding that scene again; instead of the cache',
     },
+    ...CACHE_OPTIONS,
     {
       flag: 'proxy',
       kind: 'negatable',
@@ -117,7 +120,23 @@ CRFs (only those scenes are encoded again).`,
         help: "encode the video alone: without it the input's audio, subtitles, chapters\nand metadata are copied into the output",
       },
       { flag: 'tolerance', placeholder: '<v>', kind: 'number', key: 'tolerance', default: 1, help: 'a scene within this many VMAF points of the target is a hit' },
-      { flag: 'rounds', placeholder: '<n>', kind: 'int', key: 'maxRounds', default: DEFAULT_MAX_ROUNDS, help: 're-encode rounds for missed scenes' },
+      {
+        flag: 'rounds',
+        placeholder: '<n>',
+        kind: 'int',
+        key: 'maxRounds',
+        default: DEFAULT_MAX_ROUNDS,
+        help: 're-encode rounds for missed scenes or a missed --bitrate budget',
+      },
+      {
+        flag: 'budget-tolerance',
+        placeholder: '<f>',
+        kind: 'number',
+        key: 'budgetTolerance',
+        default: DEFAULT_BUDGET_TOLERANCE,
+        gap: 1,
+        help: 'a bitrate within ±this fraction of the --bitrate budget meets it',
+      },
       {
         flag: 'fast',
         kind: 'boolean',
@@ -183,7 +202,7 @@ export async function runPlan(argv: string[]): Promise<number> {
   const bar = progressBar(process.stderr, !values.quiet);
   let r: PlanEncodeResult;
   try {
-    r = await planEncode(positionals[0]!, options as PlanEncodeOptions, {
+    r = await planEncode(positionals[0]!, { ...(options as PlanEncodeOptions), cache: values['segment-cache'] !== undefined ? undefined : cliCache(values) }, {
       signal: cliSignal,
       onProgress: (p) =>
         p.stage === 'probe' || p.stage === 'proxy'
@@ -206,6 +225,15 @@ const VERDICT_TEXT: Record<SceneVerdict, (error: number) => string> = {
   // At the CRF bound that would move it towards the target: no CRF in range fixes it.
   capped: (error) => (error > 0 ? 'capped (high at max CRF)' : 'CAPPED (low at min CRF)'),
 };
+
+/** Budget mode: the final bitrate against the budget. */
+export function summarizeBudget(r: OptimizeResult): string {
+  const b = r.budget;
+  if (!b) return '';
+  const pct = `${b.ratio >= 1 ? '+' : ''}${((b.ratio - 1) * 100).toFixed(1)}%`;
+  const verdict = b.verdict === 'met' ? 'budget met' : b.verdict === 'over' ? 'BUDGET MISSED (over)' : 'within budget, but under it by more than the tolerance';
+  return `budget: ${b.measuredKbps.toFixed(1)} kbit/s for ${b.budgetKbps} kbit/s (${pct}, tolerance ±${(b.tolerance * 100).toFixed(0)}%): ${verdict}; ${b.rounds} correction round(s)`;
+}
 
 function summarizeValidation(r: OptimizeResult): string {
   const v = r.validation;
@@ -248,7 +276,8 @@ export async function runOptimize(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, options: given } = resolveOptions(OPTIMIZE, parsed);
-  const options = values.fast ? fastOptions(given as OptimizeOptions) : given;
+  const withCache = { ...(given as OptimizeOptions), cache: values['segment-cache'] !== undefined ? undefined : cliCache(values) };
+  const options = values.fast ? fastOptions(withCache) : withCache;
   for (const [opt, target] of [['--json', values.json], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: OptimizeResult;
@@ -272,6 +301,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
   if (values.json !== undefined) {
     await writeOut(values.json, `${JSON.stringify(optimizeOutput(r), null, 2)}\n`);
   }
-  if (!values.quiet) process.stdout.write(`${summarizePlan(r.planned)}\n\n${summarizeEncode(r.encode)}\n\n${summarizeValidation(r)}\n`);
+  printWarnings(r.encode.warnings);
+  if (!values.quiet) process.stdout.write(`${summarizePlan(r.planned)}\n\n${summarizeEncode(r.encode)}\n\n${[summarizeBudget(r), summarizeValidation(r)].filter(Boolean).join('\n')}\n`);
   return writeRequestedReport(values.report, r);
 }

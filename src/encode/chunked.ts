@@ -18,7 +18,7 @@ import { MANIFEST_NAME, manifestWriter, type ChunkRecord } from './manifest.js';
 import { runPool } from './pool.js';
 import type { PreparedEncode } from './prepared.js';
 import { sourceTiming } from './source-timing.js';
-import { storeSegment, takeSegment } from './segment-cache.js';
+import { resolveSegmentCache, SegmentCacheSession, type CacheOption } from './segment-cache.js';
 
 /**
  * Chunked per-scene encoding, Av1an-style: `prepareEncode` checks the plan, the input and the
@@ -55,6 +55,8 @@ export interface ChunkResult {
   encoderVersion?: string;
   /** True when the chunk came from an earlier (interrupted) run or from the segment cache. */
   reused: boolean;
+  /** True when the chunk came from the segment cache (a finished earlier encode or a probe). */
+  cached: boolean;
   /** The chunk file (IVF) in the work directory; removed after success unless `keepChunks`. */
   file: string;
 }
@@ -95,9 +97,17 @@ export interface EncodePlanOptions {
   /** Keep the chunk files after success (default false: only the manifest stays). */
   keepChunks?: boolean;
   /**
-   * A segment cache directory (see segment-cache.ts), typically the one `planEncode`'s whole-scene
-   * probes were kept in (its `segmentCache` option): a chunk whose key is there is taken from it
-   * instead of encoded. The cache is only read.
+   * The cache of finished chunks and probes (segment-cache.ts): a chunk whose key (input, frame
+   * range, exact encoder arguments) is there is taken from it instead of encoded, and every chunk
+   * encoded is added to it, so a rerun of the same encode encodes nothing. `true`: the user's
+   * cache folder (`defaultCacheDir`, 10 GiB, least recently used entries evicted); `{ dir,
+   * maxBytes }` another place or limit. Default false in the library (the command line's default
+   * is on). A cache directory that cannot be written is a warning (`warnings`), not an error.
+   */
+  cache?: CacheOption;
+  /**
+   * A segment cache directory without a size limit (the older form of `cache: { dir }`, whose
+   * entries go straight into `dir`): typically the one `planEncode`'s probes were kept in.
    */
   segmentCache?: string;
   ffmpegPath?: string;
@@ -113,9 +123,14 @@ export interface EncodeResult {
   durationSeconds: number;
   bitrateKbps: number;
   chunks: ChunkResult[];
-  /** Chunks encoded by this run / reused from an earlier one. */
+  /** Chunks encoded by this run / reused from an earlier one (of which `cachedChunks` from the segment cache). */
   encodedChunks: number;
   reusedChunks: number;
+  cachedChunks: number;
+  /** The segment cache directory used, if any. */
+  cacheDir?: string;
+  /** Problems that did not stop the encode (an unusable cache directory). */
+  warnings: string[];
   elapsedSeconds: number;
   workDir: string;
   manifest: string;
@@ -267,37 +282,47 @@ export interface SegmentEncode {
 /**
  * Encodes one stretch of a prepared plan's input on its own (a probe: the scene at a trial CRF),
  * exactly as `encodePlan` would encode that scene as a chunk, into `output` (IVF; written to a
- * temporary name and renamed). With `segmentCache`, an encode already there is taken instead
- * (`cached: true`, its original encode time), and a new one is added to it.
+ * temporary name and renamed). With a segment cache (`segmentCache` directory, or an open
+ * `session`), an encode already there is taken instead (`cached: true`, its original encode
+ * time), and a new one is added to it.
  */
 export async function encodeSegment(
   p: PreparedEncode,
   segment: { startFrame: number; endFrame: number; crf: number; options?: Record<string, OptionValue> },
   output: string,
   signal: AbortSignal = new AbortController().signal,
-  cache: { segmentCache?: string } = {},
+  cache: { segmentCache?: string; session?: SegmentCacheSession } = {},
 ): Promise<SegmentEncode> {
   const t = performance.now();
-  if (segment.options) assertPlanOptions(p.plan.encoder, segment.options, 'segment options');
-  const options = { ...p.plan.options, ...(segment.options ?? {}) } as Record<string, OptionValue>;
-  const args = chunkArgs(p, { startFrame: segment.startFrame, endFrame: segment.endFrame, crf: segment.crf, options });
-  const frames = segment.endFrame - segment.startFrame;
+  const args = segmentArgs(p, segment);
   const key = chunkKey(p, segment.startFrame, segment.endFrame, args);
+  const frames = segment.endFrame - segment.startFrame;
+  const session = cache.session ?? (await SegmentCacheSession.open(resolveSegmentCache({ segmentCache: cache.segmentCache })));
   throwIfAborted(signal);
-  const hit = cache.segmentCache ? await takeSegment(cache.segmentCache, key, output) : undefined;
+  const hit = await session.take(key, output);
   if (hit) return { file: output, bytes: hit.bytes, frames, encodeSeconds: hit.encodeSeconds, cached: true };
   const tmp = tempPathFor(output);
   const { out } = await encodeCut(p, { index: -1, ...segment, args }, tmp, signal, () => undefined);
   await rename(tmp, output);
   await removeStaleTemps(output);
   const result = { file: output, bytes: (await stat(output)).size, frames, encodeSeconds: (performance.now() - t) / 1000, cached: false };
-  if (cache.segmentCache)
-    await storeSegment(cache.segmentCache, key, output, {
-      bytes: result.bytes,
-      encodeSeconds: result.encodeSeconds,
-      encoderVersion: p.tool ? p.tool.version : (encoderVersionFromLog(p.adapter, out.log) ?? p.backend.version),
-    });
+  await session.store(key, output, {
+    bytes: result.bytes,
+    encodeSeconds: result.encodeSeconds,
+    encoderVersion: p.tool ? p.tool.version : (encoderVersionFromLog(p.adapter, out.log) ?? p.backend.version),
+  });
   return result;
+}
+
+function segmentArgs(p: PreparedEncode, segment: { startFrame: number; endFrame: number; crf: number; options?: Record<string, OptionValue> }): string[] {
+  if (segment.options) assertPlanOptions(p.plan.encoder, segment.options, 'segment options');
+  const options = { ...p.plan.options, ...(segment.options ?? {}) } as Record<string, OptionValue>;
+  return chunkArgs(p, { startFrame: segment.startFrame, endFrame: segment.endFrame, crf: segment.crf, options });
+}
+
+/** The segment cache key of one stretch of a prepared plan's input at a CRF (encodeSegment's, and the chunk's). */
+export function segmentKey(p: PreparedEncode, segment: { startFrame: number; endFrame: number; crf: number; options?: Record<string, OptionValue> }): string {
+  return chunkKey(p, segment.startFrame, segment.endFrame, segmentArgs(p, segment));
 }
 
 /**
@@ -307,13 +332,14 @@ export async function encodeSegment(
  */
 export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown, opts: EncodePlanOptions): Promise<EncodeResult> {
   const started = performance.now();
+  const segmentCache = resolveSegmentCache(opts);
   const p = await prepareEncode(planIn, opts);
 
   try {
     await mkdir(p.workDir, { recursive: true });
     const unlock = await lockWorkDir(p.workDir);
     try {
-      return await encodeLocked(p, opts, started);
+      return await encodeLocked(p, opts, started, await SegmentCacheSession.open(segmentCache));
     } finally {
       await unlock();
     }
@@ -324,10 +350,10 @@ export async function encodePlan(planIn: EncodePlan | EncodePlanInput | unknown,
   }
 }
 
-async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started: number): Promise<EncodeResult> {
+async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started: number, cache: SegmentCacheSession): Promise<EncodeResult> {
   const { plan, adapter, backend } = p;
   const fps = plan.input.frameRate.num / plan.input.frameRate.den;
-  const chunks = await planChunks(p, opts.segmentCache);
+  const chunks = await planChunks(p, cache);
   const reusedIdx = new Set(chunks.filter((c) => c.status === 'done').map((c) => c.index));
   const manifestPath = path.join(p.workDir, MANIFEST_NAME);
   const writeManifest = manifestWriter(manifestPath);
@@ -372,6 +398,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     encodeSeconds: c.encodeSeconds ?? 0,
     encoderVersion: c.encoderVersion,
     reused: reusedIdx.has(c.index),
+    cached: c.cached === true,
     file: path.join(p.workDir, c.file),
   });
 
@@ -412,6 +439,7 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
       } satisfies Partial<ChunkRecord>);
       Object.assign(c, rec);
       await writeManifest(manifest);
+      await cache.store(c.key, target, { bytes, encodeSeconds: rec.encodeSeconds!, ...(rec.encoderVersion ? { encoderVersion: rec.encoderVersion } : {}) });
       framesFinished += frames;
       framesEncodedNow += frames;
       chunksDone++;
@@ -444,6 +472,9 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     chunks: manifest.chunks.map(result),
     encodedChunks: chunks.length - reusedIdx.size,
     reusedChunks: reusedIdx.size,
+    cachedChunks: manifest.chunks.filter((c) => reusedIdx.has(c.index) && c.cached === true).length,
+    ...(cache.dir ? { cacheDir: cache.dir } : {}),
+    warnings: cache.warnings,
     elapsedSeconds: (performance.now() - started) / 1000,
     workDir: p.workDir,
     manifest: manifestPath,

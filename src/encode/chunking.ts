@@ -21,7 +21,7 @@ import { processAlive } from '../util/atomic.js';
 import type { OptionValue } from './encoders.js';
 import { MANIFEST_NAME, readManifest, type ChunkRecord, type EncodeManifest } from './manifest.js';
 import type { PreparedEncode } from './prepared.js';
-import { takeSegment } from './segment-cache.js';
+import type { SegmentCacheSession } from './segment-cache.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -102,10 +102,10 @@ export type ChunkJob = ChunkRecord & { args: string[]; options: Record<string, O
 
 /**
  * The plan's scenes as chunk jobs, each either done (its file from an earlier run of this work
- * directory with the same key and recorded size, or taken from `segmentCache`) or pending.
+ * directory with the same key and recorded size, or taken from the segment cache) or pending.
  * Leftovers of a killed run (partial chunk files) are deleted first, never reused.
  */
-export async function planChunks(p: PreparedEncode, segmentCache: string | undefined): Promise<ChunkJob[]> {
+export async function planChunks(p: PreparedEncode, cache: SegmentCacheSession): Promise<ChunkJob[]> {
   const { plan } = p;
   const fps = plan.input.frameRate.num / plan.input.frameRate.den;
   for (const name of await readdir(p.workDir)) if (name.endsWith('.tmp')) await rm(path.join(p.workDir, name), { force: true });
@@ -122,7 +122,7 @@ export async function planChunks(p: PreparedEncode, segmentCache: string | undef
       const st = await stat(path.join(p.workDir, file)).catch(() => undefined);
       reusable = !!st?.isFile() && st.size === old.bytes;
     }
-    const cached = !reusable && segmentCache ? await takeSegment(segmentCache, key, path.join(p.workDir, file)) : undefined;
+    const cached = reusable ? undefined : await cache.take(key, path.join(p.workDir, file));
     const frames = s.endFrame - s.startFrame;
     chunks.push(
       reusable
@@ -130,7 +130,7 @@ export async function planChunks(p: PreparedEncode, segmentCache: string | undef
         : cached
           ? {
               index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'done', args, options,
-              bytes: cached.bytes, bitrateKbps: (cached.bytes * 8) / 1000 / (frames / fps), encodeSeconds: cached.encodeSeconds, encoderVersion: cached.encoderVersion,
+              bytes: cached.bytes, bitrateKbps: (cached.bytes * 8) / 1000 / (frames / fps), encodeSeconds: cached.encodeSeconds, encoderVersion: cached.encoderVersion, cached: true,
             }
           : { index, startFrame: s.startFrame, endFrame: s.endFrame, crf: s.crf, key, file, status: 'pending', args, options },
     );

@@ -28,6 +28,8 @@ export const chunkRecordSchema = z
     encoderVersion: z.string().optional(),
     /** How the frames were cut: input seek + timestamp trim, or decode from the start + frame trim. */
     trim: z.enum(['seek', 'decode']).optional(),
+    /** The chunk was taken from the segment cache, not encoded by this work directory's runs. */
+    cached: z.boolean().optional(),
   })
   .strict();
 

@@ -16,6 +16,7 @@ export const chunkResultSchema = z.object({
   encodeSeconds: z.number(),
   encoderVersion: z.string().optional(),
   reused: z.boolean().describe('taken from an earlier (interrupted) run or from the segment cache'),
+  cached: z.boolean().describe('taken from the segment cache (a reused chunk that was not in this work directory)'),
   file: z.string().describe('the chunk file (IVF) in the work directory; removed after success unless keepChunks'),
 });
 
@@ -29,6 +30,9 @@ export const encodeResultSchema = z.object({
   chunks: z.array(chunkResultSchema),
   encodedChunks: z.number().int().min(0),
   reusedChunks: z.number().int().min(0),
+  cachedChunks: z.number().int().min(0).describe('of the reused chunks, those taken from the segment cache'),
+  cacheDir: z.string().optional().describe('the segment cache used, if any'),
+  warnings: z.array(z.string()).describe('e.g. a cache directory that could not be used'),
   elapsedSeconds: z.number(),
   workDir: z.string(),
   manifest: z.string(),

@@ -5,18 +5,23 @@ import { discardChunks } from '../encode/chunking.js';
 import { checkCarry, encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
+import { budgetBytes } from '../plan/allocate.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
+import { assessBudget, correctBudget, DEFAULT_BUDGET_TOLERANCE, type BudgetAssessment } from '../plan/budget.js';
 import type { CurveProbe } from '../plan/probes.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
 /**
- * optimizeEncode: plan → chunked encode → per-scene VMAF validation, and (target mode) bounded
- * rounds that re-encode the scenes that missed with CRFs corrected through the measurement. A
- * re-encode round reuses the work directory, so only the changed scenes are encoded again. Probe
- * encodes are kept in a segment cache inside the work directory, so a scene planned at the CRF of
- * its whole-scene probe is not encoded twice; the cache is removed when the run succeeds and
- * kept when it fails or is cancelled (a rerun then takes the probes from it).
+ * optimizeEncode: plan → chunked encode → per-scene VMAF validation, and bounded rounds that
+ * re-encode with CRFs corrected through the measurements: in target mode the scenes that missed
+ * the target (correctMisses), in budget mode, while the bitrate is off the budget, the scenes
+ * whose CRF a re-allocation on the measured sizes moved (correctBudget). A re-encode round reuses
+ * the work directory, so only the changed scenes are encoded again. Probe encodes are kept in the
+ * caller's cache (`cache`, `segmentCache`) or else in a segment cache inside the work directory,
+ * so a scene planned at the CRF of its whole-scene probe is not encoded twice; that one is removed
+ * when the run succeeds and kept when it fails or is cancelled (a rerun then takes the probes
+ * from it).
  */
 
 export interface OptimizeOptions extends PlanEncodeOptions {
@@ -42,8 +47,17 @@ export interface OptimizeOptions extends PlanEncodeOptions {
   /** A scene within this many VMAF points of the target is a hit (default 1). */
   tolerance?: number;
   /**
-   * Re-encode rounds for scenes that missed the target (default DEFAULT_MAX_ROUNDS, 2: the accurate
-   * path; 0 with probes 0 is the prediction-only run that encodes each scene once).
+   * Budget mode: a bitrate within ± this fraction of the budget is 'met' (default
+   * DEFAULT_BUDGET_TOLERANCE, 0.05); further above is 'over' (a miss), further below 'under' (kept,
+   * with bits left unspent). Re-encode rounds run while it is not 'met'.
+   */
+  budgetTolerance?: number;
+  /**
+   * Re-encode rounds (default DEFAULT_MAX_ROUNDS, 2: the accurate path; 0 with probes 0 is the
+   * prediction-only run that encodes each scene once). Target mode re-encodes the scenes that
+   * missed the target; budget mode, while the bitrate is off the budget by more than
+   * `budgetTolerance`, re-allocates every scene's CRF on curves corrected by the measured sizes.
+   * Rounds need the validation (`validate`).
    */
   maxRounds?: number;
   /** VMAF of the validation scores every n-th frame (default 1). */
@@ -76,6 +90,12 @@ export interface SceneValidation {
 
 export interface OptimizeResult {
   planned: PlanEncodeResult;
+  /** Budget mode: the final encode's bitrate against the budget, and the rounds that corrected it. */
+  budget?: BudgetAssessment & {
+    rounds: number;
+    /** The measured bitrate of each encode, first (the plan as predicted) to last (= measuredKbps). */
+    kbpsByRound: number[];
+  };
   /** The plan that was finally encoded (after re-encode rounds). */
   plan: PlanEncodeResult['plan'];
   encode: EncodeResult;
@@ -114,6 +134,7 @@ export const optimizeOptionsSchema = z
     encodeWorkDir: z.string().min(1).optional(),
     validate: z.boolean().optional(),
     tolerance: z.number().positive().optional(),
+    budgetTolerance: z.number().min(0).max(1).optional(),
     maxRounds: z.number().int().min(0).optional(),
     validateSubsample: z.number().int().min(1).optional(),
   })
@@ -127,22 +148,37 @@ export async function optimizeEncode(
 ): Promise<OptimizeResult> {
   const checked = optimizeOptionsSchema.safeParse(options);
   if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
-  const { output, overwrite = true, jobs, videoOnly, encodeWorkDir, validate = true, tolerance = 1, maxRounds = DEFAULT_MAX_ROUNDS, validateSubsample = 1, ...planOptions } = options;
+  const {
+    output,
+    overwrite = true,
+    jobs,
+    videoOnly,
+    encodeWorkDir,
+    validate = true,
+    tolerance = 1,
+    budgetTolerance = DEFAULT_BUDGET_TOLERANCE,
+    maxRounds = DEFAULT_MAX_ROUNDS,
+    validateSubsample = 1,
+    ...planOptions
+  } = options;
   const { signal, onProgress } = control;
   if (!overwrite) await refuseExistingOutput(path.resolve(output));
   // The output container must take the streams carried over before hours of analysis.
   if (!videoOnly) await checkCarry(input, output, { ffmpegPath: planOptions.ffmpegPath, signal });
   const workDir = encodeWorkDir ?? `${path.resolve(output)}.scenecrf-work`;
-  // The caller's own segment cache is theirs to keep; the default one lives and dies with the run.
-  const segmentCache = planOptions.segmentCache ?? path.join(workDir, 'segments');
-  // Re-encode rounds (target mode), which correct along the predicted slope as probes do: by
-  // default they get the proxy-curve model too (bench/RESULTS.md: better in every setting). The
+  // The caller's own segment cache (or the persistent `cache`) is theirs to keep; without either,
+  // one lives and dies with the run, so that probes still become chunks.
+  const persistent = planOptions.segmentCache !== undefined || (planOptions.cache !== undefined && planOptions.cache !== false);
+  const cacheOptions = persistent ? { segmentCache: planOptions.segmentCache, cache: planOptions.cache } : { segmentCache: path.join(workDir, 'segments'), cache: undefined };
+  // Re-encode rounds, which correct along the predicted slope as probes do: in target mode they
+  // get the proxy-curve model by default too (bench/RESULTS.md: better in every setting). The
   // round's chunks are kept until the last round.
-  const mayRetry = validate && maxRounds > 0 && planOptions.targetVmaf !== undefined;
-  const planned = await planEncode(input, { ...planOptions, segmentCache }, {
+  const budgetMode = planOptions.bitrateKbps !== undefined;
+  const mayRetry = validate && maxRounds > 0;
+  const planned = await planEncode(input, { ...planOptions, ...cacheOptions }, {
     signal,
     analysis: control.analysis,
-    corrections: mayRetry,
+    corrections: mayRetry && !budgetMode,
     onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }),
   });
   const stat = planned.stat;
@@ -153,7 +189,7 @@ export async function optimizeEncode(
   let measurements: CurveProbe[][] = planned.scenes.map((s) => s.probes.map(probeMeasurement));
   const done = async (r: OptimizeResult): Promise<OptimizeResult> => {
     if (mayRetry) await discardChunks(workDir);
-    if (planOptions.segmentCache === undefined) await rm(segmentCache, { recursive: true, force: true });
+    if (!persistent) await rm(cacheOptions.segmentCache!, { recursive: true, force: true });
     return r;
   };
   let rounds = 0;
@@ -161,13 +197,16 @@ export async function optimizeEncode(
   let measured: Array<{ vmafMean: number; vmafP5: number }> | undefined;
   let pooledMean: number | undefined;
   let reencoded: number[] = [];
+  const kbpsByRound: number[] = [];
   for (;;) {
     throwIfAborted(signal);
     const encode = await encodePlan(plan, {
-      output, input, jobs, videoOnly, workDir, segmentCache, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
+      output, input, jobs, videoOnly, workDir, ...cacheOptions, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
       onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }),
     });
-    if (!validate) return done({ planned, plan, encode });
+    kbpsByRound.push(encode.bitrateKbps);
+    const budget = budgetMode ? { ...assessBudget(encode.bitrateKbps, planOptions.bitrateKbps!, budgetTolerance), rounds, kbpsByRound } : undefined;
+    if (!validate) return done({ planned, ...(budget ? { budget } : {}), plan, encode });
     const onValidate = (v: QualityProgress) => onProgress?.({ stage: 'validate', round: rounds, validate: v });
     if (!measured) {
       // The first validation scores the whole output in one pass.
@@ -229,6 +268,33 @@ export async function optimizeEncode(
       vmafP5Min: Math.min(...scenes.map((s) => s.measuredVmafP5)),
       rounds,
     };
+    const sceneMeasurements = scenes.map((s) => ({ vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / (s.endFrame - s.startFrame) }));
+    if (budget) {
+      // Budget round: while the bitrate is off the budget, refit every scene's curve through its
+      // measurements (above all its measured size) and allocate the budget again on them.
+      if (budget.verdict === 'met' || rounds >= maxRounds) return done({ planned, budget, plan, encode, validation });
+      const chunkBytes = encode.chunks.reduce((a, c) => a + c.bytes, 0);
+      const round = correctBudget(
+        current.map((s, i) => ({ ...s, predictedCurve: planned.scenes[i]!.predictedCurve, measurements: measurements[i]!, proxy: planned.scenes[i]!.proxy })),
+        crfs,
+        sceneMeasurements,
+        {
+          budgetBytes: budgetBytes(planOptions.bitrateKbps!, plan.input.frameCount, plan.input.frameRate.num / plan.input.frameRate.den),
+          overheadBytes: Math.max(0, encode.bytes - chunkBytes),
+          stat,
+          crfMin: planOptions.crfMin,
+          crfMax: planOptions.crfMax,
+          maxCrfJump: planOptions.maxCrfJump,
+        },
+      );
+      curves = round.curves;
+      measurements = round.measurements;
+      if (round.reencode.length === 0) return done({ planned, budget, plan, encode, validation });
+      reencoded = round.reencode;
+      plan = parsePlan({ ...plan, scenes: plan.scenes.map((s, i) => ({ ...s, crf: round.crfs[i]! })) });
+      rounds++;
+      continue;
+    }
     // Re-encode round (target mode): refit each missed scene's curve through every measurement of
     // it (its probes, earlier rounds, this encode) and re-plan that scene; stop when nothing
     // changes or the rounds are used up.
@@ -236,7 +302,7 @@ export async function optimizeEncode(
     const round = correctMisses(
       current.map((s, i) => ({ ...s, predictedCurve: planned.scenes[i]!.predictedCurve, measurements: measurements[i]!, proxy: planned.scenes[i]!.proxy })),
       crfs,
-      scenes.map((s) => ({ vmafMean: s.measuredVmafMean, vmafP5: s.measuredVmafP5, bytesPerFrame: s.bytes / (s.endFrame - s.startFrame) })),
+      sceneMeasurements,
       // Re-encode rounds are target mode, where planEncode always reports its trust region.
       { targetVmaf, stat, tolerance, crfMin: planOptions.crfMin, crfMax: planOptions.crfMax, probeTrust: planned.probeTrust },
     );

@@ -28,6 +28,7 @@ const probeRecordSchema = z.object({
   bytes: z.number().int().min(0),
   encodeSeconds: z.number(),
   cached: z.boolean(),
+  scoresCached: z.boolean().optional().describe('the VMAF scores were taken from the cache too'),
 });
 
 const plannedSceneSchema = z.object({
@@ -76,6 +77,19 @@ export const optimizeOutputSchema = z
       warnings: z.array(z.string()),
       timings: z.object({ analysisSeconds: z.number(), proxySeconds: z.number(), planSeconds: z.number(), probeSeconds: z.number() }),
     }),
+    budget: z
+      .object({
+        budgetKbps: z.number(),
+        measuredKbps: z.number(),
+        ratio: z.number(),
+        tolerance: z.number(),
+        verdict: z.enum(['met', 'over', 'under']),
+        met: z.boolean(),
+        rounds: z.number().int().min(0),
+        kbpsByRound: z.array(z.number()),
+      })
+      .optional()
+      .describe('budget mode (--bitrate): the final bitrate against the budget, and each encode of the rounds'),
     plan: planSchema.describe('the plan that was finally encoded (after re-encode rounds)'),
     encode: encodeResultSchema,
     validation: z
@@ -103,6 +117,7 @@ export function optimizeOutput(r: OptimizeResult): OptimizeOutput {
     format: OPTIMIZE_FORMAT,
     version: OPTIMIZE_VERSION,
     planned: { ...planned, scenes: planned.scenes.map(({ curve: _curve, ...s }) => s) },
+    ...(r.budget ? { budget: r.budget } : {}),
     plan: r.plan,
     encode: r.encode,
     validation: r.validation,

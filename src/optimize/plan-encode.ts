@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeProgress } from '../analysis/analyze.js';
-import { encodeSegment, prepareEncode } from '../encode/chunked.js';
+import { encodeSegment, prepareEncode, segmentKey } from '../encode/chunked.js';
+import { cacheOptionSchema, resolveSegmentCache, SegmentCacheSession } from '../encode/segment-cache.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, type CrfModel } from '../model/format.js';
 import { predictSceneCurve } from '../model/predict.js';
@@ -93,6 +94,14 @@ export const planEncodeOptionsSchema = z
      * by itself.
      */
     segmentCache: z.string().min(1).optional(),
+    /**
+     * The cache of probe encodes and their VMAF scores (and of chunks: see encodePlan's `cache`).
+     * A probe already there (same input, frames, CRF and encoder settings) is not encoded again,
+     * and, measured the same way, not scored again: a plan of the same input for another target
+     * reuses every probe it repeats. `true`: the user's cache folder; `{ dir, maxBytes }`. Default
+     * false in the library, on on the command line. Not together with `segmentCache`.
+     */
+    cache: cacheOptionSchema.optional(),
     analyze: analyzeOptionsSchema.innerType().partial().optional(),
     ffmpegPath: z.string().min(1).optional(),
   })
@@ -112,6 +121,12 @@ export const planEncodeOptionsSchema = z
   });
 
 export type PlanEncodeOptions = z.input<typeof planEncodeOptionsSchema>;
+
+/**
+ * How a probe's VMAF scores are stored in the segment cache: bump the version when the probe
+ * measurement changes (the builtin VMAF, its default model), so older scores are not reused.
+ */
+const probeScoresKey = (subsample: number) => `vmaf-builtin-v1-subsample${subsample}`;
 
 export interface PlanProgress {
   stage: 'analyze' | 'proxy' | 'predict' | 'probe';
@@ -147,6 +162,8 @@ export interface ProbeRecord {
   encodeSeconds: number;
   /** The encode was taken from the segment cache (encodeSeconds is then its original time). */
   cached: boolean;
+  /** Its VMAF scores were taken from the cache too (no measurement ran). */
+  scoresCached?: boolean;
 }
 
 export interface ScenePrediction {
@@ -234,6 +251,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const parsed = planEncodeOptionsSchema.safeParse(options);
   if (!parsed.success) throw invalid(parsed.error);
   const o = parsed.data;
+  const segmentCache = resolveSegmentCache(o);
   const { signal, onProgress } = control;
   throwIfAborted(signal);
 
@@ -302,6 +320,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
     const workDir = o.workDir ? path.resolve(o.workDir) : path.join(os.tmpdir(), `scenecrf-probes-${process.pid}-${Date.now()}`);
     await mkdir(workDir, { recursive: true });
     const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal, videoOnly: true });
+    const cache = await SegmentCacheSession.open(segmentCache);
     const settled = new Set<number>();
     const total = o.probes * analysis.scenes.length;
     let done = 0;
@@ -317,15 +336,26 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
           }
           const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
           const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
-          const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal, { segmentCache: o.segmentCache && path.resolve(o.segmentCache) });
-          const q = await measureQuality(input, file, {
-            referenceFrames: range,
-            subsample: o.probeSubsample,
-            ffmpegPath: o.ffmpegPath,
-            signal,
-          });
-          await rm(file, { force: true });
-          const rec: ProbeRecord = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds, cached: enc.cached };
+          const key = segmentKey(prepared, { ...range, crf: c });
+          const scoresKey = probeScoresKey(o.probeSubsample);
+          const known = await cache.lookup(key);
+          const knownScores = known?.scores?.[scoresKey];
+          let rec: ProbeRecord;
+          if (known && knownScores) {
+            // Encoded and scored before, the same way: neither runs again.
+            rec = { crf: c, ...range, frames: range.endFrame - range.startFrame, ...knownScores, bytes: known.bytes, encodeSeconds: known.encodeSeconds, cached: true, scoresCached: true };
+          } else {
+            const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal, { session: cache });
+            const q = await measureQuality(input, file, {
+              referenceFrames: range,
+              subsample: o.probeSubsample,
+              ffmpegPath: o.ffmpegPath,
+              signal,
+            });
+            await rm(file, { force: true });
+            await cache.storeScores(key, scoresKey, { vmafMean: q.pooled.mean, vmafP5: q.pooled.p5 });
+            rec = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds, cached: enc.cached };
+          }
           probes[i]!.push(rec);
           curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement), { proxy: proxies?.[i] });
           onProgress?.({ stage: 'probe', done: ++done, total });
@@ -337,6 +367,7 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
     } finally {
       if (!o.workDir) await rm(workDir, { recursive: true, force: true });
     }
+    warnings.push(...cache.warnings);
     probeSeconds = (performance.now() - tp) / 1000;
   }
 

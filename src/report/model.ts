@@ -6,6 +6,9 @@ import { fmt, fmtBytes, fmtTime } from './svg.js';
  * the values the charts draw, per-frame series), so the HTML side draws one way for all four.
  */
 
+/** An optimize report's budget verdict in words. */
+const BUDGET_VERDICT_TEXT = { met: 'met', over: 'missed (over)', under: 'met, under by more than the tolerance' } as const;
+
 export type Verdict = 'hit' | 'below' | 'above' | 'capped';
 
 export type Cell = number | string | boolean;
@@ -324,8 +327,14 @@ function fromOptimize(o: ReportOptimize, a: ReportAnalysis | undefined): ReportV
   summary.push({
     label: 'bitrate',
     value: `${fmt(o.encode.bitrateKbps, 0)} kbit/s`,
-    note: r.mode === 'budget' ? `budget ${fmt(r.bitrateKbps)}` : `predicted ${fmt(r.predicted.bitrateKbps, 0)}`,
-    tone: r.mode === 'budget' ? (o.encode.bitrateKbps <= r.bitrateKbps! * 1.05 ? 'good' : 'bad') : undefined,
+    note:
+      r.mode !== 'budget'
+        ? `predicted ${fmt(r.predicted.bitrateKbps, 0)}`
+        : o.budget
+          ? `budget ${fmt(r.bitrateKbps)}: ${BUDGET_VERDICT_TEXT[o.budget.verdict]} (${o.budget.ratio >= 1 ? '+' : ''}${fmt((o.budget.ratio - 1) * 100, 1)}%, ±${fmt(o.budget.tolerance * 100)}%)`
+          : `budget ${fmt(r.bitrateKbps)}`,
+    // Reports written before the verdict existed: the same 5% rule.
+    tone: r.mode === 'budget' ? ((o.budget ? o.budget.met : o.encode.bitrateKbps <= r.bitrateKbps! * 1.05) ? 'good' : 'bad') : undefined,
   });
   summary.push({ label: 'size', value: fmtBytes(o.encode.bytes), note: `${scenes.length} scenes` });
   if (val) summary.push({ label: 're-encode rounds', value: String(val.rounds), note: `${moved.length} scene${moved.length === 1 ? '' : 's'} moved` });

@@ -139,6 +139,7 @@ export const plannedSchema = z
 export const optimizeResultSchema = z
   .object({
     planned: plannedSchema,
+    budget: z.object({ verdict: z.enum(['met', 'over', 'under']), ratio: num, tolerance: num, met: z.boolean() }).passthrough().optional(),
     plan: planJsonSchema,
     encode: z
       .object({
