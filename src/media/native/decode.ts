@@ -93,6 +93,10 @@ export async function* decodeFramesNative(
     }
   });
   child.stderr?.once('close', () => gotGeometry?.());
+  // ffmpeg blocked writing into a full pipe does not act on SIGTERM until the write returns (about
+  // 5 s later execa's SIGKILL ended it): closing our end of the pipe fails that write at once.
+  const onAbort = () => child.stdout?.destroy();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const stderrText = () => problemLines(head.length < STDERR_KEEP ? head : `${head}\n${tail}`).join('\n');
   let frameBytes = 0;
   let buf = new Uint8Array(0);
@@ -145,7 +149,9 @@ export async function* decodeFramesNative(
       if (final?.timeSeconds != null) diagnostics.endTimeSeconds = final.timeSeconds;
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     if (!finished) {
+      child.stdout?.destroy();
       child.kill();
       await child.catch(() => undefined);
     }
