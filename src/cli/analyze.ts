@@ -48,7 +48,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   try {
     result = await analyzeVideo(input, options as AnalyzeOptions, {
       signal: cliSignal,
-      onProgress: (p) => bar.update(p.frame, p.totalFrames, p.fps, p.etaSeconds, p.stage),
+      onProgress: (p) => bar.update({ label: p.stage, done: p.frame, total: p.totalFrames, unit: 'frames', rate: p.fps, etaSeconds: p.etaSeconds }),
     });
   } finally {
     bar.done();

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { encodePlan, type EncodePlanOptions, type EncodeResult } from '../encode/chunked.js';
+import { encodePlan, type EncodePlanOptions, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { readPlan } from '../core/plan-file.js';
 import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
-import { formatTable, progressBar } from './progress.js';
+import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { cliSignal } from './signal.js';
 
 /** encodePlan checks jobs and threads by hand (naming its own keys); here they are checked under their flags. */
@@ -70,13 +70,18 @@ export async function runEncode(argv: string[]): Promise<number> {
       ...(options as Omit<EncodePlanOptions, 'input'>),
       input: positionals[0],
       signal: cliSignal,
-      onProgress: (p) => bar.update(p.framesDone, p.totalFrames, p.fps, p.etaSeconds, p.phase === 'concat' ? 'concat' : plan.encoder),
+      onProgress: (p) => bar.update(encodeProgress(p.phase === 'concat' ? 'concat' : plan.encoder, p)),
     });
   } finally {
     bar.done();
   }
   if (!values.quiet) process.stdout.write(`${summarizeEncode(result)}\n`);
   return 0;
+}
+
+/** An encode's progress line. */
+export function encodeProgress(label: string, p: EncodeProgress): ProgressState {
+  return { label, done: p.framesDone, total: p.totalFrames, unit: 'frames', rate: p.fps, etaSeconds: p.etaSeconds };
 }
 
 export function summarizeEncode(r: EncodeResult): string {
