@@ -4,6 +4,7 @@ import { readPlan } from '../core/plan-file.js';
 import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
 import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 /** encodePlan checks jobs and threads by hand (naming its own keys); here they are checked under their flags. */
 const atLeastOne = z.number().min(1).optional();
@@ -49,6 +50,7 @@ chunks finished in the work directory are not encoded again, and the result is b
       },
       { flag: 'tool-path', placeholder: '<path>', kind: 'string', key: 'toolPath', help: 'the standalone encoder program (default: on PATH)' },
       { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+      VERBOSE_OPTION,
     ]),
   ],
 });
@@ -64,6 +66,7 @@ export async function runEncode(argv: string[]): Promise<number> {
   const { values, options } = resolveOptions(ENCODE, parsed);
   const plan = await readPlan(values.plan!);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let result: EncodeResult;
   try {
     result = await encodePlan(plan, {

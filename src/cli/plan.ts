@@ -12,6 +12,7 @@ import { assertWritableTarget, defineCommand, intOption, optionGroup, parseComma
 import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 /** What a probe encodes: "all" of the scene or at most n frames of it. */
 function probeFrames(raw: string, flag: string): number | 'all' {
@@ -64,6 +65,7 @@ const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
     { flag: 'bit-depth', placeholder: '<8|10>', kind: 'int', key: 'bitDepth', default: 8, help: 'output bit depth' },
     { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
     { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+    VERBOSE_OPTION,
     REPORT_OPTION,
   ],
   planEncodeOptionsSchema,
@@ -175,6 +177,7 @@ export async function runPlan(argv: string[]): Promise<number> {
   if (values.format !== undefined && values.zones === undefined) throw new InvalidOptionsError('--format', 'needs --zones <file>');
   for (const [opt, target] of [['--json', values.json], ['--zones', values.zones], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let r: PlanEncodeResult;
   try {
     r = await planEncode(positionals[0]!, options as PlanEncodeOptions, {
@@ -279,6 +282,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
   const options = values.fast ? fastOptions(given as OptimizeOptions) : given;
   for (const [opt, target] of [['--json', values.json], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   const steps = optimizeSteps(options as OptimizeOptions);
   let r: OptimizeResult;
   try {

@@ -82,13 +82,15 @@ export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?
 
 export interface ProgressBar {
   update(state: ProgressState): void;
+  /** Writes a line of text (a --verbose command line) above the bar, which is redrawn below it. */
+  log(line: string): void;
   /** Clears the line (call it when the work ends, however it ends). */
   done(): void;
 }
 
 // Written if the process exits while a bar is drawn (a second Ctrl-C exits at once): show the
-// cursor and turn line wrapping back on, which the bar turned off.
-const RESTORE_TERMINAL = '\x1b[?25h\x1b[?7h';
+// cursor, which the bar hides.
+const RESTORE_TERMINAL = '\x1b[?25h';
 
 /**
  * A progress line on a TTY (drawn with cli-progress: redraws at most 10 times a second, in place,
@@ -96,13 +98,18 @@ const RESTORE_TERMINAL = '\x1b[?25h\x1b[?7h';
  * logs in CI and pipes stay clean. A change of phase (label or step) starts the line afresh.
  */
 export function progressBar(stream: ProgressStream, enabled: boolean): ProgressBar {
-  if (!enabled || stream.isTTY !== true) return { update() {}, done() {} };
+  if (!enabled || stream.isTTY !== true) return { update() {}, log: (line) => void stream.write(`${line}\n`), done() {} };
   let current: ProgressState | undefined;
   const bar = new cliProgress.SingleBar({
     stream: stream as NodeJS.WriteStream,
     hideCursor: true,
     clearOnComplete: true,
     etaBuffer: 50,
+    // Terminal line wrapping stays on (the line is fitted by the renderer; cli-progress also cuts
+    // it at the width): turned off, the terminal would clip long --verbose lines printed above.
+    linewrap: true,
+    // Redrawn on every tick even when unchanged, so a line logged over it is drawn over in turn.
+    forceRedraw: true,
     format: (_options, params, payload: { state?: ProgressState }) => {
       const state = payload.state;
       if (!state) return '';
@@ -123,6 +130,10 @@ export function progressBar(stream: ProgressStream, enabled: boolean): ProgressB
         bar.update(state.done, { state });
       }
       current = state;
+    },
+    log(line) {
+      // Over the bar's line when one is drawn; the next tick draws the bar again below.
+      stream.write(current === undefined ? `${line}\n` : `\x1b[1G\x1b[2K${line}\n`);
     },
     done() {
       if (current === undefined) return;

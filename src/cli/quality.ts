@@ -9,6 +9,7 @@ import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderH
 import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 export const QUALITY = defineCommand({
   name: 'quality',
@@ -47,6 +48,7 @@ the whole clip. A distorted video of another size is scaled to the reference (bi
         { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write the full report as JSON ("-" for stdout)' },
         { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
         { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+        VERBOSE_OPTION,
         REPORT_OPTION,
       ],
       measureQualityOptionsSchema,
@@ -87,6 +89,7 @@ export async function runQuality(argv: string[]): Promise<number> {
   if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
   if (values.report !== undefined) await assertWritableTarget('--report', values.report);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let scenes = values.scenes ? await readScenes(values.scenes) : undefined;
   let analysis: AnalysisResult | undefined;
   if (values.analyze) {

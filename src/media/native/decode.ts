@@ -4,6 +4,7 @@
  */
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError } from '../../errors.js';
+import { announceCommand } from '../../util/command-log.js';
 import { ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, parseFinalProgress, problemLines, withoutLevelTags } from '../ffmpeg-info.js';
 import { frameByteLength, frameFromBuffer, videoFilter, type FrameGeometry } from '../frame-format.js';
 import { readAhead } from '../read-ahead.js';
@@ -61,6 +62,7 @@ export async function* decodeFramesNative(
 ): AsyncGenerator<Frame> {
   if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
   const args = ffmpegDecodeArgs(`file:${input}`, opts, 'pipe:1');
+  announceCommand({ file: ffmpeg, args });
   const child = execa(ffmpeg, args, {
     stdin: 'ignore',
     buffer: false,
