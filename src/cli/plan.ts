@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
 import { encodeProgress, summarizeEncode } from './encode.js';
 import { qualityProgress } from './quality.js';
-import { assertWritableTarget, defineCommand, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
+import { assertWritableTarget, defineCommand, inFlagTerms, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
 import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
@@ -180,13 +180,15 @@ export async function runPlan(argv: string[]): Promise<number> {
   showCommands(values.verbose, bar);
   let r: PlanEncodeResult;
   try {
-    r = await planEncode(positionals[0]!, options as PlanEncodeOptions, {
-      signal: cliSignal,
-      onProgress: (p) => {
-        const state = planProgress(p);
-        if (state) bar.update(state);
-      },
-    });
+    r = await inFlagTerms(PLAN, () =>
+      planEncode(positionals[0]!, options as PlanEncodeOptions, {
+        signal: cliSignal,
+        onProgress: (p) => {
+          const state = planProgress(p);
+          if (state) bar.update(state);
+        },
+      }),
+    );
   } finally {
     bar.done();
   }
@@ -286,16 +288,14 @@ export async function runOptimize(argv: string[]): Promise<number> {
   const steps = optimizeSteps(options as OptimizeOptions);
   let r: OptimizeResult;
   try {
-    r = await optimizeEncode(
-      positionals[0]!,
-      options as OptimizeOptions,
-      {
+    r = await inFlagTerms(OPTIMIZE, () =>
+      optimizeEncode(positionals[0]!, options as OptimizeOptions, {
         signal: cliSignal,
         onProgress: (p) => {
           const state = optimizeProgress(p, steps);
           if (state) bar.update(state);
         },
-      },
+      }),
     );
   } finally {
     bar.done();
