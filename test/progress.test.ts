@@ -74,7 +74,7 @@ describe('progress line', () => {
     expect(narrow).toMatch(/^4\/5 vmaf \[#*\.+\]\s+33% +83\/250/);
     expect(narrow).not.toMatch(/fps/);
     // Wide: everything, the rate and ETA included.
-    expect(renderProgressLine(vmaf, 120)).toMatch(/^step 4 of 5: vmaf \[#+\.+\]\s+33% +83\/250 frames +11 fps ETA +15s$/);
+    expect(renderProgressLine(vmaf, 120)).toMatch(/^step 4 of 5: vmaf \[#+\.+\]\s+33% +83\/250 frames +11 fps ETA 15s +$/);
   });
 
   for (const columns of [60, 40]) {

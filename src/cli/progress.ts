@@ -49,7 +49,7 @@ export function renderProgressLine(state: ProgressState, width: number): string 
   const count = known ? `${String(state.done).padStart(String(state.total).length)}/${state.total}` : String(state.done);
   const unit = state.unit ?? '';
   const rate = state.rate && state.rate > 0 ? `${state.rate.toFixed(state.rate < 10 ? 1 : 0).padStart(4)} ${unit === 'frames' ? 'fps' : '/s'}` : '';
-  const eta = state.etaSeconds !== undefined && Number.isFinite(state.etaSeconds) && known ? `ETA ${formatEta(state.etaSeconds).padStart(5)}` : '';
+  const eta = state.etaSeconds !== undefined && Number.isFinite(state.etaSeconds) && known ? `ETA ${formatEta(state.etaSeconds)}`.padEnd(9) : '';
   const longLabel = state.step ? `step ${state.step.index} of ${state.step.count}: ${state.label}` : state.label;
   const shortLabel = state.step ? `${state.step.index}/${state.step.count} ${state.label}` : state.label;
 
