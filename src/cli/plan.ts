@@ -240,18 +240,21 @@ export function planProgress(p: PlanProgress): ProgressState | undefined {
 /**
  * The steps of an optimize run, known from its options before it starts: analyse, predict (proxy
  * curves and probes, when asked for), encode, validate, re-encode rounds. The rounds step is
- * skipped when the first validation hits every scene.
+ * skipped when the first validation needs no correction.
  */
 export function optimizeSteps(o: OptimizeOptions): { validate?: number; rounds?: number; count: number } {
   const validate = o.validate !== false;
-  const rounds = validate && o.targetVmaf !== undefined && (o.maxRounds ?? DEFAULT_MAX_ROUNDS) > 0;
+  const rounds = validate && (o.maxRounds ?? DEFAULT_MAX_ROUNDS) > 0;
   return { validate: validate ? 4 : undefined, rounds: rounds ? 5 : undefined, count: 3 + Number(validate) + Number(rounds) };
 }
 
 /** An optimize phase's line: "step 2 of 5: probes", "step 5 of 5: round 1: encode". */
 export function optimizeProgress(p: OptimizeProgress, steps: ReturnType<typeof optimizeSteps>): ProgressState | undefined {
   const round = p.round > 0 ? `round ${p.round}: ` : '';
-  const step = (index: number | undefined) => ({ index: p.round > 0 ? steps.rounds ?? index ?? 0 : index ?? 0, count: steps.count });
+  const step = (index: number | undefined) => {
+    const at = p.round > 0 ? (steps.rounds ?? index ?? 0) : (index ?? 0);
+    return { index: at, count: Math.max(steps.count, at) };
+  };
   if (p.plan) {
     const state = planProgress(p.plan);
     return state && { ...state, step: step(p.plan.stage === 'analyze' ? 1 : 2) };
