@@ -96,7 +96,11 @@ export class UnsupportedError extends ScenecrfError {
 }
 
 export class InvalidOptionsError extends ScenecrfError {
-  constructor(what: string, issues: string) {
+  /** `what` names the option (an API key, or a CLI flag); `issues` says what is wrong with it. The CLI re-words an API key as its flag. */
+  constructor(
+    readonly what: string,
+    readonly issues: string,
+  ) {
     super('INVALID_OPTIONS', `Invalid ${what}: ${issues}`);
   }
 }

@@ -4,6 +4,7 @@ import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderH
 import { formatTable, progressBar } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 export const ANALYZE = defineCommand({
   name: 'analyze',
@@ -23,6 +24,7 @@ Finds the shots of <input> and prints each scene's complexity.`,
         { flag: 'backend', placeholder: '<auto|native|wasm>', kind: 'string', key: 'backend', default: 'auto', help: 'ffmpeg backend' },
         { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
         { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+        VERBOSE_OPTION,
         REPORT_OPTION,
       ],
       analyzeOptionsSchema,
@@ -44,11 +46,12 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
   if (values.report !== undefined) await assertWritableTarget('--report', values.report);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let result: AnalysisResult;
   try {
     result = await analyzeVideo(input, options as AnalyzeOptions, {
       signal: cliSignal,
-      onProgress: (p) => bar.update(p.frame, p.totalFrames, p.fps, p.etaSeconds, p.stage),
+      onProgress: (p) => bar.update({ label: p.stage, done: p.frame, total: p.totalFrames, unit: 'frames', rate: p.fps, etaSeconds: p.etaSeconds }),
     });
   } finally {
     bar.done();

@@ -1,10 +1,13 @@
+import { access, constants, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { encodePlan, type EncodePlanOptions, type EncodeResult } from '../encode/chunked.js';
+import { InvalidOptionsError } from '../errors.js';
+import { encodePlan, type EncodePlanOptions, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
 import { readPlan } from '../core/plan-file.js';
 import { CACHE_OPTIONS, cliCache, printWarnings } from './cache.js';
-import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
-import { formatTable, progressBar } from './progress.js';
+import { defineCommand, inFlagTerms, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
+import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 /** encodePlan checks jobs and threads by hand (naming its own keys); here they are checked under their flags. */
 const atLeastOne = z.number().min(1).optional();
@@ -54,13 +57,26 @@ chunks finished in the work directory are not encoded again, and the result is b
         placeholder: '<ffmpeg|tool>',
         kind: 'string',
         key: 'via',
+        schema: z.enum(['ffmpeg', 'tool']).optional(),
         help: "encode with ffmpeg's encoder library (default) or pipe into the\nstandalone SvtAv1EncApp / aomenc / vpxenc",
       },
       { flag: 'tool-path', placeholder: '<path>', kind: 'string', key: 'toolPath', help: 'the standalone encoder program (default: on PATH)' },
       { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+      VERBOSE_OPTION,
     ]),
   ],
 });
+
+/** --tool-path is for --via tool, and must name a program this user can run. */
+async function assertToolPath(toolPath: string, via: string | undefined): Promise<void> {
+  if (via !== 'tool') throw new InvalidOptionsError('--tool-path', 'is the standalone encoder of --via tool; add --via tool (or drop --tool-path)');
+  const file = await stat(toolPath).catch(() => undefined);
+  if (!file) throw new InvalidOptionsError('--tool-path', `${JSON.stringify(toolPath)} does not exist`);
+  if (!file.isFile()) throw new InvalidOptionsError('--tool-path', `${JSON.stringify(toolPath)} is not a file`);
+  await access(toolPath, constants.X_OK).catch(() => {
+    throw new InvalidOptionsError('--tool-path', `${JSON.stringify(toolPath)} is not executable`);
+  });
+}
 
 export async function runEncode(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, ENCODE);
@@ -71,23 +87,32 @@ export async function runEncode(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, options } = resolveOptions(ENCODE, parsed);
+  if (values['tool-path'] !== undefined) await assertToolPath(values['tool-path'], values.via);
   const plan = await readPlan(values.plan!);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let result: EncodeResult;
   try {
-    result = await encodePlan(plan, {
-      ...(options as Omit<EncodePlanOptions, 'input'>),
-      cache: values['segment-cache'] !== undefined ? undefined : cliCache(values),
-      input: positionals[0],
-      signal: cliSignal,
-      onProgress: (p) => bar.update(p.framesDone, p.totalFrames, p.fps, p.etaSeconds, p.phase === 'concat' ? 'concat' : plan.encoder),
-    });
+    result = await inFlagTerms(ENCODE, () =>
+      encodePlan(plan, {
+        ...(options as Omit<EncodePlanOptions, 'input'>),
+        cache: values['segment-cache'] !== undefined ? undefined : cliCache(values),
+        input: positionals[0],
+        signal: cliSignal,
+        onProgress: (p) => bar.update(encodeProgress(p.phase === 'concat' ? 'concat' : plan.encoder, p)),
+      }),
+    );
   } finally {
     bar.done();
   }
   printWarnings(result.warnings);
   if (!values.quiet) process.stdout.write(`${summarizeEncode(result)}\n`);
   return 0;
+}
+
+/** An encode's progress line. */
+export function encodeProgress(label: string, p: EncodeProgress): ProgressState {
+  return { label, done: p.framesDone, total: p.totalFrames, unit: 'frames', rate: p.fps, etaSeconds: p.etaSeconds };
 }
 
 export function summarizeEncode(r: EncodeResult): string {

@@ -299,6 +299,20 @@ export function resolveOptions<G extends readonly OptionGroup[]>(cmd: CommandSpe
   return { values: values as CommandValues<G>, options };
 }
 
+/**
+ * Runs a command's library call; an InvalidOptionsError it throws about one of the API keys the
+ * command's flags feed (`via`, `workDir`) is re-thrown under the flag (`--via`, `--work-dir`), so
+ * CLI errors never name the library's internals.
+ */
+export async function inFlagTerms<T>(cmd: CommandSpec, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    const flag = e instanceof InvalidOptionsError ? commandOptions(cmd).find((o) => o.key === e.what)?.flag : undefined;
+    throw flag === undefined ? e : new InvalidOptionsError(`--${flag}`, (e as InvalidOptionsError).issues);
+  }
+}
+
 // ---- output targets ----
 
 /** Why `target` cannot be written, from a file system error. */

@@ -3,17 +3,19 @@ import { InvalidOptionsError } from '../errors.js';
 import { ENCODERS } from '../core/encoders.js';
 import type { SceneVerdict } from '../plan/assess.js';
 import { DEFAULT_BUDGET_TOLERANCE } from '../plan/budget.js';
-import { DEFAULT_MAX_ROUNDS, optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeResult } from '../optimize/optimize.js';
+import { DEFAULT_MAX_ROUNDS, optimizeEncode, optimizeOptionsSchema, type OptimizeOptions, type OptimizeProgress, type OptimizeResult } from '../optimize/optimize.js';
 import { optimizeOutput } from '../optimize/output.js';
-import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult } from '../optimize/plan-encode.js';
+import { planEncode, planEncodeOptionsSchema, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from '../optimize/plan-encode.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatZones, ZONE_FORMATS, type ZoneFormat } from '../zones/zones.js';
 import { CACHE_OPTIONS, cliCache, printWarnings } from './cache.js';
-import { summarizeEncode } from './encode.js';
-import { assertWritableTarget, defineCommand, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
-import { formatTable, progressBar } from './progress.js';
+import { encodeProgress, summarizeEncode } from './encode.js';
+import { qualityProgress } from './quality.js';
+import { assertWritableTarget, defineCommand, inFlagTerms, intOption, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
+import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 /** What a probe encodes: "all" of the scene or at most n frames of it. */
 function probeFrames(raw: string, flag: string): number | 'all' {
@@ -67,6 +69,7 @@ const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
     { flag: 'bit-depth', placeholder: '<8|10>', kind: 'int', key: 'bitDepth', default: 8, help: 'output bit depth' },
     { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
     { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
+    VERBOSE_OPTION,
     REPORT_OPTION,
   ],
   planEncodeOptionsSchema,
@@ -200,15 +203,18 @@ export async function runPlan(argv: string[]): Promise<number> {
   if (values.format !== undefined && values.zones === undefined) throw new InvalidOptionsError('--format', 'needs --zones <file>');
   for (const [opt, target] of [['--json', values.json], ['--zones', values.zones], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let r: PlanEncodeResult;
   try {
-    r = await planEncode(positionals[0]!, { ...(options as PlanEncodeOptions), cache: values['segment-cache'] !== undefined ? undefined : cliCache(values) }, {
-      signal: cliSignal,
-      onProgress: (p) =>
-        p.stage === 'probe' || p.stage === 'proxy'
-          ? bar.update(p.done, p.total, 0, undefined, p.stage === 'probe' ? 'probes' : 'proxy')
-          : p.analysis && bar.update(p.analysis.frame, p.analysis.totalFrames, p.analysis.fps, p.analysis.etaSeconds, 'analyze'),
-    });
+    r = await inFlagTerms(PLAN, () =>
+      planEncode(positionals[0]!, { ...(options as PlanEncodeOptions), cache: values['segment-cache'] !== undefined ? undefined : cliCache(values) }, {
+        signal: cliSignal,
+        onProgress: (p) => {
+          const state = planProgress(p);
+          if (state) bar.update(state);
+        },
+      }),
+    );
   } finally {
     bar.done();
   }
@@ -256,6 +262,43 @@ function summarizeValidation(r: OptimizeResult): string {
   return `${head}\n\n${formatTable(['scene', 'crf', 'predicted', 'vmaf', 'vmaf p5', 'error', ''], rows)}`;
 }
 
+/** A planning phase's progress line (none for the instant prediction). */
+export function planProgress(p: PlanProgress): ProgressState | undefined {
+  if (p.stage === 'analyze' && p.analysis) {
+    const a = p.analysis;
+    return { label: 'analyze', done: a.frame, total: a.totalFrames, unit: 'frames', rate: a.fps, etaSeconds: a.etaSeconds };
+  }
+  if (p.stage === 'probe' || p.stage === 'proxy') return { label: p.stage === 'probe' ? 'probes' : 'proxy curves', done: p.done, total: p.total };
+  return undefined;
+}
+
+/**
+ * The steps of an optimize run, known from its options before it starts: analyse, predict (proxy
+ * curves and probes, when asked for), encode, validate, re-encode rounds. The rounds step is
+ * skipped when the first validation needs no correction.
+ */
+export function optimizeSteps(o: OptimizeOptions): { validate?: number; rounds?: number; count: number } {
+  const validate = o.validate !== false;
+  const rounds = validate && (o.maxRounds ?? DEFAULT_MAX_ROUNDS) > 0;
+  return { validate: validate ? 4 : undefined, rounds: rounds ? 5 : undefined, count: 3 + Number(validate) + Number(rounds) };
+}
+
+/** An optimize phase's line: "step 2 of 5: probes", "step 5 of 5: round 1: encode". */
+export function optimizeProgress(p: OptimizeProgress, steps: ReturnType<typeof optimizeSteps>): ProgressState | undefined {
+  const round = p.round > 0 ? `round ${p.round}: ` : '';
+  const step = (index: number | undefined) => {
+    const at = p.round > 0 ? (steps.rounds ?? index ?? 0) : (index ?? 0);
+    return { index: at, count: Math.max(steps.count, at) };
+  };
+  if (p.plan) {
+    const state = planProgress(p.plan);
+    return state && { ...state, step: step(p.plan.stage === 'analyze' ? 1 : 2) };
+  }
+  if (p.encode) return { ...encodeProgress(`${round}${p.encode.phase === 'concat' ? 'concat' : 'encode'}`, p.encode), step: step(3) };
+  if (p.validate) return { ...qualityProgress(`${round}vmaf`, p.validate), step: step(steps.validate) };
+  return undefined;
+}
+
 /** --fast: the prediction-only run. It contradicts asking for probes, proxy curves or rounds. */
 function fastOptions(o: OptimizeOptions): OptimizeOptions {
   const asked = [
@@ -280,20 +323,18 @@ export async function runOptimize(argv: string[]): Promise<number> {
   const options = values.fast ? fastOptions(withCache) : withCache;
   for (const [opt, target] of [['--json', values.json], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
+  const steps = optimizeSteps(options as OptimizeOptions);
   let r: OptimizeResult;
   try {
-    r = await optimizeEncode(
-      positionals[0]!,
-      options as OptimizeOptions,
-      {
+    r = await inFlagTerms(OPTIMIZE, () =>
+      optimizeEncode(positionals[0]!, options as OptimizeOptions, {
         signal: cliSignal,
         onProgress: (p) => {
-          if (p.encode) bar.update(p.encode.framesDone, p.encode.totalFrames, p.encode.fps, p.encode.etaSeconds, `encode${p.round ? ` (round ${p.round})` : ''}`);
-          else if (p.validate) bar.update(p.validate.frame, p.validate.totalFrames ?? 0, p.validate.fps, undefined, 'vmaf');
-          else if (p.plan?.analysis) bar.update(p.plan.analysis.frame, p.plan.analysis.totalFrames, p.plan.analysis.fps, p.plan.analysis.etaSeconds, 'analyze');
-          else if (p.plan?.stage === 'probe' || p.plan?.stage === 'proxy') bar.update(p.plan.done, p.plan.total, 0, undefined, p.plan.stage === 'probe' ? 'probes' : 'proxy');
+          const state = optimizeProgress(p, steps);
+          if (state) bar.update(state);
         },
-      },
+      }),
     );
   } finally {
     bar.done();

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { analyzeVideo, type AnalysisResult } from '../analysis/analyze.js';
 import { InvalidOptionsError } from '../errors.js';
-import { measureQuality, measureQualityOptionsSchema, type MeasureQualityOptions, type QualityReport } from '../quality/measure.js';
+import { measureQuality, measureQualityOptionsSchema, type MeasureQualityOptions, type QualityProgress, type QualityReport } from '../quality/measure.js';
 import type { PooledScore, SceneSpan } from '../quality/pooling.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure } from './options.js';
-import { formatTable, progressBar } from './progress.js';
+import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
+import { showCommands, VERBOSE_OPTION } from './verbose.js';
 
 export const QUALITY = defineCommand({
   name: 'quality',
@@ -47,6 +48,7 @@ the whole clip. A distorted video of another size is scaled to the reference (bi
         { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write the full report as JSON ("-" for stdout)' },
         { flag: 'ffmpeg', placeholder: '<path>', kind: 'string', key: 'ffmpegPath', help: 'ffmpeg executable to use' },
         { flag: 'quiet', kind: 'boolean', help: 'no progress bar or table' },
+        VERBOSE_OPTION,
         REPORT_OPTION,
       ],
       measureQualityOptionsSchema,
@@ -87,13 +89,14 @@ export async function runQuality(argv: string[]): Promise<number> {
   if (values.json !== undefined && !jsonToStdout) await assertWritableTarget('--json', values.json);
   if (values.report !== undefined) await assertWritableTarget('--report', values.report);
   const bar = progressBar(process.stderr, !values.quiet);
+  showCommands(values.verbose, bar);
   let scenes = values.scenes ? await readScenes(values.scenes) : undefined;
   let analysis: AnalysisResult | undefined;
   if (values.analyze) {
     try {
       analysis = await analyzeVideo(reference, { ffmpegPath: values.ffmpeg }, {
         signal: cliSignal,
-        onProgress: (p) => bar.update(p.frame, p.totalFrames, p.fps, p.etaSeconds, 'scenes'),
+        onProgress: (p) => bar.update({ label: 'scenes', done: p.frame, total: p.totalFrames, unit: 'frames', rate: p.fps, etaSeconds: p.etaSeconds }),
       });
       scenes = analysis.scenes.map((s) => ({ startFrame: s.startFrame, endFrame: s.endFrame }));
     } finally {
@@ -106,10 +109,7 @@ export async function runQuality(argv: string[]): Promise<number> {
     report = await measureQuality(reference, distorted, {
       ...options,
       signal: cliSignal,
-      onProgress: (p) => {
-        const total = p.totalFrames ?? 0;
-        bar.update(p.frame, total, p.fps, total && p.fps ? (total - p.frame) / p.fps : undefined, options.metric ?? 'vmaf');
-      },
+      onProgress: (p) => bar.update(qualityProgress(options.metric ?? 'vmaf', p)),
     });
   } finally {
     bar.done();
@@ -126,6 +126,13 @@ export async function runQuality(argv: string[]): Promise<number> {
   if (jsonToStdout) process.stdout.write(text);
   else if (!values.quiet) process.stdout.write(`${summarizeQuality(report)}\n`);
   return writeRequestedReport(values.report, report, { analysis });
+}
+
+/** A quality measurement's progress line; the ETA from the average rate so far. */
+export function qualityProgress(label: string, p: QualityProgress): ProgressState {
+  const total = p.totalFrames ?? 0;
+  const etaSeconds = total > 0 && p.fps > 0 ? Math.max(0, total - p.frame) / p.fps : undefined;
+  return { label, done: p.frame, total, unit: 'frames', rate: p.fps, etaSeconds };
 }
 
 const digits = (metric: QualityReport['metric']) => (metric === 'ssim' ? 4 : metric === 'vmaf' ? 2 : 2);

@@ -4,6 +4,7 @@ import { readReportInput, reportSource, sceneThumbnails } from '../report/thumbn
 import { writeFileAtomic } from '../util/atomic.js';
 import { assertWritableTarget, defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions, writeFailure, type CliOption } from './options.js';
 import { cliSignal } from './signal.js';
+import { showCommands, STDERR_LOG, VERBOSE_OPTION } from './verbose.js';
 import { packageVersion } from './version.js';
 
 /** `--report <file>` of analyze, quality, plan and optimize: the same page `scenecrf report` writes. */
@@ -29,6 +30,7 @@ Thumbnails are taken from the source video when it is still where the result say
       { flag: 'analysis', placeholder: '<file>', kind: 'string', help: 'an "analyze --json --frames" result of the same video: adds SI/TI lines\nand scene complexity to quality, plan and optimize reports' },
       { flag: 'no-thumbnails', kind: 'boolean', help: 'do not read the source video for scene thumbnails' },
       { flag: 'title', placeholder: '<text>', kind: 'string', help: 'page title' },
+      VERBOSE_OPTION,
     ]),
   ],
 });
@@ -75,6 +77,7 @@ export async function runReport(argv: string[]): Promise<number> {
     return 2;
   }
   await assertWritableTarget('--output', values.output);
+  showCommands(values.verbose, STDERR_LOG);
   const input = await readReportInput(positionals[0]!);
   const analysis = values.analysis === undefined ? undefined : (await readReportInput(values.analysis)).json;
   try {

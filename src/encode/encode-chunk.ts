@@ -22,6 +22,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError, NoSpaceError, stderrSaysNoSpace } from '../errors.js';
+import { announceCommand } from '../util/command-log.js';
 import { seekCut, seekCutBetween } from '../media/cut.js';
 import { problemLines } from '../media/ffmpeg-info.js';
 import { countOutput, type VideoTimestamps } from '../media/native/stream-facts.js';
@@ -67,6 +68,7 @@ async function runEncode(
   tool?: { path: string; args: string[] },
 ): Promise<RunOutput> {
   if (signal.aborted) throw new AbortError(signal.reason);
+  announceCommand({ file: ffmpeg, args }, ...(tool ? [{ file: tool.path, args: tool.args }] : []));
   const child = execa(ffmpeg, args, { reject: false, stdin: 'ignore', buffer: false, cancelSignal: signal, encoding: 'utf8' });
   let toolLog = '';
   const encoder = tool ? execa(tool.path, tool.args, { reject: false, stdin: 'pipe', stdout: 'ignore', buffer: false, cancelSignal: signal, encoding: 'utf8' }) : undefined;

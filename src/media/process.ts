@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { AbortError } from '../errors.js';
+import { announceCommand } from '../util/command-log.js';
 
 export interface RunResult {
   exitCode: number | undefined;
@@ -17,6 +18,7 @@ export async function runTool(
   args: readonly string[],
   opts: { signal?: AbortSignal; timeoutMs?: number; maxBuffer?: number } = {},
 ): Promise<RunResult> {
+  announceCommand({ file, args });
   const child = execa(file, args, {
     reject: false,
     stdin: 'ignore',

@@ -42,7 +42,7 @@ export async function computeBuiltinFeatures(
   const geometry = { width: reference.width, height: reference.height, bitDepth, chroma: false, scaleFlags: 'bicubic' } as const;
   const refFrames = decodeFrames(reference.path, backend, { ...geometry, frameRange: opts.referenceFrames, signal: opts.signal });
   const disFrames = decodeFrames(distorted.path, backend, { ...geometry, signal: opts.signal });
-  const runner = createFeatureRunner(opts.threads, opts.gain);
+  const runner = createFeatureRunner(opts.threads, opts.gain, opts.signal);
   const motion = new MotionTracker(bestMotionKernels());
   const sads: number[] = [];
   let index = 0;
@@ -72,6 +72,8 @@ export async function computeBuiltinFeatures(
           opts.onFrame?.(++done);
           return f;
         });
+        // Only the oldest is awaited; a failure (abort, worker crash) rejects them all at once.
+        p.catch(() => undefined);
         inFlight.push(p);
         if (inFlight.length >= maxInFlight) await inFlight.shift();
       }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { AbortError } from '../errors.js';
 import { computePairFeatures, type GainLimits, type PairFeatures } from './frame-features.js';
 import type { Plane } from './plane.js';
 
@@ -35,7 +36,12 @@ function workerSpec(): { script: string; eval: boolean } {
   };
 }
 
-export function createFeatureRunner(threads: number, gain: GainLimits): FeatureRunner {
+/**
+ * `signal`: on abort the workers are terminated at once and every pending computation rejects with
+ * an AbortError — a worker busy with a 1080p frame would otherwise keep the process for its frame
+ * and the ones queued behind it.
+ */
+export function createFeatureRunner(threads: number, gain: GainLimits, signal?: AbortSignal): FeatureRunner {
   if (threads <= 1) {
     return {
       threads: 1,
@@ -70,6 +76,13 @@ export function createFeatureRunner(threads: number, gain: GainLimits): FeatureR
       if (!closing) fail(new Error(`VMAF feature worker exited unexpectedly (code ${code})`));
     });
   }
+  const onAbort = () => {
+    closing = true;
+    fail(new AbortError(signal!.reason));
+    for (const w of workers) void w.terminate();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   return {
     threads,
     compute(ref, dis) {
@@ -89,6 +102,7 @@ export function createFeatureRunner(threads: number, gain: GainLimits): FeatureR
       });
     },
     async close() {
+      signal?.removeEventListener('abort', onAbort);
       closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
     },

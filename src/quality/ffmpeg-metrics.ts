@@ -43,6 +43,7 @@ import { probeVideo } from '../media/probe.js';
 import { runTool } from '../media/process.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend, VideoInfo } from '../media/types.js';
+import { announceCommand } from '../util/command-log.js';
 
 export type FfmpegMetric = 'psnr' | 'ssim' | 'xpsnr' | 'libvmaf';
 
@@ -549,6 +550,7 @@ async function runInTemp(
     '-f', 'null', '-',
   ];
   if (signal?.aborted) throw new AbortError(signal.reason);
+  announceCommand({ file: backend.path, args, cwd: tmp });
   const child = execa(backend.path, args, {
     cwd: tmp,
     stdin: 'ignore',

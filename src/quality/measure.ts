@@ -55,7 +55,8 @@ export type MeasureQualityOptions = z.input<typeof measureQualityOptionsSchema> 
 export interface QualityProgress {
   /** Frames scored so far. */
   frame: number;
-  /** Frames to score, when known up front. */
+  /** Frames to score, as known up front: counted, declared by the container or estimated from its
+   * duration (so `frame` may end slightly above or below it); undefined only when nothing tells. */
   totalFrames?: number;
   fps: number;
 }
@@ -132,8 +133,11 @@ export async function measureQuality(reference: string, distorted: string, optio
     const [refInfo, disInfo] = await Promise.all([probeVideo(reference, backend, signal), probeVideo(distorted, backend, signal)]);
     assertSameOrientation(refInfo, disInfo);
     const model = await resolveVmafModel(opts.model);
-    const refFrames = opts.referenceFrames ? opts.referenceFrames.endFrame - opts.referenceFrames.startFrame : refInfo.frameCountExact ? refInfo.frameCount : undefined;
-    const totalFrames = refFrames === undefined ? undefined : Math.ceil(refFrames / opts.subsample);
+    // The probe's count: the container's when it has one, else estimated from the duration (the
+    // native probe never counts). An estimate is better than no total: progress then shows
+    // "83/250 frames" and an ETA, not "83/0"; the frames actually scored decide the report.
+    const refFrames = opts.referenceFrames ? opts.referenceFrames.endFrame - opts.referenceFrames.startFrame : refInfo.frameCount;
+    const totalFrames = refFrames > 0 ? Math.ceil(refFrames / opts.subsample) : undefined;
     const result = await computeBuiltinFeatures(refInfo, disInfo, backend, {
       subsample: opts.subsample,
       threads,

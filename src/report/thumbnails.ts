@@ -3,6 +3,7 @@ import { readJsonInput } from '../core/json-input.js';
 import { execa } from 'execa';
 import { AbortError, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { resolveFfmpeg } from '../media/resolve.js';
+import { announceCommand } from '../util/command-log.js';
 import { parseReportInput, type ReportInput } from './schema.js';
 
 /**
@@ -84,6 +85,7 @@ async function grab(ffmpeg: string, source: string, frame: number, fps: number |
   const seek = fps ? ['-ss', (Math.max(0, frame - 0.25) / fps).toFixed(4)] : [];
   const select = fps ? `scale=${o.width}:-2` : `select=eq(n\\,${frame}),scale=${o.width}:-2`;
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...seek, '-i', source, '-map', '0:v:0', '-vf', select, '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', String(o.quality), '-f', 'image2pipe', 'pipe:1'];
+  announceCommand({ file: ffmpeg, args });
   const r = await execa(ffmpeg, args, { reject: false, encoding: 'buffer', stdin: 'ignore', cancelSignal: signal, maxBuffer: 8 * 1024 * 1024 });
   if (r.isCanceled) throw new AbortError(signal?.reason);
   const out = Buffer.from(r.stdout as Uint8Array);

@@ -4,6 +4,7 @@
  */
 import { execa } from 'execa';
 import { AbortError, CorruptInputError, FfmpegError } from '../../errors.js';
+import { announceCommand } from '../../util/command-log.js';
 import { ffmpegErrorDetail, inputErrorFromStderr, parseFfmpegInputInfo, parseFinalProgress, problemLines, withoutLevelTags } from '../ffmpeg-info.js';
 import { frameByteLength, frameFromBuffer, videoFilter, type FrameGeometry } from '../frame-format.js';
 import { readAhead } from '../read-ahead.js';
@@ -61,6 +62,7 @@ export async function* decodeFramesNative(
 ): AsyncGenerator<Frame> {
   if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
   const args = ffmpegDecodeArgs(`file:${input}`, opts, 'pipe:1');
+  announceCommand({ file: ffmpeg, args });
   const child = execa(ffmpeg, args, {
     stdin: 'ignore',
     buffer: false,
@@ -93,6 +95,10 @@ export async function* decodeFramesNative(
     }
   });
   child.stderr?.once('close', () => gotGeometry?.());
+  // ffmpeg blocked writing into a full pipe does not act on SIGTERM until the write returns (about
+  // 5 s later execa's SIGKILL ended it): closing our end of the pipe fails that write at once.
+  const onAbort = () => child.stdout?.destroy();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const stderrText = () => problemLines(head.length < STDERR_KEEP ? head : `${head}\n${tail}`).join('\n');
   let frameBytes = 0;
   let buf = new Uint8Array(0);
@@ -145,7 +151,9 @@ export async function* decodeFramesNative(
       if (final?.timeSeconds != null) diagnostics.endTimeSeconds = final.timeSeconds;
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     if (!finished) {
+      child.stdout?.destroy();
       child.kill();
       await child.catch(() => undefined);
     }

@@ -34,6 +34,7 @@ import { Worker } from 'node:worker_threads';
 import { AbortError, EmptyInputError, FfmpegError, FfmpegNotFoundError, InputNotFoundError, InvalidOptionsError, throwIfAborted } from '../../errors.js';
 import { WORKER_SOURCE, type CommandResult, type WorkerCommand, type WorkerInput, type WorkerJob, type WorkerMessage } from './worker.js';
 import { onceUntilFailure } from '../../util/once.js';
+import { announceCommand } from '../../util/command-log.js';
 
 /** Placeholder in `runWasmFfmpeg` args that is replaced by the input's path inside the wasm FS. */
 export const WASM_INPUT_TOKEN = '{input}';
@@ -126,6 +127,8 @@ export function startJob(core: WasmCore, input: WorkerInput | undefined, command
     logLimit: LOG_LINES_KEPT,
   };
   const { signal, timeoutMs } = hooks;
+  // In-process, but a command all the same (--verbose): named so it cannot be taken for a native run.
+  for (const c of commands) announceCommand({ file: 'ffmpeg.wasm', args: c.args });
   // execArgv: [] so loaders/inspector flags of the parent (tsx, --inspect) are not re-run per job.
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job, execArgv: [] });
   const results: CommandResult[] = [];
