@@ -53,6 +53,16 @@ export { curveQuality } from './core/curve.js';
 export { modelFeatureNames, modelFeatureList, modelFeatures } from './model/features.js';
 export { crfModelSchema, parseCrfModel } from './model/format.js';
 export { predictSceneCurve } from './model/predict.js';
+export {
+  intervalHalfWidth,
+  intervalLaw,
+  plausibleCrfs,
+  sceneNovelty,
+  sceneUncertainty,
+  scenesToProbe,
+  type IntervalLaw,
+  type SceneUncertainty,
+} from './model/uncertainty.js';
 
 // proxy curves
 export { measureProxyCurves, PROXY_ENCODES, type MeasureProxyOptions, type ProxyProgress } from './proxy/measure.js';

@@ -9,4 +9,13 @@ export { fitCrfModel } from './training/fit.js';
 export { DEFAULT_DEGREE, DEFAULT_LAMBDA, type CrfFitOptions, type RowWeighting } from './training/polynomial-fit.js';
 export { crossValidateCrfModel, TARGET_BAND } from './training/cross-validate.js';
 export { withNearestScenes } from './training/nearest-scenes.js';
-export { saveCrfModel, crfModelFileName, MAX_DEGREE, type CrfCrossValidation } from './model/format.js';
+export {
+  calibrateUncertainty,
+  fitIntervalLaw,
+  withCalibratedUncertainty,
+  MIN_PER_NOVELTY,
+  type CalibrationOptions,
+  type CalibrationPoint,
+  type CalibrationResult,
+} from './training/calibrate.js';
+export { saveCrfModel, crfModelFileName, MAX_DEGREE, type CrfCrossValidation, type CrfModelUncertainty } from './model/format.js';

@@ -22,6 +22,11 @@ function probeFrames(raw: string, flag: string): number | 'all' {
   return raw === 'all' ? 'all' : intOption(flag, raw)!;
 }
 
+/** How many probes per scene: a count, or "auto" (only the scenes the model is unsure of). */
+function probeCount(raw: string, flag: string): number | 'auto' {
+  return raw === 'auto' ? 'auto' : intOption(flag, raw)!;
+}
+
 /** The planning options plan and optimize share, checked by planEncode's schema. */
 const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
   [
@@ -33,7 +38,24 @@ const PLAN_OPTIONS = optionGroup<PlanEncodeOptions>()(
     { flag: 'crf-min', placeholder: '<n>', kind: 'int', key: 'crfMin', help: 'lowest CRF a scene may get' },
     { flag: 'crf-max', placeholder: '<n>', kind: 'int', key: 'crfMax', help: 'highest CRF a scene may get' },
     { flag: 'max-crf-jump', placeholder: '<n>', kind: 'int', key: 'maxCrfJump', help: 'largest CRF change between neighbouring scenes' },
-    { flag: 'probes', placeholder: '<n>', kind: 'int', key: 'probes', default: 0, help: 'trial encodes per scene to refine the prediction' },
+    {
+      flag: 'probes',
+      placeholder: '<n|auto>',
+      kind: 'string',
+      parse: probeCount,
+      key: 'probes',
+      default: 0,
+      help: 'trial encodes per scene to refine the prediction\n("auto": only scenes whose prediction interval is wider than\n--auto-probe-tolerance, at most 2 each)',
+    },
+    {
+      flag: 'auto-probe-tolerance',
+      placeholder: '<v>',
+      kind: 'number',
+      key: 'autoProbeTolerance',
+      default: 1,
+      help: '\n--probes auto probes the scenes whose interval is wider than ± v VMAF',
+    },
+    { flag: 'max-probes', placeholder: '<n>', kind: 'int', key: 'maxProbes', help: 'at most n probe encodes in all, least sure scenes first' },
     {
       flag: 'probe-frames',
       placeholder: '<n|all>',
@@ -175,11 +197,13 @@ export function summarizePlan(r: PlanEncodeResult): string {
     String(s.crf),
     s.predictedVmafMean.toFixed(2),
     s.predictedVmafP5.toFixed(2),
+    `±${s.uncertainty.vmafHalfWidth.toFixed(1)}`,
     ((s.predictedBytes * 8) / 1000 / ((s.endFrame - s.startFrame) / (r.plan.input.frameRate.num / r.plan.input.frameRate.den))).toFixed(0),
     s.probes.map((p) => `${p.crf}→${(r.stat === 'p5' ? p.vmafP5 : p.vmafMean).toFixed(1)}`).join(' '),
-    r.mode === 'target' && !s.reached ? 'unreachable' : '',
+    [r.mode === 'target' && !s.reached && 'unreachable', s.uncertainty.novel && 'novel'].filter(Boolean).join(', '),
   ]);
-  return `${head.join('\n')}\n\n${formatTable(['scene', 'frames', 'complexity', 'crf', 'vmaf', 'vmaf p5', 'kbit/s', 'probes', ''], rows)}`;
+  const interval = `± ${Math.round(r.scenes[0]!.uncertainty.coverage * 100)}%`;
+  return `${head.join('\n')}\n\n${formatTable(['scene', 'frames', 'complexity', 'crf', 'vmaf', 'vmaf p5', interval, 'kbit/s', 'probes', ''], rows)}`;
 }
 
 async function writeOut(target: string, text: string): Promise<void> {
@@ -302,7 +326,7 @@ export function optimizeProgress(p: OptimizeProgress, steps: ReturnType<typeof o
 /** --fast: the prediction-only run. It contradicts asking for probes, proxy curves or rounds. */
 function fastOptions(o: OptimizeOptions): OptimizeOptions {
   const asked = [
-    (o.probes ?? 0) > 0 && '--probes',
+    o.probes !== undefined && o.probes !== 0 && '--probes',
     o.proxy === true && '--proxy',
     o.maxRounds !== undefined && o.maxRounds > 0 && '--rounds',
   ].filter(Boolean);

@@ -120,6 +120,30 @@ const neighboursSchema = z.object({
   scenes: z.array(neighbourSceneSchema).min(1),
 });
 
+/**
+ * How sure a prediction is (src/model/uncertainty.ts): the half-width, in VMAF points, of the
+ * interval around a scene's predicted VMAF at a CRF that held `coverage` of the scenes in
+ * leave-one-video-out calibration, growing with the scene's novelty (its distance to the nearest
+ * training scene over `noveltyScale`): halfWidth × (1 + perNovelty × novelty).
+ */
+const intervalLawSchema = z.object({ halfWidth: finite.positive(), perNovelty: finite.nonnegative() });
+export const uncertaintySchema = z.object({
+  coverage: finite.gt(0).lt(1),
+  mean: intervalLawSchema,
+  p5: intervalLawSchema,
+  /** The median leave-one-video-out distance (standardised features) from a training scene to the nearest scene of another video. */
+  noveltyScale: finite.positive(),
+  /** A scene whose novelty exceeds this is flagged as unlike anything in training (the calibration's 95th percentile). */
+  novelAbove: finite.positive(),
+  calibration: z.object({
+    folds: z.literal('leave-one-video-out'),
+    scenes: z.number().int().positive(),
+    rows: z.number().int().positive(),
+    /** Fraction of calibration rows inside their interval (mean, p5): `coverage` by construction, up to ties. */
+    covered: z.object({ mean: finite.min(0).max(1), p5: finite.min(0).max(1) }),
+  }),
+});
+
 export const crfModelSchema = z
   .object({
     format: z.literal(CRF_MODEL_FORMAT),
@@ -157,6 +181,8 @@ export const crfModelSchema = z
     neighbours: neighboursSchema.optional(),
     /** Present when the model's last features are proxy-curve values (`modelFeatureList`): how to measure them. */
     proxy: proxySpecSchema.optional(),
+    /** Calibrated prediction intervals (absent: derived from `crossValidation`, see src/model/uncertainty.ts). */
+    uncertainty: uncertaintySchema.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (message: string, p: (string | number)[]): void => ctx.addIssue({ code: z.ZodIssueCode.custom, message, path: p });
@@ -191,6 +217,7 @@ export const crfModelSchema = z
 /** A validated CRF model (the JSON file's content). */
 export type CrfModel = z.output<typeof crfModelSchema>;
 export type CrfCrossValidation = z.output<typeof crfCrossValidationSchema>;
+export type CrfModelUncertainty = z.output<typeof uncertaintySchema>;
 /** One training scene's stored measured curve (the nearest-scene blend's data). */
 export type NeighbourScene = NonNullable<CrfModel['neighbours']>['scenes'][number];
 

@@ -62,7 +62,8 @@ function checkVideo(video: VideoInfo): void {
     if (!(Number.isFinite(video[k]) && video[k] > 0)) throw new InvalidOptionsError('video', `${k} must be a positive number, got ${video[k]}`);
 }
 
-function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo, proxyCurve?: ProxyCurve): number[] {
+/** The scene's model features, standardised and clamped to ±Z_CLAMP. */
+export function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo, proxyCurve?: ProxyCurve): number[] {
   checkVideo(video);
   const f = modelFeatures(c, video, model.proxy, proxyCurve);
   return f.map((v, j) => {
@@ -72,17 +73,20 @@ function standardized(model: CrfModel, c: SceneComplexity, video: VideoInfo, pro
   });
 }
 
-/** The `k` stored scenes nearest to the standardised features `zs` (stored ones standardised and clamped alike). */
+/** Squared distance between standardised features `zs` and a stored scene's raw features (standardised and clamped alike). */
+export function sceneDistance2(features: number[], zs: number[], st: CrfModel['standardize']): number {
+  let d = 0;
+  features.forEach((v, j) => {
+    const z = Math.max(-Z_CLAMP, Math.min(Z_CLAMP, (v - st.mean[j]!) / st.std[j]!));
+    d += (z - zs[j]!) ** 2;
+  });
+  return d;
+}
+
+/** The `k` stored scenes nearest to the standardised features `zs`. */
 function nearestScenes(nb: NonNullable<CrfModel['neighbours']>, zs: number[], st: CrfModel['standardize']): NeighbourScene[] {
   return nb.scenes
-    .map((sc) => {
-      let d = 0;
-      sc.features.forEach((v, j) => {
-        const z = Math.max(-Z_CLAMP, Math.min(Z_CLAMP, (v - st.mean[j]!) / st.std[j]!));
-        d += (z - zs[j]!) ** 2;
-      });
-      return { sc, d };
-    })
+    .map((sc) => ({ sc, d: sceneDistance2(sc.features, zs, st) }))
     .sort((a, b) => a.d - b.d)
     .slice(0, nb.k)
     .map((x) => x.sc);

@@ -9,6 +9,7 @@ import { cacheOptionSchema, resolveSegmentCache, SegmentCacheSession } from '../
 import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, type CrfModel } from '../model/format.js';
 import { predictSceneCurve } from '../model/predict.js';
+import { intervalHalfWidth, intervalLaw, sceneNovelty, sceneUncertainty, scenesToProbe, type SceneUncertainty } from '../model/uncertainty.js';
 import type { SceneCurve } from '../core/curve.js';
 import { CRF_RANGE, ENCODERS, type EncoderName } from '../core/encoders.js';
 import { planFromScenes, type EncodePlan } from '../core/plan-file.js';
@@ -55,8 +56,16 @@ export const planEncodeOptionsSchema = z
     crfMax: crf.optional(),
     /** Largest CRF difference allowed between neighbouring scenes. */
     maxCrfJump: z.number().int().min(0).optional(),
-    /** Probe rounds per scene (0 = prediction only). */
-    probes: z.number().int().min(0).max(8).default(0),
+    /**
+     * Probe rounds per scene (0 = prediction only), or 'auto': probe only the scenes the model is
+     * unsure of (prediction interval wider than `autoProbeTolerance`), least sure first, up to
+     * AUTO_PROBE_ROUNDS probes each and `maxProbes` in all.
+     */
+    probes: z.union([z.literal('auto'), z.number().int().min(0).max(8)]).default(0),
+    /** `probes: 'auto'`: a scene whose prediction interval (± VMAF) is wider than this is probed. */
+    autoProbeTolerance: z.number().positive().default(1),
+    /** At most this many probe encodes in all (a CPU budget); the least sure scenes are probed first. */
+    maxProbes: z.number().int().min(0).optional(),
     /** A probe within this many VMAF points of the target stops probing that scene. */
     probeTolerance: z.number().positive().default(0.5),
     /**
@@ -186,6 +195,11 @@ export interface ScenePrediction {
   predictedCurve: SceneCurve;
   /** The scene's proxy curve, when the model uses them. */
   proxy?: ProxyCurve;
+  /**
+   * How sure the model's prediction is, at the chosen CRF on the predicted curve (before probes):
+   * the interval, the CRFs it allows, and whether the scene is unlike anything in training.
+   */
+  uncertainty: SceneUncertainty;
 }
 
 export interface PlanEncodeResult {
@@ -206,6 +220,9 @@ export interface PlanEncodeResult {
   timings: { analysisSeconds: number; proxySeconds: number; planSeconds: number; probeSeconds: number };
 }
 
+/** `probes: 'auto'`: probes per unsure scene at most (the second only when the first missed the target). */
+export const AUTO_PROBE_ROUNDS = 2;
+
 /** The frames a probe encodes: all of the scene, or `limit` frames from its middle. */
 export const probeRange = middleFrames;
 
@@ -216,7 +233,7 @@ export const probeRange = middleFrames;
  */
 function chooseModelPath(o: z.output<typeof planEncodeOptionsSchema>, corrections: boolean): string {
   if (o.model) return path.resolve(o.model);
-  if (o.proxy ?? (o.probes > 0 || corrections)) {
+  if (o.proxy ?? (o.probes !== 0 || corrections)) {
     const proxyPath = defaultCrfModelPath(o.encoder, { proxy: true });
     if (existsSync(proxyPath)) return proxyPath;
     if (o.proxy) throw new UnsupportedError(`no proxy-curve model is shipped for ${o.encoder} (${proxyPath}); train one with npm run bench:train -- --proxy, or pass proxy: false`);
@@ -314,26 +331,39 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const makePlan = (crfs: number[]) =>
     planFromScenes(planInput, analysis.scenes, { encoder: o.encoder, preset, crf: (i) => crfs[i]!, bitDepth: o.bitDepth, options: o.options });
 
+  // Which scenes probe, and how often: every scene `probes` times, or with 'auto' the unsure ones.
+  const auto = o.probes === 'auto';
+  const rounds = auto ? AUTO_PROBE_ROUNDS : (o.probes as number);
+  const videoInfo = { width: video.width, height: video.height, fps: video.fps };
+  let candidates: Set<number> | undefined;
+  if (auto) {
+    const law = intervalLaw(model, o.stat).law;
+    const widths = analysis.scenes.map((s, i) => intervalHalfWidth(law, sceneNovelty(model, s.complexity, videoInfo, proxies?.[i])));
+    candidates = new Set(scenesToProbe(widths, o.autoProbeTolerance, o.maxProbes));
+  }
+  let probeBudget = o.maxProbes ?? Infinity;
   let probeSeconds = 0;
-  if (o.probes > 0) {
+  if (rounds > 0 && (!candidates || candidates.size > 0) && probeBudget > 0) {
     const tp = performance.now();
     const workDir = o.workDir ? path.resolve(o.workDir) : path.join(os.tmpdir(), `scenecrf-probes-${process.pid}-${Date.now()}`);
     await mkdir(workDir, { recursive: true });
     const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal, videoOnly: true });
     const cache = await SegmentCacheSession.open(segmentCache);
     const settled = new Set<number>();
-    const total = o.probes * analysis.scenes.length;
+    const total = Math.min(rounds * (candidates?.size ?? analysis.scenes.length), probeBudget);
     let done = 0;
     try {
-      for (let round = 0; round < o.probes; round++) {
+      for (let round = 0; round < rounds; round++) {
         for (const [i, s] of analysis.scenes.entries()) {
-          if (settled.has(i)) continue;
+          if (settled.has(i) || (candidates && !candidates.has(i))) continue;
+          if (probeBudget <= 0) break;
           throwIfAborted(signal);
           const c = result.crfs[i]!;
           if (probes[i]!.some((p) => p.crf === c)) {
             settled.add(i); // the curve already passes through a measurement at this CRF
             continue;
           }
+          probeBudget--;
           const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
           const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
           const key = segmentKey(prepared, { ...range, crf: c });
@@ -388,8 +418,18 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
       curve: curves[i]!,
       predictedCurve: predictedCurves[i]!,
       ...(proxies ? { proxy: proxies[i]! } : {}),
+      uncertainty: sceneUncertainty(
+        model,
+        { complexity: s.complexity, video: videoInfo, proxyCurve: proxies?.[i], curve: predictedCurves[i]! },
+        { crf: r.crf, stat: o.stat, target: o.targetVmaf },
+      ),
     };
   });
+  const novel = scenes.filter((s) => s.uncertainty.novel).length;
+  if (novel > 0)
+    warnings.push(
+      `${novel} of ${scenes.length} scenes are unlike anything the model was trained on (scene${novel > 1 ? 's' : ''} ${scenes.filter((s) => s.uncertainty.novel).map((s) => s.index).join(', ')}): their predictions are the least reliable; probe them (--probes auto) or re-encode (optimize --rounds)`,
+    );
   const bytes = scenes.reduce((a, s) => a + s.predictedBytes, 0);
   return {
     plan,
