@@ -44,6 +44,19 @@ const plannedSceneSchema = z.object({
   probes: z.array(probeRecordSchema),
   predictedCurve: sceneCurveSchema.describe("the model's prediction before any probe"),
   proxy: proxyCurveSchema.optional(),
+  uncertainty: z
+    .object({
+      novelty: z.number().min(0),
+      novel: z.boolean(),
+      coverage: z.number(),
+      vmafHalfWidth: z.number().min(0),
+      vmafLow: z.number(),
+      vmafHigh: z.number(),
+      crfLow: z.number().optional(),
+      crfHigh: z.number().optional(),
+      source: z.enum(['calibrated', 'cross-validation', 'none']),
+    })
+    .describe("how sure the model's prediction is (docs/optimizer.md, \"Prediction intervals\")"),
 });
 
 const sceneValidationSchema = z.object({
