@@ -51,6 +51,16 @@ export const detectorOptionsSchema = z
     dissolveMaxResidual: z.number().min(0).max(1).default(0.4),
     /** Maximum ratio of the middle frame's variance to the mean of the ends' variances. */
     dissolveMaxVarianceRatio: z.number().min(0).max(1).default(0.85),
+    /**
+     * A frame whose difference to the previous one is below this fraction of the local level of
+     * differences (80th percentile over ±repeatWindow frames) repeats its predecessor (a
+     * duplicated frame of a 2-of-3, 3:2 or frame-rate-up cadence). Repeats are left out of the
+     * neighbourhood a cut is judged against, so the frame after a repeat is compared with the
+     * differences between distinct frames, not with zeros.
+     */
+    repeatRatio: z.number().min(0).max(1).default(0.2),
+    /** Half-width (frames) of the window that sets the local level for repeat detection. */
+    repeatWindow: z.number().int().min(2).max(60).default(12),
     /** TI (8-bit units) that marks an edit inside otherwise perfectly static content (slides, screen capture). */
     staticChangeTi: z.number().min(0).default(1),
     enableFades: z.boolean().default(true),
@@ -73,8 +83,9 @@ export function detectShots(
   const diff = new Float64Array(n);
   for (let t = 1; t < n; t++) diff[t] = features[t]?.blockDiff ?? gridDistance(signatures[t - 1]!.grid, signatures[t]!.grid);
 
+  const repeats = findRepeats(diff, o);
   const fades = o.enableFades ? detectFades(signatures, diff, fps, o) : [];
-  const cuts = detectCuts(signatures, diff, fps, o);
+  const cuts = detectCuts(signatures, diff, repeats, fps, o);
   cuts.push(...detectStaticChanges(features, fps, o).filter((c) => !cuts.some((k) => Math.abs(k.frame - c.frame) < o.minShotFrames)));
   const dissolves = o.enableDissolves ? detectDissolves(signatures, diff, fps, o) : [];
 
@@ -98,23 +109,61 @@ function suppressClose(bs: ShotBoundary[], minGap: number): ShotBoundary[] {
   return kept.sort((a, b) => a.frame - b.frame);
 }
 
-function detectCuts(sigs: readonly FrameSignature[], diff: Float64Array, fps: number, o: Resolved): ShotBoundary[] {
+/** Local difference level (0–1, about one 8-bit grey level) below which content is still, not cadenced. */
+const REPEAT_MIN_LEVEL = 0.004;
+
+/**
+ * Marks frames that repeat their predecessor: a difference far below the local level. The level is
+ * a high quantile so that a cadence where most frames repeat (2 of 3) still measures the
+ * differences between distinct frames.
+ */
+export function findRepeats(diff: Float64Array, o: Pick<Resolved, 'repeatRatio' | 'repeatWindow'>): Uint8Array {
+  const n = diff.length;
+  const out = new Uint8Array(n);
+  const q80 = (from: number, to: number) => {
+    const buf: number[] = [];
+    for (let k = Math.max(1, from); k <= Math.min(n - 1, to); k++) buf.push(diff[k]!);
+    buf.sort((a, b) => a - b);
+    return buf[Math.min(buf.length - 1, Math.floor(0.8 * buf.length))]!;
+  };
+  for (let t = 1; t < n; t++) {
+    // The quieter side's level: a window reaching across a cut into a busier shot must not make
+    // the still frames of this one look like repeats.
+    const level = Math.min(q80(t - o.repeatWindow, t), q80(t, t + o.repeatWindow));
+    // Still content (level near zero) has no cadence to speak of: nothing there is a repeat.
+    if (level >= REPEAT_MIN_LEVEL && diff[t]! < o.repeatRatio * level) out[t] = 1;
+  }
+  return out;
+}
+
+function detectCuts(sigs: readonly FrameSignature[], diff: Float64Array, repeats: Uint8Array, fps: number, o: Resolved): ShotBoundary[] {
   const n = sigs.length;
   const out: ShotBoundary[] = [];
   const flashK = Math.max(2, Math.round(o.flashSeconds * fps));
   for (let t = 1; t < n; t++) {
     const d = diff[t]!;
     if (d < o.cutThreshold) continue;
-    let s = 0;
-    let c = 0;
-    for (let k = 1; k <= o.cutWindow; k++) {
-      if (t - k >= 1) { s += diff[t - k]!; c++; }
-      if (t + k < n) { s += diff[t + k]!; c++; }
+    // Neighbourhood: the cutWindow nearest distinct (non-repeat) frame steps on each side.
+    // The median, so that another cut a few frames away (short shots) does not raise it.
+    const near: number[] = [];
+    let nearMax = 0;
+    for (const dir of [-1, 1]) {
+      let taken = 0;
+      for (let k = t + dir; k >= 1 && k < n && taken < o.cutWindow && Math.abs(k - t) <= 3 * o.cutWindow; k += dir) {
+        if (repeats[k]) continue;
+        near.push(diff[k]!);
+        taken++;
+        if (taken === 1) nearMax = Math.max(nearMax, diff[k]!);
+      }
+      // Only repeats within reach (a still after the cut): the adjacent step is the neighbourhood.
+      if (!taken && t + dir >= 1 && t + dir < n) near.push(diff[t + dir]!);
     }
-    const base = c ? s / c : 0;
+    near.sort((a, b) => a - b);
+    const m = near.length >> 1;
+    const base = near.length === 0 ? 0 : near.length & 1 ? near[m]! : (near[m - 1]! + near[m]!) / 2;
     if (d < o.cutRatio * base) continue;
     // Local maximum only: a cut is one frame step.
-    if ((t > 1 && diff[t - 1]! > d) || (t + 1 < n && diff[t + 1]! > d)) continue;
+    if (nearMax > d) continue;
     if (isTransient(sigs, t, flashK, d)) continue;
     out.push({ frame: t, kind: 'cut', transitionStart: t, transitionEnd: t, strength: d / Math.max(base, 1e-3) });
   }
