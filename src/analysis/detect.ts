@@ -14,7 +14,7 @@ import { gridDistance, type FrameFeatures, type FrameSignature } from './feature
  *   ends differ a lot and no single frame step explains the change.
  */
 
-export type BoundaryKind = 'cut' | 'fade' | 'dissolve';
+export type BoundaryKind = 'cut' | 'fade' | 'dissolve' | 'wipe';
 
 export interface ShotBoundary {
   /** First frame of the new shot. For gradual transitions, the middle of the transition. */
@@ -63,6 +63,18 @@ export const detectorOptionsSchema = z
     repeatWindow: z.number().int().min(2).max(60).default(12),
     /** TI (8-bit units) that marks an edit inside otherwise perfectly static content (slides, screen capture). */
     staticChangeTi: z.number().min(0).default(1),
+    /** Wipe search half-widths, seconds. */
+    wipeHalfWidths: z.array(z.number().positive()).default([0.25, 0.4, 0.6]),
+    /** Minimum end-to-end block difference across a wipe. */
+    wipeMinChange: z.number().min(0).max(1).default(0.05),
+    /**
+     * Maximum step residual of a wipe: the mean, over the blocks that change, of each block's
+     * distance to the nearer of its two end values, relative to its change. A block that a wipe
+     * sweeps over jumps once from its old to its new value (residual near 0); a blend or moving
+     * picture passes through values near neither (a dissolve ~0.25, a pan ~0.2–0.5).
+     */
+    wipeMaxStepResidual: z.number().min(0).max(1).default(0.15),
+    enableWipes: z.boolean().default(true),
     enableFades: z.boolean().default(true),
     enableDissolves: z.boolean().default(true),
   })
@@ -89,11 +101,14 @@ export function detectShots(
   cuts.push(...detectStaticChanges(features, fps, o).filter((c) => !cuts.some((k) => Math.abs(k.frame - c.frame) < o.minShotFrames)));
   const dissolves = o.enableDissolves ? detectDissolves(signatures, diff, fps, o) : [];
 
+  const wipes = o.enableWipes ? detectWipes(signatures, diff, fps, o) : [];
+
   // Gradual transitions explain the hard jumps inside them (a fade's last dark frame to its
   // first lit one can look like a cut).
-  const gradual = [...fades, ...dissolves];
+  const blends = [...fades, ...dissolves.filter((d) => !fades.some((f) => overlaps(f, d)))];
+  const gradual = [...blends, ...wipes.filter((w) => !blends.some((b) => overlaps(b, w)))];
   const inside = (f: number) => gradual.some((g) => f >= g.transitionStart - 1 && f <= g.transitionEnd + 1);
-  const all = [...fades, ...dissolves.filter((d) => !fades.some((f) => overlaps(f, d))), ...cuts.filter((c) => !inside(c.frame))];
+  const all = [...gradual, ...cuts.filter((c) => !inside(c.frame))];
   return suppressClose(all, o.minShotFrames);
 }
 
@@ -315,4 +330,99 @@ function blendResidual(a: Uint8Array, b: Uint8Array, m: Uint8Array): number {
   let s = 0;
   for (let i = 0; i < m.length; i++) s += Math.abs(m[i]! - (a[i]! + b[i]!) / 2);
   return s / (255 * m.length);
+}
+
+/**
+ * Wipes (a boundary sweeping across the frame: wipe, circle, clock, ...): over a window whose ends
+ * differ a lot and whose surroundings are steady, every block that changes does so in one step
+ * from its old value to its new one (low step residual), and the blocks switch at different
+ * times (the sweep), so no single frame step carries the change. The transition reported covers
+ * the frames between the first and last block switches.
+ */
+function detectWipes(sigs: readonly FrameSignature[], diff: Float64Array, fps: number, o: Resolved): ShotBoundary[] {
+  const n = sigs.length;
+  const hits: { t: number; start: number; end: number; score: number }[] = [];
+  for (const hs of o.wipeHalfWidths) {
+    const h = Math.max(2, Math.round(hs * fps));
+    const pad = Math.max(2, h >> 1);
+    for (let t = h; t + h < n; t++) {
+      const s = t - h;
+      const e = t + h;
+      const a = sigs[s]!.grid;
+      const b = sigs[e]!.grid;
+      const change = gridDistance(a, b);
+      if (change < o.wipeMinChange) continue;
+      let maxStep = 0;
+      let path = 0;
+      for (let k = s + 1; k <= e; k++) {
+        maxStep = Math.max(maxStep, diff[k]!);
+        path += diff[k]!;
+      }
+      if (maxStep > 0.5 * change) continue;
+      // Each block switches once: the frame steps add up to about the end-to-end change. Motion
+      // wanders (its steps add up to much more than where it ends).
+      if (change < WIPE_MIN_EFFICIENCY * path) continue;
+      const before = s - pad >= 0 ? gridDistance(sigs[s - pad]!.grid, a) : 0;
+      const after = e + pad < n ? gridDistance(b, sigs[e + pad]!.grid) : 0;
+      if (Math.max(before, after) > 0.35 * change) continue;
+      const sweep = sweepOf(sigs, s, e);
+      if (!sweep || sweep.residual > o.wipeMaxStepResidual || sweep.last - sweep.first < 2) continue;
+      hits.push({ t, start: sweep.first, end: sweep.last, score: change * (1 - sweep.residual) });
+    }
+  }
+  hits.sort((x, y) => x.t - y.t);
+  const out: ShotBoundary[] = [];
+  let group: typeof hits = [];
+  const flush = () => {
+    if (!group.length) return;
+    const best = group.reduce((p, q) => (q.score > p.score ? q : p));
+    out.push({ frame: Math.round((best.start + best.end) / 2), kind: 'wipe', transitionStart: best.start, transitionEnd: best.end, strength: 5 + best.score });
+    group = [];
+  };
+  for (const hit of hits) {
+    if (group.length && hit.t - group[group.length - 1]!.t > 2) flush();
+    group.push(hit);
+  }
+  flush();
+  return out;
+}
+
+/** Minimum ratio of a wipe's end-to-end change to the sum of its frame steps. */
+const WIPE_MIN_EFFICIENCY = 0.7;
+
+/** Grey levels a block must change by across the window to take part in the sweep test. */
+const SWEEP_MIN_BLOCK_CHANGE = 12;
+
+/**
+ * Per-block change timing over frames s..e: the mean step residual of the blocks that change, and
+ * the 10th and 90th percentiles of the frames at which they switch from nearer their old value to
+ * nearer their new one. Undefined when too few blocks change (under a fifth of the frame).
+ */
+function sweepOf(sigs: readonly FrameSignature[], s: number, e: number): { residual: number; first: number; last: number } | undefined {
+  const a = sigs[s]!.grid;
+  const b = sigs[e]!.grid;
+  const times: number[] = [];
+  let residual = 0;
+  for (let i = 0; i < a.length; i++) {
+    const span = Math.abs(a[i]! - b[i]!);
+    if (span < SWEEP_MIN_BLOCK_CHANGE) continue;
+    let r = 0;
+    let switched = -1;
+    for (let k = s; k <= e; k++) {
+      const v = sigs[k]!.grid[i]!;
+      const da = Math.abs(v - a[i]!);
+      const db = Math.abs(v - b[i]!);
+      r += Math.min(da, db);
+      if (switched < 0 && db < da) switched = k;
+    }
+    residual += r / ((e - s + 1) * span);
+    times.push(switched);
+  }
+  if (times.length < 0.2 * a.length) return undefined;
+  times.sort((x, y) => x - y);
+  return {
+    residual: residual / times.length,
+    first: times[Math.floor(0.1 * (times.length - 1))]!,
+    last: times[Math.floor(0.9 * (times.length - 1))]!,
+  };
 }
