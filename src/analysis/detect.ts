@@ -61,6 +61,17 @@ export const detectorOptionsSchema = z
     repeatRatio: z.number().min(0).max(1).default(0.2),
     /** Half-width (frames) of the window that sets the local level for repeat detection. */
     repeatWindow: z.number().int().min(2).max(60).default(12),
+    /**
+     * Photometric normalisation of the cut test: each frame's block grid is brought to one mean
+     * and contrast before frames are compared, so a global exposure or flicker change is not a
+     * cut and a cut between two dark or flat shots is as visible as one in daylight.
+     */
+    normalizePhotometry: z.boolean().default(true),
+    /**
+     * Standard deviation of block means (8-bit) under which a frame is treated as having this
+     * much contrast when normalised, so the noise of a near-uniform frame is not blown up.
+     */
+    minContrast: z.number().min(0).default(10),
     /** TI (8-bit units) that marks an edit inside otherwise perfectly static content (slides, screen capture). */
     staticChangeTi: z.number().min(0).default(1),
     /** Wipe search half-widths, seconds. */
@@ -96,8 +107,11 @@ export function detectShots(
   for (let t = 1; t < n; t++) diff[t] = features[t]?.blockDiff ?? gridDistance(signatures[t - 1]!.grid, signatures[t]!.grid);
 
   const repeats = findRepeats(diff, o);
+  const norm = o.normalizePhotometry ? signatures.map((s) => normalizedGrid(s.grid, o.minContrast)) : signatures.map((s) => Float32Array.from(s.grid));
+  const cutDiff = new Float64Array(n);
+  for (let t = 1; t < n; t++) cutDiff[t] = CUT_MEASURE(diff[t]!, normalizedDistance(norm[t - 1]!, norm[t]!));
   const fades = o.enableFades ? detectFades(signatures, diff, fps, o) : [];
-  const cuts = detectCuts(signatures, diff, repeats, fps, o);
+  const cuts = detectCuts(signatures, norm, cutDiff, repeats, fps, o);
   cuts.push(...detectStaticChanges(features, fps, o).filter((c) => !cuts.some((k) => Math.abs(k.frame - c.frame) < o.minShotFrames)));
   const dissolves = o.enableDissolves ? detectDissolves(signatures, diff, fps, o) : [];
 
@@ -107,7 +121,7 @@ export function detectShots(
   // first lit one can look like a cut).
   const blends = [...fades, ...dissolves.filter((d) => !fades.some((f) => overlaps(f, d)))];
   const gradual = [...blends, ...wipes.filter((w) => !blends.some((b) => overlaps(b, w)))];
-  const inside = (f: number) => gradual.some((g) => f >= g.transitionStart - 1 && f <= g.transitionEnd + 1);
+  const inside = (f: number) => gradual.some((g) => f >= g.transitionStart && f <= g.transitionEnd);
   const all = [...gradual, ...cuts.filter((c) => !inside(c.frame))];
   return suppressClose(all, o.minShotFrames);
 }
@@ -151,7 +165,7 @@ export function findRepeats(diff: Float64Array, o: Pick<Resolved, 'repeatRatio' 
   return out;
 }
 
-function detectCuts(sigs: readonly FrameSignature[], diff: Float64Array, repeats: Uint8Array, fps: number, o: Resolved): ShotBoundary[] {
+function detectCuts(sigs: readonly FrameSignature[], norm: readonly Float32Array[], diff: Float64Array, repeats: Uint8Array, fps: number, o: Resolved): ShotBoundary[] {
   const n = sigs.length;
   const out: ShotBoundary[] = [];
   const flashK = Math.max(2, Math.round(o.flashSeconds * fps));
@@ -179,7 +193,7 @@ function detectCuts(sigs: readonly FrameSignature[], diff: Float64Array, repeats
     if (d < o.cutRatio * base) continue;
     // Local maximum only: a cut is one frame step.
     if (nearMax > d) continue;
-    if (isTransient(sigs, t, flashK, d)) continue;
+    if (isTransient(sigs, norm, t, flashK, d)) continue;
     out.push({ frame: t, kind: 'cut', transitionStart: t, transitionEnd: t, strength: d / Math.max(base, 1e-3) });
   }
   return out;
@@ -207,12 +221,14 @@ function detectStaticChanges(features: readonly FrameFeatures[], fps: number, o:
  * True when some frame shortly after `t` looks like some frame shortly before it: the jump at `t`
  * was a flash or a brief occlusion, not a change of shot.
  */
-function isTransient(sigs: readonly FrameSignature[], t: number, k: number, jump: number): boolean {
+function isTransient(sigs: readonly FrameSignature[], norm: readonly Float32Array[], t: number, k: number, jump: number): boolean {
   const n = sigs.length;
   for (let i = 1; i <= k && t - i >= 0; i++) {
     for (let j = 0; j <= k - i + 1 && t + j < n; j++) {
       if (i === 1 && j === 0) continue;
-      if (gridDistance(sigs[t - i]!.grid, sigs[t + j]!.grid) < 0.35 * jump) return true;
+      const a = t - i;
+      const b = t + j;
+      if (CUT_MEASURE(gridDistance(sigs[a]!.grid, sigs[b]!.grid), normalizedDistance(norm[a]!, norm[b]!)) < 0.35 * jump) return true;
     }
   }
   return false;
@@ -425,4 +441,34 @@ function sweepOf(sigs: readonly FrameSignature[], s: number, e: number): { resid
     first: times[Math.floor(0.1 * (times.length - 1))]!,
     last: times[Math.floor(0.9 * (times.length - 1))]!,
   };
+}
+
+const CUT_MEASURE = (raw: number, normalized: number) => Math.min(raw, normalized);
+/** Grey level and contrast every block grid is brought to by photometric normalisation. */
+const NORMAL_MEAN = 128;
+const NORMAL_SIGMA = 48;
+
+/**
+ * The block grid with its mean and standard deviation set to NORMAL_MEAN and NORMAL_SIGMA (a
+ * frame flatter than `minContrast` is scaled as if it had that contrast): what is left is the
+ * picture's layout, not its exposure.
+ */
+export function normalizedGrid(grid: Uint8Array, minContrast: number): Float32Array {
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < grid.length; i++) {
+    sum += grid[i]!;
+    sq += grid[i]! * grid[i]!;
+  }
+  const mean = sum / grid.length;
+  const sd = Math.sqrt(Math.max(0, sq / grid.length - mean * mean));
+  const gain = NORMAL_SIGMA / Math.max(sd, minContrast, 1e-6);
+  return Float32Array.from(grid, (v) => NORMAL_MEAN + (v - mean) * gain);
+}
+
+/** Mean absolute difference of two normalised grids, on the 0–1 scale of gridDistance. */
+export function normalizedDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s / (255 * a.length);
 }
