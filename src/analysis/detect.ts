@@ -72,6 +72,12 @@ export const detectorOptionsSchema = z
      * much contrast when normalised, so the noise of a near-uniform frame is not blown up.
      */
     minContrast: z.number().min(0).default(10),
+    /**
+     * Noise floor of the cut test: a cut must exceed the median frame step of the surrounding
+     * second (distinct frames only) by this many robust deviations (1.4826 × MAD), on each side. Grain and
+     * sensor noise raise every step alike; a cut stands out from that spread.
+     */
+    noiseDeviations: z.number().min(0).default(5),
     /** TI (8-bit units) that marks an edit inside otherwise perfectly static content (slides, screen capture). */
     staticChangeTi: z.number().min(0).default(1),
     /** Wipe search half-widths, seconds. */
@@ -191,12 +197,32 @@ function detectCuts(sigs: readonly FrameSignature[], norm: readonly Float32Array
     const m = near.length >> 1;
     const base = near.length === 0 ? 0 : near.length & 1 ? near[m]! : (near[m - 1]! + near[m]!) / 2;
     if (d < o.cutRatio * base) continue;
+    if (d < noiseFloor(diff, repeats, t, Math.round(fps), o.noiseDeviations)) continue;
     // Local maximum only: a cut is one frame step.
     if (nearMax > d) continue;
     if (isTransient(sigs, norm, t, flashK, d)) continue;
     out.push({ frame: t, kind: 'cut', transitionStart: t, transitionEnd: t, strength: d / Math.max(base, 1e-3) });
   }
   return out;
+}
+
+/**
+ * Median + `deviations` robust deviations of the distinct frame steps within ±`reach` frames of
+ * `t` (t itself left out): the level a step must exceed to be more than noise and ordinary motion.
+ */
+function noiseFloor(diff: Float64Array, repeats: Uint8Array, t: number, reach: number, deviations: number): number {
+  // Each side on its own: a window straddling the cut would mix two shots' levels.
+  let floor = 0;
+  for (const [from, to] of [[t - reach, t - 1], [t + 1, t + reach]] as const) {
+    const steps: number[] = [];
+    for (let k = Math.max(1, from); k <= Math.min(diff.length - 1, to); k++) if (!repeats[k]) steps.push(diff[k]!);
+    if (steps.length < 4) continue;
+    steps.sort((a, b) => a - b);
+    const median = steps[steps.length >> 1]!;
+    const dev = steps.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+    floor = Math.max(floor, median + deviations * 1.4826 * dev[dev.length >> 1]!);
+  }
+  return floor;
 }
 
 /**
@@ -300,7 +326,10 @@ function detectDissolves(sigs: readonly FrameSignature[], diff: Float64Array, fp
       const a = sigs[t - h]!.grid;
       const b = sigs[t + h]!.grid;
       const change = gridDistance(a, b);
-      if (change < o.dissolveMinChange) continue;
+      // Between dark or flat scenes the same dissolve moves fewer grey levels: judge the change
+      // at normal contrast (the residual and variance tests below are ratios, unaffected).
+      const contrastGain = o.normalizePhotometry ? Math.max(1, NORMAL_SIGMA / Math.max(gridDeviation(a), gridDeviation(b), o.minContrast)) : 1;
+      if (change * contrastGain < o.dissolveMinChange) continue;
       // No single step may carry the change (that is a cut, handled elsewhere).
       let maxStep = 0;
       for (let k = t - h + 1; k <= t + h; k++) maxStep = Math.max(maxStep, diff[k]!);
@@ -464,6 +493,18 @@ export function normalizedGrid(grid: Uint8Array, minContrast: number): Float32Ar
   const sd = Math.sqrt(Math.max(0, sq / grid.length - mean * mean));
   const gain = NORMAL_SIGMA / Math.max(sd, minContrast, 1e-6);
   return Float32Array.from(grid, (v) => NORMAL_MEAN + (v - mean) * gain);
+}
+
+/** Standard deviation of a grid's block means (8-bit). */
+function gridDeviation(grid: Uint8Array): number {
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < grid.length; i++) {
+    sum += grid[i]!;
+    sq += grid[i]! * grid[i]!;
+  }
+  const mean = sum / grid.length;
+  return Math.sqrt(Math.max(0, sq / grid.length - mean * mean));
 }
 
 /** Mean absolute difference of two normalised grids, on the 0–1 scale of gridDistance. */
