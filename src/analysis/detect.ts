@@ -27,6 +27,63 @@ export interface ShotBoundary {
   strength: number;
 }
 
+/**
+ * Frame-repeat cadence of a stretch of video: how many frames repeat their predecessor (a
+ * duplicate from a low-rate source, a 2-of-3 MJPEG cadence, 3:2 pulldown, an `fps` conversion) and,
+ * when the repeats follow a regular pattern, its period. Encoders and the optimiser care: a
+ * repeated frame costs almost nothing to code, and a cadence can be removed before encoding.
+ */
+export const repeatCadenceSchema = z
+  .object({
+    /** Fraction (0–1) of the stretch's frames (after its first) that repeat their predecessor. */
+    repeatedFraction: z.number().min(0).max(1),
+    /**
+     * The regular pattern, when at least 90% of the frames follow one: `repeats` of every
+     * `period` frames are repeats (3:2 pulldown is 2 of 5, a doubled frame rate 1 of 2, a 2-of-3
+     * cadence 2 of 3). Absent when repeats are irregular or rare.
+     */
+    pattern: z.object({ period: z.number().int().min(2), repeats: z.number().int().min(1) }).strict().optional(),
+  })
+  .strict();
+
+export type RepeatCadence = z.infer<typeof repeatCadenceSchema>;
+
+/** Longest cadence period looked for (3:2 pulldown repeats with period 5). */
+const MAX_CADENCE_PERIOD = 6;
+
+/**
+ * The cadence of frames [start, end) from the per-frame repeat flags of `findRepeats` (flag t: frame
+ * t repeats frame t − 1). Pure.
+ */
+export function describeCadence(repeats: Uint8Array, start: number, end: number): RepeatCadence {
+  const from = Math.max(1, start + 1);
+  const count = end - from;
+  if (count <= 0) return { repeatedFraction: 0 };
+  let repeated = 0;
+  for (let t = from; t < end; t++) repeated += repeats[t]!;
+  const repeatedFraction = repeated / count;
+  if (repeated < 2 || repeatedFraction > 0.95 || count < 2 * MAX_CADENCE_PERIOD) return { repeatedFraction };
+  // The shortest period whose shifted flags agree with the flags on 90% of the frames.
+  for (let period = 2; period <= MAX_CADENCE_PERIOD; period++) {
+    let agree = 0;
+    for (let t = from + period; t < end; t++) agree += +(repeats[t] === repeats[t - period]);
+    if (agree < 0.9 * (count - period)) continue;
+    const repeats_ = Math.round(repeatedFraction * period);
+    if (repeats_ < 1 || repeats_ >= period) continue;
+    return { repeatedFraction, pattern: { period, repeats: repeats_ } };
+  }
+  return { repeatedFraction };
+}
+
+/** The per-frame repeat flags (see `findRepeats`) from the signatures' block differences. */
+export function repeatFlags(signatures: readonly FrameSignature[], features: readonly FrameFeatures[], options: DetectorOptions = {}): Uint8Array {
+  const o = detectorOptionsSchema.parse(options);
+  const n = signatures.length;
+  const diff = new Float64Array(n);
+  for (let t = 1; t < n; t++) diff[t] = features[t]?.blockDiff ?? gridDistance(signatures[t - 1]!.grid, signatures[t]!.grid);
+  return findRepeats(diff, o);
+}
+
 export const detectorOptionsSchema = z
   .object({
     /** Minimum frame-to-frame block difference (0–1) for a hard cut. */
