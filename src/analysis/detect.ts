@@ -170,11 +170,11 @@ export function detectShots(
   for (let t = 1; t < n; t++) diff[t] = features[t]?.blockDiff ?? gridDistance(signatures[t - 1]!.grid, signatures[t]!.grid);
 
   const repeats = findRepeats(diff, o);
-  const norm = o.normalizePhotometry ? signatures.map((s) => normalizedGrid(s.grid, o.minContrast)) : signatures.map((s) => Float32Array.from(s.grid));
+  const photometry = new Photometry(signatures, o);
   const cutDiff = new Float64Array(n);
-  for (let t = 1; t < n; t++) cutDiff[t] = CUT_MEASURE(diff[t]!, normalizedDistance(norm[t - 1]!, norm[t]!));
+  for (let t = 1; t < n; t++) cutDiff[t] = photometry.distance(t - 1, t, diff[t]!);
   const fades = o.enableFades ? detectFades(signatures, diff, fps, o) : [];
-  const cuts = detectCuts(signatures, norm, cutDiff, repeats, fps, o);
+  const cuts = detectCuts(photometry, cutDiff, repeats, fps, o);
   cuts.push(...detectStaticChanges(features, fps, o).filter((c) => !cuts.some((k) => Math.abs(k.frame - c.frame) < o.minShotFrames)));
   const dissolves = o.enableDissolves ? detectDissolves(signatures, diff, fps, o) : [];
 
@@ -228,8 +228,8 @@ export function findRepeats(diff: Float64Array, o: Pick<Resolved, 'repeatRatio' 
   return out;
 }
 
-function detectCuts(sigs: readonly FrameSignature[], norm: readonly Float32Array[], diff: Float64Array, repeats: Uint8Array, fps: number, o: Resolved): ShotBoundary[] {
-  const n = sigs.length;
+function detectCuts(photometry: Photometry, diff: Float64Array, repeats: Uint8Array, fps: number, o: Resolved): ShotBoundary[] {
+  const n = diff.length;
   const out: ShotBoundary[] = [];
   const flashK = Math.max(2, Math.round(o.flashSeconds * fps));
   for (let t = 1; t < n; t++) {
@@ -257,7 +257,7 @@ function detectCuts(sigs: readonly FrameSignature[], norm: readonly Float32Array
     if (d < noiseFloor(diff, repeats, t, Math.round(fps), o.noiseDeviations)) continue;
     // Local maximum only: a cut is one frame step.
     if (nearMax > d) continue;
-    if (isTransient(sigs, norm, t, flashK, d)) continue;
+    if (isTransient(photometry, t, flashK, d)) continue;
     out.push({ frame: t, kind: 'cut', transitionStart: t, transitionEnd: t, strength: d / Math.max(base, 1e-3) });
   }
   return out;
@@ -304,14 +304,12 @@ function detectStaticChanges(features: readonly FrameFeatures[], fps: number, o:
  * True when some frame shortly after `t` looks like some frame shortly before it: the jump at `t`
  * was a flash or a brief occlusion, not a change of shot.
  */
-function isTransient(sigs: readonly FrameSignature[], norm: readonly Float32Array[], t: number, k: number, jump: number): boolean {
-  const n = sigs.length;
+function isTransient(photometry: Photometry, t: number, k: number, jump: number): boolean {
+  const n = photometry.length;
   for (let i = 1; i <= k && t - i >= 0; i++) {
     for (let j = 0; j <= k - i + 1 && t + j < n; j++) {
       if (i === 1 && j === 0) continue;
-      const a = t - i;
-      const b = t + j;
-      if (CUT_MEASURE(gridDistance(sigs[a]!.grid, sigs[b]!.grid), normalizedDistance(norm[a]!, norm[b]!)) < 0.35 * jump) return true;
+      if (photometry.distance(t - i, t + j) < 0.35 * jump) return true;
     }
   }
   return false;
@@ -385,7 +383,7 @@ function detectDissolves(sigs: readonly FrameSignature[], diff: Float64Array, fp
       const change = gridDistance(a, b);
       // Between dark or flat scenes the same dissolve moves fewer grey levels: judge the change
       // at normal contrast (the residual and variance tests below are ratios, unaffected).
-      const contrastGain = o.normalizePhotometry ? Math.max(1, NORMAL_SIGMA / Math.max(gridDeviation(a), gridDeviation(b), o.minContrast)) : 1;
+      const contrastGain = o.normalizePhotometry ? Math.max(1, NORMAL_SIGMA / Math.max(gridMoments(a).sd, gridMoments(b).sd, o.minContrast)) : 1;
       if (change * contrastGain < o.dissolveMinChange) continue;
       // No single step may carry the change (that is a cut, handled elsewhere).
       let maxStep = 0;
@@ -529,17 +527,53 @@ function sweepOf(sigs: readonly FrameSignature[], s: number, e: number): { resid
   };
 }
 
-const CUT_MEASURE = (raw: number, normalized: number) => Math.min(raw, normalized);
-/** Grey level and contrast every block grid is brought to by photometric normalisation. */
-const NORMAL_MEAN = 128;
+/** Contrast every block grid is brought to by photometric normalisation (8-bit standard deviation). */
 const NORMAL_SIGMA = 48;
 
 /**
- * The block grid with its mean and standard deviation set to NORMAL_MEAN and NORMAL_SIGMA (a
- * frame flatter than `minContrast` is scaled as if it had that contrast): what is left is the
- * picture's layout, not its exposure.
+ * The distance the cut test uses between any two frames: the smaller of the raw block difference
+ * and the difference after photometric normalisation, where each frame's block grid is brought to
+ * one mean and NORMAL_SIGMA contrast (a frame flatter than `minContrast` is scaled as if it had
+ * that contrast, so the noise of a near-uniform frame is not blown up). What is left after
+ * normalisation is the picture's layout, not its exposure: a global flicker or exposure change
+ * moves the raw difference only. Keeps two numbers per frame, not a second grid.
  */
-export function normalizedGrid(grid: Uint8Array, minContrast: number): Float32Array {
+class Photometry {
+  readonly length: number;
+  private readonly mean: Float64Array;
+  private readonly gain: Float64Array;
+  constructor(
+    private readonly sigs: readonly FrameSignature[],
+    private readonly o: Pick<Resolved, 'normalizePhotometry' | 'minContrast'>,
+  ) {
+    this.length = sigs.length;
+    this.mean = new Float64Array(sigs.length);
+    this.gain = new Float64Array(sigs.length);
+    sigs.forEach((s, i) => {
+      const { mean, sd } = gridMoments(s.grid);
+      this.mean[i] = mean;
+      this.gain[i] = NORMAL_SIGMA / Math.max(sd, o.minContrast, 1e-6);
+    });
+  }
+
+  /** Cut-test distance of frames i and j (0–1); `raw` is their block difference when already known. */
+  distance(i: number, j: number, raw?: number): number {
+    const a = this.sigs[i]!.grid;
+    const b = this.sigs[j]!.grid;
+    const r = raw ?? gridDistance(a, b);
+    if (!this.o.normalizePhotometry) return r;
+    const ma = this.mean[i]!;
+    const mb = this.mean[j]!;
+    const ga = this.gain[i]!;
+    const gb = this.gain[j]!;
+    let s = 0;
+    for (let k = 0; k < a.length; k++) s += Math.abs((a[k]! - ma) * ga - (b[k]! - mb) * gb);
+    return Math.min(r, s / (255 * a.length));
+  }
+}
+
+/** Mean and standard deviation of a grid's block means (8-bit). */
+function gridMoments(grid: Uint8Array): { mean: number; sd: number } {
   let sum = 0;
   let sq = 0;
   for (let i = 0; i < grid.length; i++) {
@@ -547,26 +581,6 @@ export function normalizedGrid(grid: Uint8Array, minContrast: number): Float32Ar
     sq += grid[i]! * grid[i]!;
   }
   const mean = sum / grid.length;
-  const sd = Math.sqrt(Math.max(0, sq / grid.length - mean * mean));
-  const gain = NORMAL_SIGMA / Math.max(sd, minContrast, 1e-6);
-  return Float32Array.from(grid, (v) => NORMAL_MEAN + (v - mean) * gain);
+  return { mean, sd: Math.sqrt(Math.max(0, sq / grid.length - mean * mean)) };
 }
 
-/** Standard deviation of a grid's block means (8-bit). */
-function gridDeviation(grid: Uint8Array): number {
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < grid.length; i++) {
-    sum += grid[i]!;
-    sq += grid[i]! * grid[i]!;
-  }
-  const mean = sum / grid.length;
-  return Math.sqrt(Math.max(0, sq / grid.length - mean * mean));
-}
-
-/** Mean absolute difference of two normalised grids, on the 0–1 scale of gridDistance. */
-export function normalizedDistance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
-  return s / (255 * a.length);
-}
