@@ -465,6 +465,13 @@ function detectWipes(sigs: readonly FrameSignature[], diff: Float64Array, fps: n
       const before = s - pad >= 0 ? gridDistance(sigs[s - pad]!.grid, a) : 0;
       const after = e + pad < n ? gridDistance(b, sigs[e + pad]!.grid) : 0;
       if (Math.max(before, after) > 0.35 * change) continue;
+      // The frame steps inside stand out from those around it (a pan or drift that goes on before
+      // and after is not a transition).
+      let around = 0;
+      let aroundCount = 0;
+      for (let k = Math.max(1, s - pad + 1); k <= s; k++, aroundCount++) around += diff[k]!;
+      for (let k = e + 1; k <= Math.min(n - 1, e + pad); k++, aroundCount++) around += diff[k]!;
+      if (aroundCount && path / (e - s) < WIPE_MIN_ELEVATION * (around / aroundCount)) continue;
       const sweep = sweepOf(sigs, s, e);
       if (!sweep || sweep.residual > o.wipeMaxStepResidual || sweep.last - sweep.first < 2) continue;
       hits.push({ t, start: sweep.first, end: sweep.last, score: change * (1 - sweep.residual) });
@@ -486,6 +493,9 @@ function detectWipes(sigs: readonly FrameSignature[], diff: Float64Array, fps: n
   flush();
   return out;
 }
+
+/** How many times the mean frame step around a wipe the mean step inside it must be. */
+const WIPE_MIN_ELEVATION = 2;
 
 /** Minimum ratio of a wipe's end-to-end change to the sum of its frame steps. */
 const WIPE_MIN_EFFICIENCY = 0.7;
