@@ -21,7 +21,7 @@ export type { FfmpegCapabilities, FfmpegSource, Frame, FrameStreamOptions } from
 
 // analysis: per-frame features, shot detection, scenes, complexity
 export { computeFrameFeatures, histogramDistance, gridDistance, type FrameFeatures, type FrameSignature } from './analysis/features.js';
-export { detectShots, detectorOptionsSchema, type DetectorOptions, type ShotBoundary } from './analysis/detect.js';
+export { describeCadence, detectShots, detectorOptionsSchema, repeatCadenceSchema, repeatFlags, type DetectorOptions, type RepeatCadence, type ShotBoundary } from './analysis/detect.js';
 export { buildScenes, type SceneRange, type SceneStart, type SceneLengthOptions } from './analysis/scenes.js';
 export { summarizeScene, complexityScore } from './analysis/complexity.js';
 

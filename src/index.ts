@@ -25,7 +25,7 @@ export {
 // video → scenes
 export { analyzeVideo, type AnalyzeOptions, type AnalyzeControl, type AnalyzeProgress, type AnalysisResult, type Scene } from './analysis/analyze.js';
 export type { SceneComplexity, FeatureStats } from './analysis/complexity.js';
-export type { BoundaryKind } from './analysis/detect.js';
+export type { BoundaryKind, RepeatCadence } from './analysis/detect.js';
 export type { FfmpegBackend, VideoInfo } from './media/types.js';
 
 // scenes → plan

@@ -5,7 +5,7 @@ import { readVideo } from '../media/read-video.js';
 import { resolveFfmpeg } from '../media/resolve.js';
 import type { FfmpegBackend, VideoInfo } from '../media/types.js';
 import { summarizeScene, type SceneComplexity } from './complexity.js';
-import { detectShots, detectorOptionsSchema, type ShotBoundary } from './detect.js';
+import { describeCadence, detectShots, detectorOptionsSchema, repeatFlags, type RepeatCadence, type ShotBoundary } from './detect.js';
 import { computeFrameFeatures, type FrameFeatures, type FrameSignature, type FrameState } from './features.js';
 import { ANALYSIS_FORMAT, ANALYSIS_VERSION, type analysisOutputSchema } from './result-schema.js';
 import { buildScenes, type SceneStart } from './scenes.js';
@@ -65,6 +65,8 @@ export interface Scene {
   endTime: number;
   startKind: SceneStart;
   transition?: { startFrame: number; endFrame: number };
+  /** Frames that repeat their predecessor in this scene, and their pattern (2 of 3, 3:2 pulldown, ...). */
+  repeatCadence: RepeatCadence;
   complexity: SceneComplexity;
 }
 
@@ -149,6 +151,7 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
   report('detect', decoded);
   const fps = video.fps;
   const boundaries = detectShots(signatures, features, fps, o.detector);
+  const repeats = repeatFlags(signatures, features, o.detector);
   const ranges = buildScenes(boundaries, features, decoded, { minSceneLength: o.minSceneLength, maxSceneLength: o.maxSceneLength });
   const scenes: Scene[] = ranges.map((r, index) => ({
     index,
@@ -159,6 +162,7 @@ export async function analyzeVideo(input: string, options: AnalyzeOptions = {}, 
     endTime: r.endFrame / fps,
     startKind: r.startKind,
     ...(r.transition ? { transition: r.transition } : {}),
+    repeatCadence: describeCadence(repeats, r.startFrame, r.endFrame),
     complexity: summarizeScene(features, r.startFrame, r.endFrame),
   }));
   const elapsedSeconds = (performance.now() - started) / 1000;

@@ -10,7 +10,7 @@ export interface SceneRange {
   /** One past the last frame (exclusive). */
   endFrame: number;
   startKind: SceneStart;
-  /** For scenes that began with a fade or dissolve: the altered frames [first, last]. */
+  /** For scenes that began with a fade, dissolve or wipe: the altered frames [first, last]. */
   transition?: { startFrame: number; endFrame: number };
 }
 
