@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repeatCadenceSchema } from './detect.js';
 
 /**
  * The JSON of an analysis (`analyzeVideo`'s result, `scenecrf analyze --json`), as zod schemas: the
@@ -63,7 +64,7 @@ export const frameFeaturesSchema = z.object({
   mcResidual: z.number(),
 });
 
-const boundaryKind = z.enum(['cut', 'fade', 'dissolve']);
+const boundaryKind = z.enum(['cut', 'fade', 'dissolve', 'wipe']);
 
 export const shotBoundarySchema = z.object({
   frame: count.describe('first frame of the new shot (the middle of a gradual transition)'),
@@ -80,9 +81,10 @@ export const analysisSceneSchema = z.object({
   frameCount: z.number().int().min(1),
   startTime: z.number(),
   endTime: z.number(),
-  startKind: z.enum(['start', 'cut', 'fade', 'dissolve', 'split']),
+  startKind: z.enum(['start', 'cut', 'fade', 'dissolve', 'wipe', 'split']),
   transition: z.object({ startFrame: count, endFrame: count }).optional(),
   complexity: sceneComplexitySchema,
+  repeatCadence: repeatCadenceSchema.describe("the scene's repeated-frame cadence (docs/analysis.md)"),
 });
 
 export const analysisOutputSchema = z
