@@ -4,6 +4,7 @@ import { readPlan } from '../core/plan-file.js';
 import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
 import { formatTable, progressBar } from './progress.js';
 import { cliSignal } from './signal.js';
+import { COORDINATOR_OPTIONS, coordinatorFor } from './distributed.js';
 
 /** encodePlan checks jobs and threads by hand (naming its own keys); here they are checked under their flags. */
 const atLeastOne = z.number().min(1).optional();
@@ -50,6 +51,7 @@ chunks finished in the work directory are not encoded again, and the result is b
       { flag: 'tool-path', placeholder: '<path>', kind: 'string', key: 'toolPath', help: 'the standalone encoder program (default: on PATH)' },
       { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
     ]),
+    COORDINATOR_OPTIONS,
   ],
 });
 
@@ -65,15 +67,18 @@ export async function runEncode(argv: string[]): Promise<number> {
   const plan = await readPlan(values.plan!);
   const bar = progressBar(process.stderr, !values.quiet);
   let result: EncodeResult;
+  const executor = await coordinatorFor(values);
   try {
     result = await encodePlan(plan, {
       ...(options as Omit<EncodePlanOptions, 'input'>),
       input: positionals[0],
+      executor,
       signal: cliSignal,
       onProgress: (p) => bar.update(p.framesDone, p.totalFrames, p.fps, p.etaSeconds, p.phase === 'concat' ? 'concat' : plan.encoder),
     });
   } finally {
     bar.done();
+    await executor?.close();
   }
   if (!values.quiet) process.stdout.write(`${summarizeEncode(result)}\n`);
   return 0;

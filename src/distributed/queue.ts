@@ -1,0 +1,62 @@
+import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+import { z } from 'zod';
+import { describeIssues, InvalidOptionsError } from '../errors.js';
+
+/**
+ * The queue both sides agree on: a BullMQ queue (default name "scenecrf") in the Redis at a URL.
+ * `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS (docs/deployment.md: never
+ * expose a Redis without a password and TLS).
+ */
+
+export const DEFAULT_QUEUE = 'scenecrf';
+
+export const redisUrlSchema = z
+  .string()
+  .min(1)
+  .refine((u) => /^rediss?:\/\/[^/]/i.test(u), { message: 'expected a redis://host:port or rediss://host:port URL' })
+  .refine((u) => {
+    try {
+      new URL(u);
+      return true;
+    } catch {
+      return false;
+    }
+  }, { message: 'not a valid URL' });
+
+export const queueNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'letters, digits, ".", "_" and "-" only (1–64)' })
+  .default(DEFAULT_QUEUE);
+
+export function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new InvalidOptionsError(what, describeIssues(r.error.issues, what));
+  return r.data;
+}
+
+/**
+ * BullMQ connection options for a URL. `maxRetriesPerRequest: null` keeps commands waiting
+ * through a Redis restart instead of failing them (BullMQ requires it for workers); ioredis
+ * reconnects on its own.
+ */
+export function connectionFor(url: string): ConnectionOptions {
+  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
+}
+
+/** How long finished jobs stay in Redis: a restarted coordinator finds them there (no work redone). */
+export const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Per-job options: `attempts` only matter for worker faults (a crash, a full disk, a lost
+ * connection); a failure caused by the job itself (its input, its settings) is final on the first
+ * attempt (the worker throws BullMQ's UnrecoverableError). A worker that dies mid-job loses its
+ * lock, and BullMQ's stall check gives the job to another worker.
+ */
+export function jobOptions(attempts: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: KEEP_FINISHED_SECONDS },
+    removeOnFail: { age: KEEP_FINISHED_SECONDS },
+  };
+}
