@@ -116,7 +116,10 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
     const t = performance.now();
     const c = parseChunkJob(job.data);
     control.onEvent?.({ type: 'start', jobId: job.id!, chunk: { index: c.index, startFrame: c.startFrame, endFrame: c.endFrame, crf: c.crf } });
+    const target = path.join(c.workDir, c.file);
+    // Both paths are checked against the storage root before anything reads the input.
     const input = await storage.readable(c.plan.input.path);
+    await storage.size(target);
     const p = await prepare(c, input);
     if (p.keyint !== c.keyint) throw new WorkerFault('INVALID_OPTIONS', `keyframe interval ${c.keyint} frames cannot be reproduced here (got ${p.keyint})`);
     const args = chunkArgs(p, { startFrame: c.startFrame, endFrame: c.endFrame, crf: c.crf, options: c.options });
@@ -126,7 +129,6 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
         'INVALID_OPTIONS',
         `this worker would encode different bytes than the coordinator expects (chunk key mismatch): check that its ffmpeg (${p.backend.version}) and encoder are the coordinator's, and that it sees the same input file (size ${p.inputStat.bytes}, mtime ${p.inputStat.mtimeMs})`,
       );
-    const target = path.join(c.workDir, c.file);
     let last = 0;
     const onFrames = (frames: number) => {
       const now = performance.now();
