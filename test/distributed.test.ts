@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { planFromScenes, type EncodePlan } from '../src/core/plan-file.js';
 import { queueExecutor } from '../src/distributed/coordinator.js';
 import { INCOMING_DIR } from '../src/distributed/storage.js';
+import { analyzeVideo } from '../src/analysis/analyze.js';
 import { encodePlan } from '../src/encode/chunked.js';
+import { optimizeEncode } from '../src/optimize/optimize.js';
 import { ScenecrfError } from '../src/errors.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
@@ -295,9 +297,29 @@ run('distributed encodes on BullMQ + Redis', () => {
     expect((await result).equals(await localEncode(plan, 'restart'))).toBe(true);
   });
 
+  it('optimize with probes on the queue gives the local plan, probes and bytes', async () => {
+    const analysis = await analyzeVideo(input);
+    const options = { encoder: 'svt-av1', preset: 12, targetVmaf: 90, probes: 1, proxy: false, maxRounds: 0, validate: false } as const;
+    const local = await optimizeEncode(input, { ...options, output: path.join(tmp, 'opt-local.mkv') }, { analysis });
+    const before = starts().length;
+    const executor = await queueExecutor({ redis: redisUrl, queue: QUEUE });
+    let remote;
+    try {
+      remote = await optimizeEncode(input, { ...options, output: path.join(tmp, 'opt-queue.mkv') }, { analysis, executor });
+    } finally {
+      await executor.close();
+    }
+    // The probes ran on the workers (one job each), and measured what the local probes measured.
+    expect(starts().length - before).toBeGreaterThanOrEqual(4);
+    const probesOf = (r: typeof local) => r.planned.scenes.map((s) => s.probes.map(({ encodeSeconds: _e, cached: _c, ...p }) => p));
+    expect(probesOf(remote)).toEqual(probesOf(local));
+    expect(remote.plan).toEqual({ ...local.plan, input: { ...local.plan.input } });
+    expect((await readFile(path.join(tmp, 'opt-queue.mkv'))).equals(await readFile(path.join(tmp, 'opt-local.mkv')))).toBe(true);
+  });
+
   it('a worker SIGKILLed in the middle of a chunk: the job moves to another worker, identical output', async () => {
     // A slower preset so that a chunk is caught being written.
-    const plan = { ...makePlan([28, 29, 30, 31]), preset: 6 };
+    const plan = { ...makePlan([28, 29, 30, 31]), preset: 8 };
     const result = distributedEncode(plan, 'kill');
     const incoming = path.join(tmp, 'kill-queue.mkv.scenecrf-work', INCOMING_DIR);
     const partial = await until('a chunk being written', async () => (await readdir(incoming).catch(() => [])).find((f) => f.endsWith('.tmp')));

@@ -3,14 +3,14 @@ import { optionGroup } from './options.js';
 
 /**
  * `--redis` and `--queue` of the commands that can hand their per-scene work to queue workers
- * (encode, optimize): without `--redis` the work runs in this process as before.
+ * (encode, plan, optimize): without `--redis` the work runs in this process as before.
  */
 export const COORDINATOR_OPTIONS = optionGroup()([
   {
     flag: 'redis',
     placeholder: '<url>',
     kind: 'string',
-    help: 'send the per-scene encodes to "scenecrf worker" processes through the\nRedis at redis://… or rediss://… (TLS); see docs/deployment.md',
+    help: 'hand per-scene encodes and probes to "scenecrf worker" processes\nthrough this Redis: redis://… or rediss://… (TLS; docs/deployment.md)',
   },
   { flag: 'queue', placeholder: '<name>', kind: 'string', help: 'queue name with --redis (default scenecrf)' },
 ]);

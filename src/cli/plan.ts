@@ -11,6 +11,7 @@ import { assertWritableTarget, defineCommand, intOption, optionGroup, parseComma
 import { formatTable, progressBar } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
+import { COORDINATOR_OPTIONS, coordinatorFor } from './distributed.js';
 
 /** What a probe encodes: "all" of the scene or at most n frames of it. */
 function probeFrames(raw: string, flag: string): number | 'all' {
@@ -90,6 +91,7 @@ that fits the bitrate budget. Prints a per-scene table; writes the plan and zone
         help: `... in this format: ${ZONE_FORMATS.join(', ')}`,
       },
     ]),
+    COORDINATOR_OPTIONS,
   ],
 });
 
@@ -126,6 +128,7 @@ CRFs (only those scenes are encoded again).`,
       { flag: 'no-validate', kind: 'boolean', key: 'validate', toApi: (skip: boolean) => !skip, help: 'skip the VMAF check after the encode' },
       { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write a JSON report (plan, predictions, validation) there' },
     ], optimizeOptionsSchema),
+    COORDINATOR_OPTIONS,
   ],
 });
 
@@ -175,9 +178,11 @@ export async function runPlan(argv: string[]): Promise<number> {
   for (const [opt, target] of [['--json', values.json], ['--zones', values.zones], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: PlanEncodeResult;
+  const executor = await coordinatorFor(values);
   try {
     r = await planEncode(positionals[0]!, options as PlanEncodeOptions, {
       signal: cliSignal,
+      executor,
       onProgress: (p) =>
         p.stage === 'probe' || p.stage === 'proxy'
           ? bar.update(p.done, p.total, 0, undefined, p.stage === 'probe' ? 'probes' : 'proxy')
@@ -185,6 +190,7 @@ export async function runPlan(argv: string[]): Promise<number> {
     });
   } finally {
     bar.done();
+    await executor?.close();
   }
   if (values.json !== undefined) await writeOut(values.json, `${JSON.stringify(r.plan, null, 2)}\n`);
   if (values.zones !== undefined) await writeOut(values.zones, formatZones(r.plan, format, {}));
@@ -245,12 +251,14 @@ export async function runOptimize(argv: string[]): Promise<number> {
   for (const [opt, target] of [['--json', values.json], ['--report', values.report]] as const) if (target !== undefined) await assertWritableTarget(opt, target);
   const bar = progressBar(process.stderr, !values.quiet);
   let r: OptimizeResult;
+  const executor = await coordinatorFor(values);
   try {
     r = await optimizeEncode(
       positionals[0]!,
       options as OptimizeOptions,
       {
         signal: cliSignal,
+        executor,
         onProgress: (p) => {
           if (p.encode) bar.update(p.encode.framesDone, p.encode.totalFrames, p.encode.fps, p.encode.etaSeconds, `encode${p.round ? ` (round ${p.round})` : ''}`);
           else if (p.validate) bar.update(p.validate.frame, p.validate.totalFrames ?? 0, p.validate.fps, undefined, 'vmaf');
@@ -261,6 +269,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
     );
   } finally {
     bar.done();
+    await executor?.close();
   }
   if (values.json !== undefined) {
     const { analysis: _a, ...planned } = r.planned;

@@ -1,16 +1,20 @@
+import { createHash } from 'node:crypto';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { z } from 'zod';
+import { chunkArgs, chunkKey } from '../encode/chunking.js';
+import type { OptionValue } from '../encode/encoders.js';
 import type { ChunkExecutor, ChunkOutcome, ChunkTask } from '../encode/executor.js';
+import type { ProbeExecutor, ProbeOutcome, ProbeTask } from '../optimize/probe-executor.js';
 import type { PreparedEncode } from '../encode/prepared.js';
 import { AbortError, ScenecrfError, type ScenecrfErrorCode } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
-import { CHUNK_JOB, chunkJobResultSchema, JOB_FORMAT_VERSION, parseFailureReason, type ChunkJobData, type ChunkJobResult } from './payload.js';
+import { CHUNK_JOB, chunkJobResultSchema, JOB_FORMAT_VERSION, parseFailureReason, PROBE_JOB, probeJobResultSchema, type ChunkJobData, type ChunkJobResult, type ProbeJobData } from './payload.js';
 import { connectionFor, jobOptions, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
 
 /**
- * The coordinator's side: a ChunkExecutor that turns each chunk into a BullMQ job and waits for a
- * worker to write it. The job id is the chunk key, so a job is never queued twice: a coordinator
+ * The coordinator's side: a ChunkExecutor and ProbeExecutor that turns each chunk encode (and
+ * each probe: encode + VMAF) into a BullMQ job and waits for a worker to do it. The job id is the chunk key, so a job is never queued twice: a coordinator
  * restarted after a crash finds the jobs it queued before — finished ones are taken as they are
  * (their chunk is in the work directory), running ones are waited for. Cancelling removes the
  * jobs still waiting.
@@ -27,7 +31,8 @@ export const queueExecutorOptionsSchema = z
 
 export type QueueExecutorOptions = z.input<typeof queueExecutorOptionsSchema>;
 
-export interface QueueExecutor extends ChunkExecutor {
+export interface QueueExecutor extends ChunkExecutor, ProbeExecutor {
+  readonly concurrency: number;
   /** Disconnects from Redis (jobs already queued stay for the workers). */
   close(): Promise<void>;
 }
@@ -59,6 +64,26 @@ export function chunkJobData(p: PreparedEncode, task: ChunkTask): ChunkJobData {
     keyint: p.keyint,
     trim: p.firstFrameSeconds === undefined ? 'decode' : 'seek',
     via: p.tool ? 'tool' : 'ffmpeg',
+  };
+}
+
+/** The job data for one probe. */
+export function probeJobData(p: PreparedEncode, task: ProbeTask): ProbeJobData {
+  const options = { ...p.plan.options } as Record<string, OptionValue>;
+  const args = chunkArgs(p, { startFrame: task.startFrame, endFrame: task.endFrame, crf: task.crf, options });
+  const { scenes: _scenes, ...head } = p.plan;
+  return {
+    version: JOB_FORMAT_VERSION,
+    key: chunkKey(p, task.startFrame, task.endFrame, args),
+    plan: { ...head, input: { ...head.input, path: p.input }, scenes: [{ startFrame: 0, endFrame: p.plan.input.frameCount, crf: task.crf }] },
+    startFrame: task.startFrame,
+    endFrame: task.endFrame,
+    threads: p.threads,
+    keyint: p.keyint,
+    trim: p.firstFrameSeconds === undefined ? 'decode' : 'seek',
+    via: p.tool ? 'tool' : 'ffmpeg',
+    subsample: task.subsample,
+    ...(task.segmentCache ? { segmentCache: task.segmentCache } : {}),
   };
 }
 
@@ -143,9 +168,21 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Queu
     }
   };
 
+  const probe = async (p: PreparedEncode, task: ProbeTask, signal: AbortSignal): Promise<ProbeOutcome> => {
+    const data = probeJobData(p, task);
+    // Content-keyed like a chunk: the encode's key and how it is scored.
+    const jobId = `probe-${createHash('sha256').update(`${data.key}:${data.subsample}`).digest('hex')}`;
+    const old = await queue.getJob(jobId);
+    if (old && (await old.getState()) === 'failed') await old.remove().catch(() => undefined);
+    const job = await queue.add(PROBE_JOB, data, { ...jobOptions(o.attempts), jobId });
+    const result = probeJobResultSchema.parse(await finished(job, signal));
+    return { bytes: result.bytes, frames: result.frames, encodeSeconds: result.encodeSeconds, cached: result.cached, vmafMean: result.vmafMean, vmafP5: result.vmafP5 };
+  };
+
   return {
     concurrency: Infinity,
     encodeChunk,
+    probe,
     close: async () => {
       await Promise.allSettled([events.close(), queue.close()]);
     },

@@ -15,6 +15,7 @@ export const JOB_FORMAT_VERSION = 1;
 
 /** Job names in the queue. */
 export const CHUNK_JOB = 'chunk';
+export const PROBE_JOB = 'probe';
 
 const absolutePath = z
   .string()
@@ -49,6 +50,61 @@ export const chunkJobSchema = z
 
 export type ChunkJobData = z.infer<typeof chunkJobSchema>;
 
+/**
+ * A probe: frames [startFrame, endFrame) encoded as their chunk would be and scored with the
+ * builtin VMAF against the input. The encode goes to the worker's own scratch space (and, with
+ * `segmentCache`, into that shared cache, where the final encode finds it).
+ */
+export const probeJobSchema = chunkJobSchema
+  .omit({ index: true, workDir: true, file: true })
+  .extend({
+    subsample: z.number().int().min(1).max(1000),
+    segmentCache: absolutePath.optional(),
+  })
+  .strict();
+
+export type ProbeJobData = z.infer<typeof probeJobSchema>;
+
+export interface ParsedProbeJob extends Omit<ProbeJobData, 'plan'> {
+  plan: EncodePlan;
+  crf: number;
+  options: Record<string, string | number | boolean>;
+}
+
+/** Validates a probe job's data; throws InvalidOptionsError naming every problem. */
+export function parseProbeJob(data: unknown): ParsedProbeJob {
+  const r = probeJobSchema.safeParse(data);
+  if (!r.success) throw new InvalidOptionsError('job payload', describeIssues(r.error.issues, 'job'));
+  return { ...r.data, ...checkedPlan(r.data.plan, r.data.startFrame, r.data.endFrame) };
+}
+
+/** The probe's measurement, as a worker returns it. */
+export const probeJobResultSchema = z
+  .object({
+    bytes: z.number().int().min(0),
+    frames: z.number().int().min(1),
+    encodeSeconds: z.number().min(0),
+    cached: z.boolean(),
+    vmafMean: z.number(),
+    vmafP5: z.number(),
+    worker: z.string(),
+  })
+  .strict();
+
+export type ProbeJobResult = z.infer<typeof probeJobResultSchema>;
+
+/** The job's plan through the plan schema, with the frame range checked against it. */
+function checkedPlan(planIn: unknown, startFrame: number, endFrame: number): { plan: EncodePlan; crf: number; options: Record<string, string | number | boolean> } {
+  const plan = parsePlan(planIn, 'job payload plan');
+  if (plan.scenes.length !== 1) throw new InvalidOptionsError('job payload plan', `expected one scene, got ${plan.scenes.length}`);
+  if (!path.isAbsolute(plan.input.path) || path.normalize(plan.input.path) !== plan.input.path)
+    throw new InvalidOptionsError('job payload plan', `input.path must be a normalized absolute path, got ${JSON.stringify(plan.input.path)}`);
+  if (endFrame <= startFrame || endFrame > plan.input.frameCount)
+    throw new InvalidOptionsError('job payload', `frames ${startFrame}..${endFrame} are not a range of the input's ${plan.input.frameCount} frames`);
+  const scene = plan.scenes[0]!;
+  return { plan, crf: scene.crf, options: { ...plan.options, ...(scene.options ?? {}) } };
+}
+
 export interface ParsedChunkJob extends Omit<ChunkJobData, 'plan'> {
   plan: EncodePlan;
   /** The chunk's CRF and its (merged) encoder options, from the plan's one scene. */
@@ -60,14 +116,7 @@ export interface ParsedChunkJob extends Omit<ChunkJobData, 'plan'> {
 export function parseChunkJob(data: unknown): ParsedChunkJob {
   const r = chunkJobSchema.safeParse(data);
   if (!r.success) throw new InvalidOptionsError('job payload', describeIssues(r.error.issues, 'job'));
-  const plan = parsePlan(r.data.plan, 'job payload plan');
-  if (plan.scenes.length !== 1) throw new InvalidOptionsError('job payload plan', `expected one scene, got ${plan.scenes.length}`);
-  if (!path.isAbsolute(plan.input.path) || path.normalize(plan.input.path) !== plan.input.path)
-    throw new InvalidOptionsError('job payload plan', `input.path must be a normalized absolute path, got ${JSON.stringify(plan.input.path)}`);
-  if (r.data.endFrame <= r.data.startFrame || r.data.endFrame > plan.input.frameCount)
-    throw new InvalidOptionsError('job payload', `frames ${r.data.startFrame}..${r.data.endFrame} are not a range of the input's ${plan.input.frameCount} frames`);
-  const scene = plan.scenes[0]!;
-  return { ...r.data, plan, crf: scene.crf, options: { ...plan.options, ...(scene.options ?? {}) } };
+  return { ...r.data, ...checkedPlan(r.data.plan, r.data.startFrame, r.data.endFrame) };
 }
 
 /** What a worker returns for a finished chunk job. */

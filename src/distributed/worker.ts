@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -8,7 +10,8 @@ import { encodeCut } from '../encode/encode-chunk.js';
 import { chunkEncoderVersion } from '../encode/executor.js';
 import type { PreparedEncode } from '../encode/prepared.js';
 import { ScenecrfError, type ScenecrfErrorCode } from '../errors.js';
-import { CHUNK_JOB, failureReason, parseChunkJob, type ChunkJobResult, type ParsedChunkJob } from './payload.js';
+import { probeHere } from '../optimize/probe-executor.js';
+import { CHUNK_JOB, failureReason, parseChunkJob, parseProbeJob, PROBE_JOB, type ChunkJobResult, type ParsedChunkJob, type ParsedProbeJob, type ProbeJobResult } from './payload.js';
 import { connectionFor, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
 import { sharedFsStorage, type JobStorage } from './storage.js';
 
@@ -89,15 +92,15 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
   const name = `${os.hostname()}:${process.pid}`;
   // prepareEncode probes the input (ffprobe): once per input and settings, not once per chunk.
   const prepared = new Map<string, Promise<PreparedEncode>>();
-  const prepare = async (job: ParsedChunkJob, input: string): Promise<PreparedEncode> => {
-    const id = JSON.stringify([job.plan.input, job.plan.encoder, job.plan.preset, job.plan.bitDepth, input, job.workDir, job.threads, job.keyint, job.trim, job.via]);
+  const prepare = async (job: ParsedChunkJob | ParsedProbeJob, input: string, workDir: string): Promise<PreparedEncode> => {
+    const id = JSON.stringify([job.plan.input, job.plan.encoder, job.plan.preset, job.plan.bitDepth, input, workDir, job.threads, job.keyint, job.trim, job.via]);
     let p = prepared.get(id);
     if (!p) {
       const { num, den } = job.plan.input.frameRate;
       p = prepareEncode(job.plan, {
         input,
-        output: path.join(job.workDir, '.scenecrf-worker-check.mkv'),
-        workDir: job.workDir,
+        output: path.join(workDir, '.scenecrf-worker-check.mkv'),
+        workDir,
         threads: job.threads,
         keyintSeconds: (job.keyint * den) / num,
         trim: job.trim,
@@ -112,6 +115,33 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
     return p;
   };
 
+  /** The encoder arguments this machine builds for the job, refused unless they give the coordinator's key. */
+  const sameEncode = (p: PreparedEncode, c: ParsedChunkJob | ParsedProbeJob): string[] => {
+    if (p.keyint !== c.keyint) throw new WorkerFault('INVALID_OPTIONS', `keyframe interval ${c.keyint} frames cannot be reproduced here (got ${p.keyint})`);
+    const args = chunkArgs(p, { startFrame: c.startFrame, endFrame: c.endFrame, crf: c.crf, options: c.options });
+    if (chunkKey(p, c.startFrame, c.endFrame, args) !== c.key)
+      throw new WorkerFault(
+        'INVALID_OPTIONS',
+        `this worker would encode different bytes than the coordinator expects (chunk key mismatch): check that its ffmpeg (${p.backend.version}) and encoder are the coordinator's, and that it sees the same input file (size ${p.inputStat.bytes}, mtime ${p.inputStat.mtimeMs})`,
+      );
+    return args;
+  };
+
+  // Probe encodes are scratch files: they go to this machine's temporary directory.
+  const scratch = path.join(os.tmpdir(), `scenecrf-worker-${process.pid}`);
+  const probeJob = async (job: Job, signal: AbortSignal): Promise<ProbeJobResult> => {
+    const c = parseProbeJob(job.data);
+    control.onEvent?.({ type: 'start', jobId: job.id!, chunk: { index: -1, startFrame: c.startFrame, endFrame: c.endFrame, crf: c.crf } });
+    const input = await storage.readable(c.plan.input.path);
+    if (c.segmentCache) await storage.size(c.segmentCache); // inside the root, or refused
+    await mkdir(scratch, { recursive: true });
+    const p = await prepare(c, input, scratch);
+    sameEncode(p, c);
+    const file = path.join(scratch, `probe-${randomBytes(6).toString('hex')}.ivf`);
+    const m = await probeHere(p, { startFrame: c.startFrame, endFrame: c.endFrame, crf: c.crf, subsample: c.subsample, file, segmentCache: c.segmentCache }, signal, o.ffmpegPath);
+    return { ...m, worker: name };
+  };
+
   const encodeJob = async (job: Job, signal: AbortSignal): Promise<ChunkJobResult> => {
     const t = performance.now();
     const c = parseChunkJob(job.data);
@@ -120,15 +150,8 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
     // Both paths are checked against the storage root before anything reads the input.
     const input = await storage.readable(c.plan.input.path);
     await storage.size(target);
-    const p = await prepare(c, input);
-    if (p.keyint !== c.keyint) throw new WorkerFault('INVALID_OPTIONS', `keyframe interval ${c.keyint} frames cannot be reproduced here (got ${p.keyint})`);
-    const args = chunkArgs(p, { startFrame: c.startFrame, endFrame: c.endFrame, crf: c.crf, options: c.options });
-    const key = chunkKey(p, c.startFrame, c.endFrame, args);
-    if (key !== c.key)
-      throw new WorkerFault(
-        'INVALID_OPTIONS',
-        `this worker would encode different bytes than the coordinator expects (chunk key mismatch): check that its ffmpeg (${p.backend.version}) and encoder are the coordinator's, and that it sees the same input file (size ${p.inputStat.bytes}, mtime ${p.inputStat.mtimeMs})`,
-      );
+    const p = await prepare(c, input, c.workDir);
+    const args = sameEncode(p, c);
     let last = 0;
     const onFrames = (frames: number) => {
       const now = performance.now();
@@ -153,8 +176,8 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
       const controller = new AbortController();
       bullSignal?.addEventListener('abort', () => controller.abort(bullSignal.reason), { once: true });
       try {
-        if (job.name !== CHUNK_JOB) throw new ScenecrfError('INVALID_OPTIONS', `unknown job type ${JSON.stringify(job.name)}`);
-        const result = await encodeJob(job, controller.signal);
+        if (job.name !== CHUNK_JOB && job.name !== PROBE_JOB) throw new ScenecrfError('INVALID_OPTIONS', `unknown job type ${JSON.stringify(job.name)}`);
+        const result = job.name === CHUNK_JOB ? await encodeJob(job, controller.signal) : await probeJob(job, controller.signal);
         control.onEvent?.({ type: 'done', jobId: job.id! });
         return result;
       } catch (e) {
@@ -176,6 +199,9 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
   worker.on('error', () => undefined);
   return {
     ready: worker.waitUntilReady().then(() => undefined),
-    close: () => worker.close(),
+    close: async () => {
+      await worker.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
   };
 }

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { discardChunks } from '../encode/chunking.js';
 import { encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import type { ChunkExecutor } from '../encode/executor.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '../plan/assess.js';
 import type { CurveProbe } from '../plan/probes.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
+import type { ProbeExecutor } from './probe-executor.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
 /**
@@ -116,7 +118,13 @@ export const optimizeOptionsSchema = z
 export async function optimizeEncode(
   input: string,
   options: OptimizeOptions,
-  control: { signal?: AbortSignal; onProgress?: (p: OptimizeProgress) => void; analysis?: PlanControl['analysis'] } = {},
+  control: {
+    signal?: AbortSignal;
+    onProgress?: (p: OptimizeProgress) => void;
+    analysis?: PlanControl['analysis'];
+    /** Where probes and chunk encodes run (default this process); `queueExecutor` of scenecrf/advanced sends them to queue workers. */
+    executor?: ChunkExecutor & ProbeExecutor;
+  } = {},
 ): Promise<OptimizeResult> {
   const checked = optimizeOptionsSchema.safeParse(options);
   if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
@@ -133,6 +141,7 @@ export async function optimizeEncode(
   const planned = await planEncode(input, { ...planOptions, segmentCache }, {
     signal,
     analysis: control.analysis,
+    executor: control.executor,
     corrections: mayRetry,
     onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }),
   });
@@ -155,7 +164,7 @@ export async function optimizeEncode(
   for (;;) {
     throwIfAborted(signal);
     const encode = await encodePlan(plan, {
-      output, input, jobs, workDir, segmentCache, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
+      output, input, jobs, workDir, segmentCache, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal, executor: control.executor,
       onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }),
     });
     if (!validate) return done({ planned, plan, encode });

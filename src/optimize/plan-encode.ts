@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeProgress } from '../analysis/analyze.js';
-import { encodeSegment, prepareEncode } from '../encode/chunked.js';
+import { prepareEncode } from '../encode/chunked.js';
+import { runPool } from '../encode/pool.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, type CrfModel } from '../model/format.js';
 import { predictSceneCurve } from '../model/predict.js';
@@ -17,7 +18,7 @@ import { targetVmafSchema } from '../plan/inputs.js';
 import { fitCurveToProbes, probeTrustBounds, type CurveProbe } from '../plan/probes.js';
 import { measureProxyCurves } from '../proxy/measure.js';
 import { middleFrames, type ProxyCurve } from '../core/proxy-spec.js';
-import { measureQuality } from '../quality/measure.js';
+import { localProbeExecutor, type ProbeExecutor } from './probe-executor.js';
 
 /**
  * planEncode: the optimizer's front half. From the pre-analysis alone it predicts every scene's
@@ -133,6 +134,8 @@ export interface PlanControl {
    * rounds): as with probes, the proxy-curve model is then the default when one is shipped.
    */
   corrections?: boolean;
+  /** Where probes run: default this process, one at a time; `queueExecutor` (scenecrf/advanced) sends them to queue workers. */
+  executor?: ProbeExecutor;
 }
 
 export interface ProbeRecord {
@@ -302,33 +305,46 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
     const workDir = o.workDir ? path.resolve(o.workDir) : path.join(os.tmpdir(), `scenecrf-probes-${process.pid}-${Date.now()}`);
     await mkdir(workDir, { recursive: true });
     const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal });
+    const executor = control.executor ?? localProbeExecutor(o.ffmpegPath);
     const settled = new Set<number>();
     const total = o.probes * analysis.scenes.length;
     let done = 0;
     try {
       for (let round = 0; round < o.probes; round++) {
-        for (const [i, s] of analysis.scenes.entries()) {
+        // A round's probes are independent (each moves only its own scene's curve), so an
+        // executor may run them at once; they are applied in scene order either way.
+        const todo: number[] = [];
+        for (const i of analysis.scenes.keys()) {
           if (settled.has(i)) continue;
           throwIfAborted(signal);
-          const c = result.crfs[i]!;
-          if (probes[i]!.some((p) => p.crf === c)) {
-            settled.add(i); // the curve already passes through a measurement at this CRF
-            continue;
-          }
-          const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
-          const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
-          const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal, { segmentCache: o.segmentCache && path.resolve(o.segmentCache) });
-          const q = await measureQuality(input, file, {
-            referenceFrames: range,
-            subsample: o.probeSubsample,
-            ffmpegPath: o.ffmpegPath,
-            signal,
+          if (probes[i]!.some((p) => p.crf === result.crfs[i]!)) settled.add(i); // the curve already passes through a measurement at this CRF
+          else todo.push(i);
+        }
+        const measuredNow = new Map<number, ProbeRecord>();
+        const roundCrfs = result.crfs;
+        const pool = new AbortController();
+        const onAbort = () => pool.abort(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          await runPool(todo, executor.concurrency ?? 1, pool, async (i) => {
+            const s = analysis.scenes[i]!;
+            const c = roundCrfs[i]!;
+            const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
+            const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
+            const m = await executor.probe(prepared, { ...range, crf: c, subsample: o.probeSubsample, file, segmentCache: o.segmentCache && path.resolve(o.segmentCache) }, pool.signal);
+            measuredNow.set(i, { crf: c, ...range, frames: m.frames, vmafMean: m.vmafMean, vmafP5: m.vmafP5, bytes: m.bytes, encodeSeconds: m.encodeSeconds, cached: m.cached });
+            onProgress?.({ stage: 'probe', done: ++done, total });
           });
-          await rm(file, { force: true });
-          const rec: ProbeRecord = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds, cached: enc.cached };
+        } catch (e) {
+          throwIfAborted(signal);
+          throw e;
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+        for (const i of todo) {
+          const rec = measuredNow.get(i)!;
           probes[i]!.push(rec);
           curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement), { proxy: proxies?.[i] });
-          onProgress?.({ stage: 'probe', done: ++done, total });
           const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
           if (o.targetVmaf !== undefined && measuredWithin(measured, o.targetVmaf, o.probeTolerance)) settled.add(i);
         }
