@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { z } from 'zod';
@@ -95,7 +96,9 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Queu
   const events = new QueueEvents(o.queue, { connection });
   queue.on('error', () => undefined);
   events.on('error', () => undefined);
+  // Every job waited for adds a listener here and on the run's signal; thousands are expected.
   events.setMaxListeners(0);
+  queue.setMaxListeners(0);
   // Progress of running jobs: frames done, reported by the worker every half second.
   const progress = new Map<string, (frames: number) => void>();
   events.on('progress', ({ jobId, data }) => {
@@ -112,6 +115,7 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Queu
   /** Waits for the job; rejects with AbortError when `signal` fires (after removing the job if it has not started). */
   const finished = async (job: Job, signal: AbortSignal): Promise<unknown> => {
     let onAbort: () => void = () => undefined;
+    setMaxListeners(0, signal);
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(new AbortError(signal.reason));
       if (signal.aborted) onAbort();
