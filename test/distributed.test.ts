@@ -317,6 +317,41 @@ run('distributed encodes on BullMQ + Redis', () => {
     expect((await readFile(path.join(tmp, 'opt-queue.mkv'))).equals(await readFile(path.join(tmp, 'opt-local.mkv')))).toBe(true);
   });
 
+  it('a worker stopped with SIGTERM finishes its running chunk, then exits', async () => {
+    await startWorker(); // so that two remain for the next test
+    const plan = makePlan([27, 28, 29, 30]);
+    const result = distributedEncode(plan, 'term');
+    const incoming = path.join(tmp, 'term-queue.mkv.scenecrf-work', INCOMING_DIR);
+    const partial = await until('a chunk being written', async () => (await readdir(incoming).catch(() => [])).find((f) => f.endsWith('.tmp')));
+    const pid = Number(/\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(partial)![1]);
+    const stopped = workers.find((w) => w.proc.pid === pid)!;
+    const started = stopped.log.match(/scenecrf worker: start [0-9a-f]{64}/g)!.length;
+    stopped.proc.kill('SIGTERM');
+    const code = await new Promise((r) => (stopped.proc.exitCode !== null ? r(stopped.proc.exitCode) : stopped.proc.once('exit', r)));
+    expect(code).toBe(0);
+    // It finished what it had started and took nothing after the signal.
+    expect(stopped.log).toMatch(/stopping after the running jobs[\s\S]*scenecrf worker: done/);
+    expect(stopped.log.match(/scenecrf worker: start [0-9a-f]{64}/g)!.length).toBe(started);
+    expect((await result).equals(await localEncode(plan, 'term'))).toBe(true);
+    workers.splice(workers.indexOf(stopped), 1);
+  });
+
+  it('a Redis with a password: the right one connects, a wrong one fails instead of hanging', async () => {
+    const securePort = await freePort();
+    const secure = spawn('redis-server', ['--port', String(securePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 's3cret'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      let out = '';
+      secure.stdout!.on('data', (d) => (out += String(d)));
+      await until('the second redis-server', () => /Ready to accept connections/.test(out));
+      const ok = await queueExecutor({ redis: `redis://:s3cret@127.0.0.1:${securePort}`, queue: QUEUE });
+      await ok.close();
+      const wrong = await queueExecutor({ redis: `redis://:wrong@127.0.0.1:${securePort}`, queue: QUEUE }).catch((e: unknown) => e);
+      expect(String(wrong)).toMatch(/WRONGPASS|NOAUTH|invalid password/i);
+    } finally {
+      secure.kill('SIGTERM');
+    }
+  });
+
   it('a worker SIGKILLed in the middle of a chunk: the job moves to another worker, identical output', async () => {
     // A slower preset so that a chunk is caught being written.
     const plan = { ...makePlan([28, 29, 30, 31]), preset: 8 };

@@ -6,10 +6,11 @@ export const WORKER = defineCommand({
   name: 'worker',
   head: `Usage: scenecrf worker --redis <url> [--concurrency N] [--queue name] [--root dir]
 
-Takes per-scene jobs (chunk encodes) of "encode --redis" and "optimize --redis" from the queue
-in Redis until stopped. Inputs and work directories must be on storage every machine sees at the
-same path (under --root). SIGTERM or Ctrl-C: finishes the jobs it is running, then exits; a
-second signal quits at once (the queue gives those jobs to another worker).`,
+Takes per-scene jobs (chunk encodes; probe encodes with their VMAF) of "encode", "plan" and
+"optimize" run with --redis from the queue in Redis until stopped. Inputs and work directories
+must be on storage every machine sees at the same path (under --root). SIGTERM or Ctrl-C:
+finishes the jobs it is running, then exits; a second signal quits at once (the queue gives
+those jobs to another worker). See docs/deployment.md.`,
   column: 27,
   groups: [
     optionGroup<WorkerOptions>()(

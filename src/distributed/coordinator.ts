@@ -11,7 +11,7 @@ import type { PreparedEncode } from '../encode/prepared.js';
 import { AbortError, ScenecrfError, type ScenecrfErrorCode } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
 import { CHUNK_JOB, chunkJobResultSchema, JOB_FORMAT_VERSION, parseFailureReason, PROBE_JOB, probeJobResultSchema, type ChunkJobData, type ChunkJobResult, type ProbeJobData } from './payload.js';
-import { connectionFor, jobOptions, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
+import { connected, connectionFor, jobOptions, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
 
 /**
  * The coordinator's side: a ChunkExecutor and ProbeExecutor that turns each chunk encode (and
@@ -106,7 +106,7 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Queu
     if (typeof frames === 'number') progress.get(jobId)?.(frames);
   });
   try {
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    await connected(o.redis, Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), [queue, events]);
   } catch (e) {
     await Promise.allSettled([queue.close(), events.close()]);
     throw e;

@@ -60,3 +60,41 @@ export function jobOptions(attempts: number): DefaultJobOptions {
     removeOnFail: { age: KEEP_FINISHED_SECONDS },
   };
 }
+
+/** How long a coordinator or worker waits for Redis at start before giving up. */
+export const CONNECT_TIMEOUT_MS = 15_000;
+
+const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid (username-)?password|AUTH failed/i;
+
+/**
+ * Waits for BullMQ's connections to be ready, failing with INVALID_OPTIONS (naming the Redis, not
+ * its password) when Redis refuses the credentials or cannot be reached within
+ * CONNECT_TIMEOUT_MS: ioredis itself would retry forever, and a command would hang. Once
+ * connected, a lost connection is retried without limit (a Redis restart mid-run).
+ */
+export async function connected(url: string, ready: Promise<unknown>, emitters: ReadonlyArray<{ on(event: 'error', f: (e: Error) => void): unknown; off(event: 'error', f: (e: Error) => void): unknown }>): Promise<void> {
+  let where = url;
+  try {
+    const u = new URL(url);
+    where = `${u.protocol}//${u.host}`;
+  } catch {
+    // redisUrlSchema has checked it
+  }
+  let onError: (e: Error) => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastError = '';
+  const failed = new Promise<never>((_, reject) => {
+    onError = (e) => {
+      lastError = e.message;
+      if (AUTH_ERROR.test(e.message)) reject(new InvalidOptionsError('redis', `${where} refused the credentials: ${e.message}`));
+    };
+    timer = setTimeout(() => reject(new InvalidOptionsError('redis', `cannot connect to ${where} within ${CONNECT_TIMEOUT_MS / 1000} s${lastError ? ` (${lastError})` : ''}`)), CONNECT_TIMEOUT_MS);
+  });
+  for (const e of emitters) e.on('error', onError);
+  try {
+    await Promise.race([ready, failed]);
+  } finally {
+    clearTimeout(timer);
+    for (const e of emitters) e.off('error', onError);
+  }
+}

@@ -12,12 +12,12 @@ import type { PreparedEncode } from '../encode/prepared.js';
 import { ScenecrfError, type ScenecrfErrorCode } from '../errors.js';
 import { probeHere } from '../optimize/probe-executor.js';
 import { CHUNK_JOB, failureReason, parseChunkJob, parseProbeJob, PROBE_JOB, type ChunkJobResult, type ParsedChunkJob, type ParsedProbeJob, type ProbeJobResult } from './payload.js';
-import { connectionFor, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
+import { connected, connectionFor, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
 import { sharedFsStorage, type JobStorage } from './storage.js';
 
 /**
  * A queue worker: takes chunk jobs from the BullMQ queue and encodes them into the shared work
- * directory. It trusts nothing in a job: the data is validated (payload.ts), every path must be
+ * directory, and probe jobs (an encode scored with the builtin VMAF, in its own scratch space). It trusts nothing in a job: the data is validated (payload.ts), every path must be
  * inside its storage root, the ffmpeg arguments are built here from the validated fields, and the
  * chunk key is recomputed from what this machine would encode — a worker whose ffmpeg, encoder
  * settings or view of the input differ from the coordinator's refuses the job rather than write
@@ -197,8 +197,13 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
   );
   // Connection errors are retried by ioredis; without a listener Node would throw them.
   worker.on('error', () => undefined);
+  const ready = connected(o.redis, worker.waitUntilReady(), [worker]).catch(async (e: unknown) => {
+    await worker.close(true).catch(() => undefined);
+    throw e;
+  });
+  ready.catch(() => undefined); // a caller that never awaits `ready` must not crash the process
   return {
-    ready: worker.waitUntilReady().then(() => undefined),
+    ready,
     close: async () => {
       await worker.close();
       await rm(scratch, { recursive: true, force: true });
