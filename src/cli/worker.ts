@@ -1,4 +1,5 @@
 import { startWorker, workerOptionsSchema, type WorkerEvent, type WorkerOptions } from '../distributed/worker.js';
+import { ScenecrfError } from '../errors.js';
 import { defineCommand, optionGroup, parseCommand, renderHelp, resolveOptions } from './options.js';
 import { cliSignal } from './signal.js';
 
@@ -44,7 +45,14 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   const { options } = resolveOptions(WORKER, parsed);
   const worker = startWorker(options as WorkerOptions, { onEvent: (e) => process.stderr.write(`${describe(e)}\n`) });
-  await worker.ready;
+  try {
+    await worker.ready;
+  } catch (e) {
+    // A worker that could not start still has BullMQ's blocking loop scheduled; exit here, as the
+    // command line does for any failed start, instead of lingering.
+    process.stderr.write(`scenecrf: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(e instanceof ScenecrfError && e.code === 'INVALID_OPTIONS' ? 2 : 1);
+  }
   process.stderr.write('scenecrf worker: ready\n');
   await new Promise<void>((resolve) => {
     if (cliSignal.aborted) resolve();

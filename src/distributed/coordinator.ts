@@ -11,7 +11,7 @@ import type { PreparedEncode } from '../encode/prepared.js';
 import { AbortError, ScenecrfError, type ScenecrfErrorCode } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
 import { CHUNK_JOB, chunkJobResultSchema, JOB_FORMAT_VERSION, parseFailureReason, PROBE_JOB, probeJobResultSchema, type ChunkJobData, type ChunkJobResult, type ProbeJobData } from './payload.js';
-import { connected, connectionFor, jobOptions, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
+import { connected, connectionFor, jobOptions, silenceConnections, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
 
 /**
  * The coordinator's side: a ChunkExecutor and ProbeExecutor that turns each chunk encode (and
@@ -91,7 +91,8 @@ export function probeJobData(p: PreparedEncode, task: ProbeTask): ProbeJobData {
 /** Connects to the queue; pass the result as `executor` to encodePlan / optimizeEncode, and close it afterwards. */
 export async function queueExecutor(options: QueueExecutorOptions): Promise<QueueExecutor> {
   const o = parseWith(queueExecutorOptionsSchema, options, 'queue options');
-  const connection = connectionFor(o.redis);
+  const giveUp = { now: false };
+  const connection = connectionFor(o.redis, giveUp);
   const queue = new Queue(o.queue, { connection });
   const events = new QueueEvents(o.queue, { connection });
   queue.on('error', () => undefined);
@@ -108,7 +109,11 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Queu
   try {
     await connected(o.redis, Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), [queue, events]);
   } catch (e) {
-    await Promise.allSettled([queue.close(), events.close()]);
+    for (const q of [queue, events]) silenceConnections(q);
+    // close() (and awaiting disconnect()) would wait for a start that never comes; disconnecting
+    // stops ioredis's retries, so nothing keeps the process alive.
+    giveUp.now = true;
+    for (const q of [queue, events]) void q.disconnect().catch(() => undefined);
     throw e;
   }
 

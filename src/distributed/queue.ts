@@ -39,8 +39,10 @@ export function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, wha
  * through a Redis restart instead of failing them (BullMQ requires it for workers); ioredis
  * reconnects on its own.
  */
-export function connectionFor(url: string): ConnectionOptions {
-  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
+export function connectionFor(url: string, giveUp?: { now: boolean }): ConnectionOptions {
+  // ioredis's default reconnect delays, until `giveUp.now` (a start that failed): then it stops,
+  // so that a failed connection does not keep the process alive.
+  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times: number) => (giveUp?.now ? null : Math.min(times * 50, 2000)) };
 }
 
 /** How long finished jobs stay in Redis: a restarted coordinator finds them there (no work redone). */
@@ -96,5 +98,18 @@ export async function connected(url: string, ready: Promise<unknown>, emitters: 
   } finally {
     clearTimeout(timer);
     for (const e of emitters) e.off('error', onError);
+  }
+}
+
+/**
+ * BullMQ's connections re-emit a failed start as an 'error' event after close() has removed every
+ * listener, which would crash the process: after a failed start their errors are dropped.
+ */
+export function silenceConnections(owner: object): void {
+  for (const field of ['connection', 'blockingConnection']) {
+    const conn = (owner as Record<string, { emit?: (ev: string | symbol, ...args: unknown[]) => boolean } | undefined>)[field];
+    if (!conn?.emit) continue;
+    const emit = conn.emit.bind(conn);
+    conn.emit = (ev, ...args) => (ev === 'error' ? false : emit(ev, ...args));
   }
 }

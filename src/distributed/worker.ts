@@ -12,7 +12,7 @@ import type { PreparedEncode } from '../encode/prepared.js';
 import { ScenecrfError, type ScenecrfErrorCode } from '../errors.js';
 import { probeHere } from '../optimize/probe-executor.js';
 import { CHUNK_JOB, failureReason, parseChunkJob, parseProbeJob, PROBE_JOB, type ChunkJobResult, type ParsedChunkJob, type ParsedProbeJob, type ProbeJobResult } from './payload.js';
-import { connected, connectionFor, parseWith, queueNameSchema, redisUrlSchema } from './queue.js';
+import { connected, connectionFor, parseWith, silenceConnections, queueNameSchema, redisUrlSchema } from './queue.js';
 import { sharedFsStorage, type JobStorage } from './storage.js';
 
 /**
@@ -170,6 +170,7 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
     };
   };
 
+  const giveUp = { now: false };
   const worker = new Worker(
     o.queue,
     async (job: Job, _token?: string, bullSignal?: AbortSignal) => {
@@ -188,7 +189,7 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
       }
     },
     {
-      connection: connectionFor(o.redis),
+      connection: connectionFor(o.redis, giveUp),
       concurrency: o.concurrency,
       ...(o.lockDurationMs !== undefined ? { lockDuration: o.lockDurationMs } : {}),
       ...(o.stalledIntervalMs !== undefined ? { stalledInterval: o.stalledIntervalMs } : {}),
@@ -198,7 +199,9 @@ export function startWorker(options: WorkerOptions, control: WorkerControl = {})
   // Connection errors are retried by ioredis; without a listener Node would throw them.
   worker.on('error', () => undefined);
   const ready = connected(o.redis, worker.waitUntilReady(), [worker]).catch(async (e: unknown) => {
-    await worker.close(true).catch(() => undefined);
+    giveUp.now = true;
+    silenceConnections(worker);
+    void worker.close(true).catch(() => undefined);
     throw e;
   });
   ready.catch(() => undefined); // a caller that never awaits `ready` must not crash the process
