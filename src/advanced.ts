@@ -104,6 +104,13 @@ export { ENCODER_ADAPTERS, encoderAdapter, assertEncoderSupported, type EncoderA
 export { manifestSchema, readManifest, type EncodeManifest, type ChunkRecord } from './encode/manifest.js';
 export { defaultCacheDir, evictSegments, DEFAULT_CACHE_MAX_BYTES, type SegmentCache } from './encode/segment-cache.js';
 
+// per-scene work on a BullMQ queue in Redis (docs/deployment.md): the coordinator's executor, the worker
+export { queueExecutor, queueExecutorOptionsSchema, type QueueExecutor, type QueueExecutorOptions } from './distributed/coordinator.js';
+export { startWorker, workerOptionsSchema, type WorkerOptions, type WorkerControl, type WorkerEvent, type RunningWorker } from './distributed/worker.js';
+export { sharedFsStorage, type JobStorage } from './distributed/storage.js';
+export type { ChunkExecutor, ChunkTask, ChunkOutcome } from './encode/executor.js';
+export type { ProbeExecutor, ProbeTask, ProbeOutcome } from './optimize/probe-executor.js';
+
 // the report's edges: reading a result file, its source video, scene thumbnails
 export { detectReportKind, parseReportInput, type ReportInput, type ReportKind } from './report/schema.js';
 export {

@@ -13,10 +13,11 @@ import { OPTIMIZE, PLAN } from './plan.js';
 import { QUALITY } from './quality.js';
 import { USAGE } from './usage.js';
 import { REPORT } from './report.js';
+import { WORKER } from './worker.js';
 import { ZONES } from './zones.js';
 
 /** Every command, in the order of `scenecrf --help`. */
-export const COMMANDS: readonly CommandSpec[] = [ANALYZE, QUALITY, ENCODE, ZONES, PLAN, OPTIMIZE, REPORT];
+export const COMMANDS: readonly CommandSpec[] = [ANALYZE, QUALITY, ENCODE, ZONES, PLAN, OPTIMIZE, REPORT, WORKER];
 
 const block = (text: string) => `\`\`\`text\n${text}\n\`\`\``;
 

@@ -8,6 +8,7 @@ import { defineCommand, inFlagTerms, optionGroup, parseCommand, renderHelp, reso
 import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { cliSignal } from './signal.js';
 import { showCommands, VERBOSE_OPTION } from './verbose.js';
+import { COORDINATOR_OPTIONS, coordinatorFor } from './distributed.js';
 
 /** encodePlan checks jobs and threads by hand (naming its own keys); here they are checked under their flags. */
 const atLeastOne = z.number().min(1).optional();
@@ -64,6 +65,7 @@ chunks finished in the work directory are not encoded again, and the result is b
       { flag: 'quiet', kind: 'boolean', help: 'no progress bar or summary' },
       VERBOSE_OPTION,
     ]),
+    COORDINATOR_OPTIONS,
   ],
 });
 
@@ -92,18 +94,21 @@ export async function runEncode(argv: string[]): Promise<number> {
   const bar = progressBar(process.stderr, !values.quiet);
   showCommands(values.verbose, bar);
   let result: EncodeResult;
+  const executor = await coordinatorFor(values);
   try {
     result = await inFlagTerms(ENCODE, () =>
       encodePlan(plan, {
         ...(options as Omit<EncodePlanOptions, 'input'>),
         cache: values['segment-cache'] !== undefined ? undefined : cliCache(values),
         input: positionals[0],
+        executor,
         signal: cliSignal,
         onProgress: (p) => bar.update(encodeProgress(p.phase === 'concat' ? 'concat' : plan.encoder, p)),
       }),
     );
   } finally {
     bar.done();
+    await executor?.close();
   }
   printWarnings(result.warnings);
   if (!values.quiet) process.stdout.write(`${summarizeEncode(result)}\n`);

@@ -4,7 +4,7 @@ import { asNoSpaceError, ScenecrfError } from '../errors.js';
 import { closest } from './suggest.js';
 import { USAGE } from './usage.js';
 
-const COMMAND_NAMES = ['analyze', 'quality', 'encode', 'zones', 'plan', 'optimize', 'report'];
+const COMMAND_NAMES = ['analyze', 'quality', 'encode', 'zones', 'plan', 'optimize', 'report', 'worker'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'plan') return (await import('./plan.js')).runPlan(rest);
   if (command === 'optimize') return (await import('./plan.js')).runOptimize(rest);
   if (command === 'report') return (await import('./report.js')).runReport(rest);
+  if (command === 'worker') return (await import('./worker.js')).runWorker(rest);
   const near = closest(command, COMMAND_NAMES);
   process.stderr.write(`scenecrf: unknown command ${JSON.stringify(command)}${near ? `; did you mean "${near}"?` : ''}\n\n${USAGE}\n`);
   return 2;

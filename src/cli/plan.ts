@@ -16,6 +16,7 @@ import { formatTable, progressBar, type ProgressState } from './progress.js';
 import { REPORT_OPTION, writeRequestedReport } from './report.js';
 import { cliSignal } from './signal.js';
 import { showCommands, VERBOSE_OPTION } from './verbose.js';
+import { COORDINATOR_OPTIONS, coordinatorFor } from './distributed.js';
 
 /** What a probe encodes: "all" of the scene or at most n frames of it. */
 function probeFrames(raw: string, flag: string): number | 'all' {
@@ -119,6 +120,7 @@ that fits the bitrate budget. Prints a per-scene table; writes the plan and zone
         help: `... in this format: ${ZONE_FORMATS.join(', ')}`,
       },
     ]),
+    COORDINATOR_OPTIONS,
   ],
 });
 
@@ -177,6 +179,7 @@ CRFs (only those scenes are encoded again).`,
       { flag: 'no-validate', kind: 'boolean', key: 'validate', toApi: (skip: boolean) => !skip, help: 'skip the VMAF check after the encode' },
       { flag: 'json', placeholder: '<file>', kind: 'string', help: 'write a JSON report (plan, predictions, validation) there' },
     ], optimizeOptionsSchema),
+    COORDINATOR_OPTIONS,
   ],
 });
 
@@ -229,10 +232,12 @@ export async function runPlan(argv: string[]): Promise<number> {
   const bar = progressBar(process.stderr, !values.quiet);
   showCommands(values.verbose, bar);
   let r: PlanEncodeResult;
+  const executor = await coordinatorFor(values);
   try {
     r = await inFlagTerms(PLAN, () =>
       planEncode(positionals[0]!, { ...(options as PlanEncodeOptions), cache: values['segment-cache'] !== undefined ? undefined : cliCache(values) }, {
         signal: cliSignal,
+        executor,
         onProgress: (p) => {
           const state = planProgress(p);
           if (state) bar.update(state);
@@ -241,6 +246,7 @@ export async function runPlan(argv: string[]): Promise<number> {
     );
   } finally {
     bar.done();
+    await executor?.close();
   }
   if (values.json !== undefined) await writeOut(values.json, `${JSON.stringify(r.plan, null, 2)}\n`);
   if (values.zones !== undefined) await writeOut(values.zones, formatZones(r.plan, format, {}));
@@ -350,10 +356,12 @@ export async function runOptimize(argv: string[]): Promise<number> {
   showCommands(values.verbose, bar);
   const steps = optimizeSteps(options as OptimizeOptions);
   let r: OptimizeResult;
+  const executor = await coordinatorFor(values);
   try {
     r = await inFlagTerms(OPTIMIZE, () =>
       optimizeEncode(positionals[0]!, options as OptimizeOptions, {
         signal: cliSignal,
+        executor,
         onProgress: (p) => {
           const state = optimizeProgress(p, steps);
           if (state) bar.update(state);
@@ -362,6 +370,7 @@ export async function runOptimize(argv: string[]): Promise<number> {
     );
   } finally {
     bar.done();
+    await executor?.close();
   }
   if (values.json !== undefined) {
     await writeOut(values.json, `${JSON.stringify(optimizeOutput(r), null, 2)}\n`);

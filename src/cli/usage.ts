@@ -9,6 +9,7 @@ Usage:
   scenecrf plan <input> --encoder <svt-av1|aom|vp9> (--target-vmaf V | --bitrate KBPS) [--probes N] [--json plan.json]
   scenecrf optimize <input> -o <output> --encoder <e> (--target-vmaf V | --bitrate KBPS) [options]
   scenecrf report <result.json> -o <report.html> [options]
+  scenecrf worker --redis <url> [--concurrency N] [--queue name] [--root dir]
 
 Commands:
   analyze     find the shots of a video and measure each scene's complexity
@@ -18,5 +19,6 @@ Commands:
   plan        predict per-scene CRFs for a VMAF target or a bitrate budget (an encode plan)
   optimize    plan, encode and check the result's per-scene VMAF in one go
   report      one self-contained HTML page of an analyze, quality, plan or optimize result
+  worker      take per-scene jobs of encode/optimize --redis from a Redis queue (docs/deployment.md)
 
 Run "scenecrf <command> --help" for the options of a command.`;

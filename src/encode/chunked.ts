@@ -12,7 +12,8 @@ import { chunkArgs, chunkKey, lockWorkDir, newManifest, planChunks, removeChunkF
 import { planCarry } from './carry.js';
 import { resolveEncoderTool } from './cli-tools.js';
 import { concatChunks, outputContainer } from './concat.js';
-import { encodeCut, type CutResult } from './encode-chunk.js';
+import { encodeCut } from './encode-chunk.js';
+import { localChunkExecutor, type ChunkExecutor, type ChunkOutcome } from './executor.js';
 import { assertEncoderSupported, encoderAdapter, encoderVersionFromLog, type OptionValue } from './encoders.js';
 import { MANIFEST_NAME, manifestWriter, type ChunkRecord } from './manifest.js';
 import { runPool } from './pool.js';
@@ -111,6 +112,11 @@ export interface EncodePlanOptions {
    */
   segmentCache?: string;
   ffmpegPath?: string;
+  /**
+   * Where the chunks are encoded: default this process, `jobs` at a time. `queueExecutor` of
+   * `scenecrf/advanced` sends them to workers on other machines (docs/deployment.md).
+   */
+  executor?: ChunkExecutor;
   signal?: AbortSignal;
   onProgress?: (p: EncodeProgress) => void;
 }
@@ -411,31 +417,29 @@ async function encodeLocked(p: PreparedEncode, opts: EncodePlanOptions, started:
     // Longest chunks first: with several jobs the last ones to start are short, so the workers
     // finish close together. (Order does not change any chunk's bytes.)
     const todo = chunks.filter((c) => c.status !== 'done').sort((a, b) => b.endFrame - b.startFrame - (a.endFrame - a.startFrame) || a.index - b.index);
-    await runPool(todo, p.jobs, controller, async (c) => {
+    const executor = opts.executor ?? localChunkExecutor;
+    await runPool(todo, executor.concurrency ?? p.jobs, controller, async (c) => {
       const frames = c.endFrame - c.startFrame;
       const target = path.join(p.workDir, c.file);
-      const tmp = tempPathFor(target);
       const t = performance.now();
-      let cut: CutResult;
+      let done: ChunkOutcome;
       try {
-        cut = await encodeCut(p, c, tmp, controller.signal, (n) => {
+        done = await executor.encodeChunk(p, { ...c, target }, controller.signal, (n) => {
           inFlight.set(c.index, Math.min(n, frames));
           emit('encode');
         });
       } finally {
         inFlight.delete(c.index);
       }
-      const { out, mode } = cut;
-      await rename(tmp, target);
       const bytes = (await stat(target)).size;
       const rec = manifest.chunks[c.index]!;
       Object.assign(rec, {
         status: 'done',
         bytes,
         bitrateKbps: (bytes * 8) / 1000 / (frames / fps),
-        encodeSeconds: (performance.now() - t) / 1000,
-        encoderVersion: p.tool ? p.tool.version : (encoderVersionFromLog(adapter, out.log) ?? backend.version),
-        trim: mode,
+        encodeSeconds: done.encodeSeconds ?? (performance.now() - t) / 1000,
+        encoderVersion: done.encoderVersion,
+        trim: done.trim,
       } satisfies Partial<ChunkRecord>);
       Object.assign(c, rec);
       await writeManifest(manifest);

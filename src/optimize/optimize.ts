@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { discardChunks } from '../encode/chunking.js';
 import { checkCarry, encodePlan, refuseExistingOutput, type EncodeProgress, type EncodeResult } from '../encode/chunked.js';
+import type { ChunkExecutor } from '../encode/executor.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted } from '../errors.js';
 import { parsePlan } from '../core/plan-file.js';
 import { budgetBytes } from '../plan/allocate.js';
@@ -10,6 +11,7 @@ import { assessScenes, correctMisses, sceneCrfLimits, type SceneVerdict } from '
 import { assessBudget, correctBudget, DEFAULT_BUDGET_TOLERANCE, type BudgetAssessment } from '../plan/budget.js';
 import type { CurveProbe } from '../plan/probes.js';
 import { measureQuality, type QualityProgress } from '../quality/measure.js';
+import type { ProbeExecutor } from './probe-executor.js';
 import { planEncode, probeMeasurement, type PlanControl, type PlanEncodeOptions, type PlanEncodeResult, type PlanProgress } from './plan-encode.js';
 
 /**
@@ -144,7 +146,13 @@ export const optimizeOptionsSchema = z
 export async function optimizeEncode(
   input: string,
   options: OptimizeOptions,
-  control: { signal?: AbortSignal; onProgress?: (p: OptimizeProgress) => void; analysis?: PlanControl['analysis'] } = {},
+  control: {
+    signal?: AbortSignal;
+    onProgress?: (p: OptimizeProgress) => void;
+    analysis?: PlanControl['analysis'];
+    /** Where probes and chunk encodes run (default this process); `queueExecutor` of scenecrf/advanced sends them to queue workers. */
+    executor?: ChunkExecutor & ProbeExecutor;
+  } = {},
 ): Promise<OptimizeResult> {
   const checked = optimizeOptionsSchema.safeParse(options);
   if (!checked.success) throw new InvalidOptionsError('optimizeEncode options', describeIssues(checked.error.issues));
@@ -178,6 +186,7 @@ export async function optimizeEncode(
   const planned = await planEncode(input, { ...planOptions, ...cacheOptions }, {
     signal,
     analysis: control.analysis,
+    executor: control.executor,
     corrections: mayRetry && !budgetMode,
     onProgress: (p) => onProgress?.({ stage: 'plan', round: 0, plan: p }),
   });
@@ -201,7 +210,7 @@ export async function optimizeEncode(
   for (;;) {
     throwIfAborted(signal);
     const encode = await encodePlan(plan, {
-      output, input, jobs, videoOnly, workDir, ...cacheOptions, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal,
+      output, input, jobs, videoOnly, workDir, ...cacheOptions, keepChunks: mayRetry, ffmpegPath: options.ffmpegPath, signal, executor: control.executor,
       onProgress: (e) => onProgress?.({ stage: 'encode', round: rounds, encode: e }),
     });
     kbpsByRound.push(encode.bitrateKbps);

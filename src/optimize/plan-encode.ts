@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyzeOptionsSchema, analyzeVideo, type AnalysisResult, type AnalyzeProgress } from '../analysis/analyze.js';
-import { encodeSegment, prepareEncode, segmentKey } from '../encode/chunked.js';
+import { prepareEncode, segmentKey } from '../encode/chunked.js';
+import { runPool } from '../encode/pool.js';
 import { cacheOptionSchema, resolveSegmentCache, SegmentCacheSession } from '../encode/segment-cache.js';
 import { describeIssues, InvalidOptionsError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { defaultCrfModelPath, loadCrfModel, type CrfModel } from '../model/format.js';
@@ -19,7 +20,7 @@ import { targetVmafSchema } from '../plan/inputs.js';
 import { fitCurveToProbes, probeTrustBounds, type CurveProbe } from '../plan/probes.js';
 import { measureProxyCurves } from '../proxy/measure.js';
 import { middleFrames, type ProxyCurve } from '../core/proxy-spec.js';
-import { measureQuality } from '../quality/measure.js';
+import { localProbeExecutor, type ProbeExecutor } from './probe-executor.js';
 
 /**
  * planEncode: the optimizer's front half. From the pre-analysis alone it predicts every scene's
@@ -157,6 +158,8 @@ export interface PlanControl {
    * rounds): as with probes, the proxy-curve model is then the default when one is shipped.
    */
   corrections?: boolean;
+  /** Where probes run: default this process, one at a time; `queueExecutor` (scenecrf/advanced) sends them to queue workers. */
+  executor?: ProbeExecutor;
 }
 
 export interface ProbeRecord {
@@ -335,60 +338,75 @@ export async function planEncode(input: string, options: PlanEncodeOptions, cont
   const auto = o.probes === 'auto';
   const rounds = auto ? AUTO_PROBE_ROUNDS : (o.probes as number);
   const videoInfo = { width: video.width, height: video.height, fps: video.fps };
-  let candidates: Set<number> | undefined;
+  let candidateOrder: number[] | undefined;
   if (auto) {
     const law = intervalLaw(model, o.stat).law;
     const widths = analysis.scenes.map((s, i) => intervalHalfWidth(law, sceneNovelty(model, s.complexity, videoInfo, proxies?.[i])));
-    candidates = new Set(scenesToProbe(widths, o.autoProbeTolerance, o.maxProbes));
+    candidateOrder = scenesToProbe(widths, o.autoProbeTolerance, o.maxProbes);
   }
   let probeBudget = o.maxProbes ?? Infinity;
   let probeSeconds = 0;
-  if (rounds > 0 && (!candidates || candidates.size > 0) && probeBudget > 0) {
+  if (rounds > 0 && (!candidateOrder || candidateOrder.length > 0) && probeBudget > 0) {
     const tp = performance.now();
     const workDir = o.workDir ? path.resolve(o.workDir) : path.join(os.tmpdir(), `scenecrf-probes-${process.pid}-${Date.now()}`);
     await mkdir(workDir, { recursive: true });
     const prepared = await prepareEncode(makePlan(result.crfs), { output: path.join(workDir, 'probe.mkv'), workDir, input, ffmpegPath: o.ffmpegPath, signal, videoOnly: true });
     const cache = await SegmentCacheSession.open(segmentCache);
+    const executor = control.executor ?? localProbeExecutor(o.ffmpegPath);
     const settled = new Set<number>();
-    const total = Math.min(rounds * (candidates?.size ?? analysis.scenes.length), probeBudget);
+    const total = Math.min(rounds * (candidateOrder?.length ?? analysis.scenes.length), probeBudget);
     let done = 0;
     try {
       for (let round = 0; round < rounds; round++) {
-        for (const [i, s] of analysis.scenes.entries()) {
-          if (settled.has(i) || (candidates && !candidates.has(i))) continue;
-          if (probeBudget <= 0) break;
+        // A round's probes are independent (each moves only its own scene's curve), so an
+        // executor may run them at once; they are applied in scene order either way. With
+        // 'auto', only the unsure scenes probe, least sure first within the probe budget.
+        const todo: number[] = [];
+        for (const i of candidateOrder ?? analysis.scenes.keys()) {
+          if (settled.has(i)) continue;
           throwIfAborted(signal);
-          const c = result.crfs[i]!;
-          if (probes[i]!.some((p) => p.crf === c)) {
-            settled.add(i); // the curve already passes through a measurement at this CRF
-            continue;
-          }
-          probeBudget--;
-          const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
-          const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
-          const key = segmentKey(prepared, { ...range, crf: c });
-          const scoresKey = probeScoresKey(o.probeSubsample);
-          const known = await cache.lookup(key);
-          const knownScores = known?.scores?.[scoresKey];
-          let rec: ProbeRecord;
-          if (known && knownScores) {
-            // Encoded and scored before, the same way: neither runs again.
-            rec = { crf: c, ...range, frames: range.endFrame - range.startFrame, ...knownScores, bytes: known.bytes, encodeSeconds: known.encodeSeconds, cached: true, scoresCached: true };
-          } else {
-            const enc = await encodeSegment(prepared, { ...range, crf: c }, file, signal, { session: cache });
-            const q = await measureQuality(input, file, {
-              referenceFrames: range,
-              subsample: o.probeSubsample,
-              ffmpegPath: o.ffmpegPath,
-              signal,
-            });
-            await rm(file, { force: true });
-            await cache.storeScores(key, scoresKey, { vmafMean: q.pooled.mean, vmafP5: q.pooled.p5 });
-            rec = { crf: c, ...range, frames: enc.frames, vmafMean: q.pooled.mean, vmafP5: q.pooled.p5, bytes: enc.bytes, encodeSeconds: enc.encodeSeconds, cached: enc.cached };
-          }
+          if (probes[i]!.some((p) => p.crf === result.crfs[i]!)) settled.add(i); // the curve already passes through a measurement at this CRF
+          else if (todo.length < probeBudget) todo.push(i);
+        }
+        probeBudget -= todo.length;
+        todo.sort((a, b) => a - b);
+        const measuredNow = new Map<number, ProbeRecord>();
+        const roundCrfs = result.crfs;
+        const pool = new AbortController();
+        const onAbort = () => pool.abort(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          await runPool(todo, executor.concurrency ?? 1, pool, async (i) => {
+            const s = analysis.scenes[i]!;
+            const c = roundCrfs[i]!;
+            const range = probeRange(s.startFrame, s.endFrame, o.probeFrames);
+            const key = segmentKey(prepared, { ...range, crf: c });
+            const scoresKey = probeScoresKey(o.probeSubsample);
+            const known = await cache.lookup(key);
+            const knownScores = known?.scores?.[scoresKey];
+            let rec: ProbeRecord;
+            if (known && knownScores) {
+              // Encoded and scored before, the same way: neither runs again.
+              rec = { crf: c, ...range, frames: range.endFrame - range.startFrame, ...knownScores, bytes: known.bytes, encodeSeconds: known.encodeSeconds, cached: true, scoresCached: true };
+            } else {
+              const file = path.join(workDir, `probe-${i}-crf${c}.ivf`);
+              const m = await executor.probe(prepared, { ...range, crf: c, subsample: o.probeSubsample, file, session: cache, segmentCache: o.segmentCache && path.resolve(o.segmentCache) }, pool.signal);
+              await cache.storeScores(key, scoresKey, { vmafMean: m.vmafMean, vmafP5: m.vmafP5 });
+              rec = { crf: c, ...range, frames: m.frames, vmafMean: m.vmafMean, vmafP5: m.vmafP5, bytes: m.bytes, encodeSeconds: m.encodeSeconds, cached: m.cached };
+            }
+            measuredNow.set(i, rec);
+            onProgress?.({ stage: 'probe', done: ++done, total });
+          });
+        } catch (e) {
+          throwIfAborted(signal);
+          throw e;
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+        for (const i of todo) {
+          const rec = measuredNow.get(i)!;
           probes[i]!.push(rec);
           curves[i] = fitCurveToProbes(predictedCurves[i]!, probes[i]!.map(probeMeasurement), { proxy: proxies?.[i] });
-          onProgress?.({ stage: 'probe', done: ++done, total });
           const measured = o.stat === 'p5' ? rec.vmafP5 : rec.vmafMean;
           if (o.targetVmaf !== undefined && measuredWithin(measured, o.targetVmaf, o.probeTolerance)) settled.add(i);
         }
