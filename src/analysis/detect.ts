@@ -403,26 +403,32 @@ function detectDissolves(sigs: readonly FrameSignature[], diff: Float64Array, fp
     }
   }
   // Group overlapping hits into one transition each.
-  hits.sort((x, y) => x.t - y.t);
-  const out: ShotBoundary[] = [];
-  let group: typeof hits = [];
-  const flush = () => {
-    if (!group.length) return;
-    const best = group.reduce((p, q) => (q.score > p.score ? q : p));
+  return hitRuns(hits).map((group) => {
+    const best = strongest(group);
     const lo = Math.min(...group.map((g) => g.t));
     const hi = Math.max(...group.map((g) => g.t));
     // The blend spans the hits' windows; report that span so cuts inside it are absorbed.
     const start = Math.max(0, Math.min(...group.map((g) => g.t - g.h)));
     const end = Math.min(n - 1, Math.max(...group.map((g) => g.t + g.h)));
-    out.push({ frame: Math.round((lo + hi) / 2), kind: 'dissolve', transitionStart: start, transitionEnd: end, strength: 5 + best.score });
-    group = [];
-  };
+    return { frame: Math.round((lo + hi) / 2), kind: 'dissolve', transitionStart: start, transitionEnd: end, strength: 5 + best.score };
+  });
+}
+
+/** Hits sorted by frame and split into runs whose neighbours are at most 2 frames apart: one transition each. */
+function hitRuns<T extends { t: number }>(hits: T[]): T[][] {
+  hits.sort((x, y) => x.t - y.t);
+  const runs: T[][] = [];
   for (const hit of hits) {
-    if (group.length && hit.t - group[group.length - 1]!.t > 2) flush();
-    group.push(hit);
+    const run = runs[runs.length - 1];
+    if (run && hit.t - run[run.length - 1]!.t <= 2) run.push(hit);
+    else runs.push([hit]);
   }
-  flush();
-  return out;
+  return runs;
+}
+
+/** The hit of a run with the highest score (the first of equals). */
+function strongest<T extends { score: number }>(run: T[]): T {
+  return run.reduce((p, q) => (q.score > p.score ? q : p));
 }
 
 /** Mean |m − (a+b)/2| over blocks, 0–1: zero when m is the even blend of a and b. */
@@ -477,21 +483,10 @@ function detectWipes(sigs: readonly FrameSignature[], diff: Float64Array, fps: n
       hits.push({ t, start: sweep.first, end: sweep.last, score: change * (1 - sweep.residual) });
     }
   }
-  hits.sort((x, y) => x.t - y.t);
-  const out: ShotBoundary[] = [];
-  let group: typeof hits = [];
-  const flush = () => {
-    if (!group.length) return;
-    const best = group.reduce((p, q) => (q.score > p.score ? q : p));
-    out.push({ frame: Math.round((best.start + best.end) / 2), kind: 'wipe', transitionStart: best.start, transitionEnd: best.end, strength: 5 + best.score });
-    group = [];
-  };
-  for (const hit of hits) {
-    if (group.length && hit.t - group[group.length - 1]!.t > 2) flush();
-    group.push(hit);
-  }
-  flush();
-  return out;
+  return hitRuns(hits).map((group) => {
+    const best = strongest(group);
+    return { frame: Math.round((best.start + best.end) / 2), kind: 'wipe', transitionStart: best.start, transitionEnd: best.end, strength: 5 + best.score };
+  });
 }
 
 /** How many times the mean frame step around a wipe the mean step inside it must be. */
