@@ -13,7 +13,7 @@ import { parseCrfModel, type CrfModel, type CrfModelUncertainty } from '../model
 import { modelFeatures } from '../model/features.js';
 import { predictSceneCurve, sceneDistance2, standardized } from '../model/predict.js';
 import { intervalHalfWidth, type IntervalLaw } from '../model/uncertainty.js';
-import { TARGET_BAND } from './cross-validate.js';
+import { TARGET_BAND, valueAt } from './cross-validate.js';
 import { checkRows, rowsByScene, type DatasetRow } from './dataset.js';
 import { withNearestScenes } from './nearest-scenes.js';
 import { fitPolynomialModel, resolveFitOptions, type CrfFitOptions } from './polynomial-fit.js';
@@ -65,14 +65,6 @@ export interface CalibrationResult {
   uncertainty: CrfModelUncertainty;
   /** Every held-out observation, per statistic (for reports and plots). */
   points: Record<QualityStat, (CalibrationPoint & { video: string; scene: number; crf: number })[]>;
-}
-
-function valueAt(crfs: number[], ys: number[], crf: number): number {
-  const u = Math.min(Math.max(crf - crfs[0]!, 0), crfs.length - 1);
-  const i = Math.min(Math.floor(u), crfs.length - 2);
-  if (i < 0) return ys[0]!;
-  const f = u - i;
-  return ys[i]! * (1 - f) + ys[i + 1]! * f;
 }
 
 /** The model fitted on `rows` the way the calibrated model is (polynomial, then the blend if any). */

@@ -11,7 +11,7 @@ import { fitPolynomialModel, resolveFitOptions, type CrfFitOptions } from './pol
 export const TARGET_BAND = { min: 80, max: 99 } as const;
 
 /** Linear interpolation of `ys` (sampled at consecutive integer `crfs`) at `crf`, clamped to the ends. */
-function valueAt(crfs: number[], ys: number[], crf: number): number {
+export function valueAt(crfs: number[], ys: number[], crf: number): number {
   const u = Math.min(Math.max(crf - crfs[0]!, 0), crfs.length - 1);
   const i = Math.min(Math.floor(u), crfs.length - 2);
   if (i < 0) return ys[0]!;
