@@ -89,20 +89,45 @@ async function concatInto(p: PreparedEncode, files: readonly string[], target: s
   throwIfAborted(signal);
   const list = path.join(p.workDir, 'concat.txt');
   await writeFileAtomic(list, files.map((f) => `file '${f}'\n`).join(''));
-  const tmpOut = tempPathFor(target);
   const timescale = muxer === 'mp4' ? ['-video_track_timescale', String(evenTimescale(num))] : [];
-  const concatArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, ...tags, '-f', muxer, '-y', tmpOut];
+  const concatArgs = (tmpOut: string) =>
+    ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-f', 'concat', '-i', list, '-map', '0:V:0', '-c', 'copy', ...COMMON_OUT, ...timescale, ...tags, '-f', muxer, '-y', tmpOut];
+  const durationWrong = (check: { duration?: number }) =>
+    check.duration !== undefined && Math.abs(check.duration - total / fps) > 0.5 / fps + 0.002
+      ? `concatenated output lasts ${check.duration}s, expected ${(total / fps).toFixed(4)}s`
+      : undefined;
+  await writeCheckedOutput(p, target, 'joining the chunks', 'concatenated output', signal, concatArgs, durationWrong);
+}
+
+/**
+ * Runs ffmpeg with `argsFor(tmpOut)` writing a temporary name beside `target`, checks that the
+ * result has every frame of the plan (and passes `extraCheck`, which returns what is wrong), then
+ * renames it into place; the temporary file is removed on any failure. `doing` and `what` name
+ * the step and its file in errors.
+ */
+async function writeCheckedOutput(
+  p: PreparedEncode,
+  target: string,
+  doing: string,
+  what: string,
+  signal: AbortSignal | undefined,
+  argsFor: (tmpOut: string) => string[],
+  extraCheck: (check: { frames: number; duration?: number }) => string | undefined = () => undefined,
+): Promise<void> {
+  const total = p.plan.input.frameCount;
+  const tmpOut = tempPathFor(target);
+  const args = argsFor(tmpOut);
   try {
-    const r = await runTool(p.backend.path, concatArgs, { signal });
+    const r = await runTool(p.backend.path, args, { signal });
     // A full disk fails the muxer's writes, yet ffmpeg 5.1 still exits 0 with a short file: its
     // stderr is the only place that says why, so read it before blaming the frame count.
     if (stderrSaysNoSpace(r.stderr))
-      throw new NoSpaceError(p.output, `joining the chunks; the finished chunks stay in ${JSON.stringify(p.workDir)}: free some space and rerun to finish`);
-    if (r.exitCode !== 0) throw new FfmpegError(concatArgs, r.exitCode, r.stderr);
+      throw new NoSpaceError(p.output, `${doing}; the finished chunks stay in ${JSON.stringify(p.workDir)}: free some space and rerun to finish`);
+    if (r.exitCode !== 0) throw new FfmpegError(args, r.exitCode, r.stderr);
     const check = await countOutput(p.backend, tmpOut, signal);
-    if (check.frames !== total) throw new FfmpegError(concatArgs, 0, `concatenated output has ${check.frames} frames, expected ${total}`);
-    if (check.duration !== undefined && Math.abs(check.duration - total / fps) > 0.5 / fps + 0.002)
-      throw new FfmpegError(concatArgs, 0, `concatenated output lasts ${check.duration}s, expected ${(total / fps).toFixed(4)}s`);
+    if (check.frames !== total) throw new FfmpegError(args, 0, `${what} has ${check.frames} frames, expected ${total}`);
+    const wrong = extraCheck(check);
+    if (wrong !== undefined) throw new FfmpegError(args, 0, wrong);
     await rename(tmpOut, target);
   } catch (e) {
     await rm(tmpOut, { force: true });
@@ -117,14 +142,12 @@ async function concatInto(p: PreparedEncode, files: readonly string[], target: s
  * so that every frame and every carried packet keeps its place on the input's timeline.
  */
 async function muxFinal(p: PreparedEncode, joined: string, signal?: AbortSignal): Promise<void> {
-  const total = p.plan.input.frameCount;
-  const tmpOut = tempPathFor(p.output);
   const { num } = p.plan.input.frameRate;
   const tb = p.unevenTimestamps ? p.timestamps?.timeBase : undefined;
   const timescale =
     p.muxer !== 'mp4' ? [] : ['-video_track_timescale', String(tb ? (tb.num === 1 ? tb.den : 90_000) : evenTimescale(num))];
   const offset = p.videoStartSeconds !== 0 ? ['-itsoffset', p.videoStartSeconds.toFixed(6)] : [];
-  const args = [
+  await writeCheckedOutput(p, p.output, 'writing the output', 'the output', signal, (tmpOut) => [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-copyts',
     ...offset, '-i', `file:${joined}`,
     ...(p.carry ? ['-i', `file:${p.input}`] : []),
@@ -138,17 +161,5 @@ async function muxFinal(p: PreparedEncode, joined: string, signal?: AbortSignal)
     ...timescale,
     ...streamTagArgs(p.sampleAspectRatio, p.colour, p.plan.input.width, p.plan.input.height),
     '-f', p.muxer, '-y', tmpOut,
-  ];
-  try {
-    const r = await runTool(p.backend.path, args, { signal });
-    if (stderrSaysNoSpace(r.stderr))
-      throw new NoSpaceError(p.output, `writing the output; the finished chunks stay in ${JSON.stringify(p.workDir)}: free some space and rerun to finish`);
-    if (r.exitCode !== 0) throw new FfmpegError(args, r.exitCode, r.stderr);
-    const check = await countOutput(p.backend, tmpOut, signal);
-    if (check.frames !== total) throw new FfmpegError(args, 0, `the output has ${check.frames} frames, expected ${total}`);
-    await rename(tmpOut, p.output);
-  } catch (e) {
-    await rm(tmpOut, { force: true });
-    throw e;
-  }
+  ]);
 }
