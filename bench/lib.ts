@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 
@@ -72,4 +73,16 @@ export async function timed<T>(f: () => Promise<T>): Promise<{ value: T; cpu: nu
   const w = performance.now();
   const value = await f();
   return { value, cpu: cpuSeconds() - c, wall: (performance.now() - w) / 1000 };
+}
+
+/** A TCP port free on the loopback interface now (for a redis-server the caller starts on it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
 }

@@ -16,14 +16,13 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { planFromScenes, type EncodePlan } from '../src/core/plan-file.js';
 import { queueExecutor } from '../src/distributed/coordinator.js';
 import { encodePlan } from '../src/encode/chunked.js';
-import { fmt, machineLine, median } from './lib.js';
+import { fmt, freePort, machineLine, median } from './lib.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -32,17 +31,6 @@ const FRAMES = 192;
 
 /** Analysis speed of 1080p H.264 (bench/RESULTS.md, "Analysis speed against decode-only", 2026-11-30). */
 const ANALYSIS_FPS_1080P = 227.6;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 async function waitFor(proc: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp): Promise<void> {
   let text = '';

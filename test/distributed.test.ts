@@ -7,7 +7,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -19,6 +18,7 @@ import { analyzeVideo } from '../src/analysis/analyze.js';
 import { encodePlan } from '../src/encode/chunked.js';
 import { optimizeEncode } from '../src/optimize/optimize.js';
 import { ScenecrfError } from '../src/errors.js';
+import { freePort } from '../bench/lib.js';
 import { hasNativeFfmpeg } from './helpers.js';
 
 const hasRedis = (() => {
@@ -50,17 +50,6 @@ const workers: Worker[] = [];
 interface Worker {
   proc: ChildProcess;
   log: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
